@@ -85,6 +85,7 @@ CREATE TABLE openclaw.step (
   wait_signal      text,                    -- wait: {signal} name while waiting
   child_run_id     uuid,                    -- workflow state: the child run
   ends_scope       boolean NOT NULL DEFAULT false, -- a branch's last state (its output is the branch output)
+  skip_dep         boolean NOT NULL DEFAULT false, -- DAG: a needed step was skipped and this step did not opt in
   timeout_ms       integer,
   created_at       timestamptz NOT NULL DEFAULT now(),
   started_at       timestamptz,

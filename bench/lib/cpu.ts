@@ -1,0 +1,75 @@
+/**
+ * CPU accounting, so figures can be read even on a busy shared machine: CPU milliseconds spent
+ * by this Node process (process.cpuUsage) and by the PostgreSQL server (the postmaster and its
+ * children, from /proc; exited backends are counted in the postmaster's cutime/cstime). CPU per
+ * step barely moves with other load on the box, unlike wall-clock throughput.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import type pg from 'pg';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+interface ProcStat {
+  ppid: number;
+  ticks: number;
+  childTicks: number;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // rest[0] = state (field 3); ppid = field 4; utime 14, stime 15, cutime 16, cstime 17.
+    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), childTicks: Number(rest[13]) + Number(rest[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Finds the postmaster of the server `pool` talks to (null when it is not on this host). */
+export async function postmasterPid(pool: pg.Pool): Promise<number | null> {
+  if (os.platform() !== 'linux') return null;
+  const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const backend = rows[0]?.pid;
+  if (!backend) return null;
+  const st = readStat(backend);
+  return st ? st.ppid : null;
+}
+
+/** Total CPU ms of the postmaster and all its children so far. */
+export function serverCpuMs(postmaster: number | null): number | null {
+  if (postmaster === null) return null;
+  const root = readStat(postmaster);
+  if (!root) return null;
+  let ticks = root.ticks + root.childTicks;
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === postmaster) continue;
+    const st = readStat(pid);
+    if (st && st.ppid === postmaster) ticks += st.ticks;
+  }
+  return ticks * TICK_MS;
+}
+
+export interface CpuSample {
+  node: number;
+  pg: number | null;
+}
+
+export interface CpuMeter {
+  stop(): CpuSample;
+}
+
+/** Starts measuring CPU ms of this process and of the server; `stop()` returns the deltas. */
+export function cpuMeter(postmaster: number | null): CpuMeter {
+  const n0 = process.cpuUsage();
+  const p0 = serverCpuMs(postmaster);
+  return {
+    stop(): CpuSample {
+      const n = process.cpuUsage(n0);
+      const p1 = serverCpuMs(postmaster);
+      return { node: (n.user + n.system) / 1000, pg: p0 === null || p1 === null ? null : p1 - p0 };
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import { installBackgroundSchema } from './background.js';
+import { loadConfig, type EngineConfig } from './config.js';
+import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import type { Database } from './db/schema.js';
+import { EngineError } from './errors.js';
+import type { Executor } from './executors/types.js';
+import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
+import { GraphCache } from './runs/graph-cache.js';
+import { RunQueries } from './runs/queries.js';
+import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
+import { startRun, type StartRunOptions, type StartRunResult } from './runs/start.js';
+import type { EngineCore } from './runs/types.js';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import type { CompileOptions } from './spec/compile.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { trackHandle } from './telemetry/lifetimes.js';
+import { Worker, type WorkerOptions } from './worker/worker.js';
+
+export interface CreateEngineOptions extends Partial<EngineConfig> {
+  logger?: Logger;
+  /** Apply pending migrations (and graphile-worker's) at start. Default false: only check. */
+  migrate?: boolean;
+  /** Extra executors given to every worker this engine creates. */
+  executors?: Executor[];
+}
+
+/**
+ * The engine's one public object: register specs, start and control runs, read views, and create
+ * workers and schedulers. api/ and cli/ use only this (via engine/index.ts).
+ */
+export class Engine {
+  readonly core: EngineCore;
+  readonly queries: RunQueries;
+  private readonly db: Kysely<Database>;
+  private readonly executors: Executor[];
+  private readonly owned: Array<{ stop(): Promise<void> }> = [];
+  private readonly untrack: () => void;
+
+  constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[]) {
+    this.core = { pool, config, log, graphs: new GraphCache() };
+    const lender = { connect: () => pool.connect(), end: async () => {} };
+    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
+    this.queries = new RunQueries(this.db, config.namespace);
+    this.executors = executors;
+    this.untrack = trackHandle('engine');
+  }
+
+  get config(): EngineConfig {
+    return this.core.config;
+  }
+  get pool(): pg.Pool {
+    return this.core.pool;
+  }
+  get log(): Logger {
+    return this.core.log;
+  }
+
+  registerWorkflow(text: string, options: CompileOptions = {}): Promise<RegisterResult> {
+    return registerWorkflow(this.core, text, options);
+  }
+  archiveWorkflow(name: string): Promise<void> {
+    return archiveWorkflow(this.core, name);
+  }
+  startRun(options: StartRunOptions): Promise<StartRunResult> {
+    return startRun(this.core, options);
+  }
+  cancelRun(runId: string, reason?: string): Promise<void> {
+    return cancelRun(this.core, runId, reason);
+  }
+  retryRun(runId: string): Promise<void> {
+    return retryRun(this.core, runId);
+  }
+  signalRun(runId: string, name: string, payload?: unknown): Promise<{ delivered: boolean }> {
+    return signalRun(this.core, runId, name, payload);
+  }
+  replayDeadLetter(id: string): Promise<{ runId: string }> {
+    return replayDeadLetter(this.core, id);
+  }
+
+  /** Creates a worker (not started). It is stopped by `close()` if still running. */
+  createWorker(options: WorkerOptions = {}): Worker {
+    const w = new Worker(this.core, { ...options, executors: [...this.executors, ...(options.executors ?? [])] });
+    this.owned.push(w);
+    return w;
+  }
+
+  /** Creates a scheduler loop (not started). It is stopped by `close()`. */
+  createScheduler(options: SchedulerOptions = {}): Scheduler {
+    const s = new Scheduler(this.core, options);
+    this.owned.push(s);
+    return s;
+  }
+
+  /** True when the database answers and its schema is exactly this code's. */
+  async ready(): Promise<boolean> {
+    try {
+      return await schemaIsCurrent(this.core.pool);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops owned workers and schedulers, then closes the pool. */
+  async close(): Promise<void> {
+    for (const o of this.owned.splice(0)) await o.stop();
+    await this.core.pool.end();
+    this.untrack();
+  }
+}
+
+/** Creates an engine: validates config, connects, migrates (or checks the schema). */
+export async function createEngine(options: CreateEngineOptions = {}): Promise<Engine> {
+  const { logger, migrate: doMigrate, executors, ...overrides } = options;
+  const config = loadConfig(overrides);
+  const log = logger ?? createLogger();
+  const pool = createPool(config.databaseUrl, config.poolSize, (err) => log.warn({ err }, 'idle database connection error'));
+  try {
+    if (doMigrate) {
+      await migrate(pool);
+      await installBackgroundSchema(config.databaseUrl);
+    } else {
+      await assertSchemaNotNewer(pool);
+      if (!(await schemaIsCurrent(pool))) {
+        throw new EngineError('internal', 'database schema is not migrated to this version; run `openclaw migrate` (or createEngine({migrate: true}))');
+      }
+    }
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return new Engine(config, pool, log, executors ?? []);
+}

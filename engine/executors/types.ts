@@ -1,0 +1,30 @@
+import type { TaskDef } from '../spec/types.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/**
+ * Everything a task gets. Executors know nothing about runs or the database: a task in, a result
+ * (any JSON value) or a thrown failure out. Throw `TaskError` / `NonRetryableError` /
+ * `RetryAfterError` (engine/errors.ts) for typed failures; anything else counts as a retryable
+ * `Error`. Honour `signal`: it aborts on timeout, on cancel, and when the lease is lost.
+ */
+export interface TaskInvocation {
+  task: TaskDef;
+  /** The step's evaluated `with:` (null when none). */
+  input: unknown;
+  runId: string;
+  stepKey: string;
+  /** `<run id>:<step key>` — stable across attempts, for idempotent side effects. */
+  idempotencyKey: string;
+  /** 1-based attempt number (the fencing token a task can pass on). */
+  attempt: number;
+  signal: AbortSignal;
+  /** The attempt's timeout in ms, or null. */
+  timeoutMs: number | null;
+  log: Logger;
+}
+
+export interface Executor {
+  /** The task kinds this executor runs. */
+  readonly kinds: ReadonlyArray<TaskDef['kind']>;
+  execute(invocation: TaskInvocation): Promise<unknown>;
+}

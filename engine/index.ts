@@ -1,0 +1,34 @@
+/**
+ * OpenClaw's engine: the public face. api/ and cli/ import only from here.
+ */
+export { Engine, createEngine, type CreateEngineOptions } from './engine.js';
+export { loadConfig, defaultConfig, type EngineConfig } from './config.js';
+export {
+  EngineError,
+  SpecError,
+  NotFoundError,
+  ConflictError,
+  TaskError,
+  NonRetryableError,
+  RetryAfterError,
+  ErrorCodes,
+  type ErrorCode,
+  type ErrorInfo,
+  type SpecProblem,
+} from './errors.js';
+export { migrate, assertSchemaNotNewer, schemaIsCurrent, migrationsDir } from './db/migrate.js';
+export { installBackgroundSchema } from './background.js';
+export { compileSpec, specContentHash } from './spec/compile.js';
+export { workflowSchema } from './spec/schema.js';
+export type { CompiledWorkflow, TaskDef, RetryPolicy } from './spec/types.js';
+export type { Executor, TaskInvocation } from './executors/types.js';
+export { Worker, type WorkerOptions } from './worker/worker.js';
+export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcess } from './worker/process.js';
+export { Scheduler, type SchedulerOptions, type TickReport } from './scheduler/scheduler.js';
+export { backoffDelay } from './worker/backoff.js';
+export type { StartRunOptions, StartRunResult } from './runs/start.js';
+export type { RegisterResult } from './runs/register.js';
+export type { RunView, StepView, Page } from './runs/queries.js';
+export { RUN_STATUSES, STEP_STATUSES, type RunStatus, type StepStatus, type RunTrigger } from './runs/types.js';
+export { createLogger, type Logger } from './telemetry/logger.js';
+export { openHandles } from './telemetry/lifetimes.js';

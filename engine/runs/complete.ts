@@ -1,0 +1,115 @@
+/**
+ * The fenced completion of a task attempt (the exactly-once point). A worker reports success or
+ * failure with the lease token it was given at claim time; the UPDATE only matches while the
+ * step is still `running` under that token. Zero rows means the lease was lost (expired and
+ * reclaimed, or the run was cancelled): the late result is logged and dropped — never applied,
+ * and it never fails the run.
+ */
+import type { ErrorInfo } from '../errors.js';
+import { emit } from './events.js';
+import { inRunTx } from './run-tx.js';
+import { jsonBytes, writeDeadLetter } from './step-store.js';
+import { onStepDead, onStepSucceeded } from './transitions.js';
+import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow } from './types.js';
+
+export interface LeasedStep {
+  id: string;
+  run_id: string;
+  key: string;
+  lease_token: string;
+  attempt: number;
+}
+
+export interface CompletionResult {
+  accepted: boolean;
+  /** Steps this completion made ready (the worker may claim them at once). */
+  readied: number;
+}
+
+async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, outcome: string): Promise<void> {
+  await rc.tx.client.query(
+    `INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error)
+     VALUES ($1, $2, $3, $4, $5, 'rejected', $6)`,
+    [step.id, step.run_id, step.attempt, step.lease_token, workerId, JSON.stringify({ name: 'LeaseLost', message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` })],
+  );
+  rc.tx.core.log.warn({ stepId: step.id, runId: step.run_id, key: step.key, leaseToken: step.lease_token, worker: workerId, outcome }, 'late completion dropped: lease lost');
+}
+
+/** Records a successful attempt (fenced by the lease token) and applies what comes next. */
+export async function completeStep(core: EngineCore, step: LeasedStep, workerId: string, output: unknown): Promise<CompletionResult> {
+  const max = core.config.maxStepOutputBytes;
+  const size = jsonBytes(output);
+  if (size > max) {
+    return await failStep(core, step, workerId, {
+      name: 'OutputTooLarge',
+      message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
+      retryable: false,
+    }, 0);
+  }
+  const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
+    const { rows } = await rc.tx.client.query<StepRow>(
+      `WITH u AS (
+         UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_token = $2 AND status = 'running'
+          RETURNING ${STEP_COLUMNS}, started_at
+       ), a AS (
+         INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
+         SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
+       )
+       SELECT * FROM u`,
+      [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
+    );
+    const row = rows[0];
+    if (!row) {
+      await recordRejected(rc, step, workerId, 'success');
+      return false;
+    }
+    emit(rc.tx, rc.run.id, 'step.succeeded', row.key, { attempt: row.attempt });
+    await onStepSucceeded(rc, row);
+    return true;
+  });
+  return { accepted: value, readied };
+}
+
+/**
+ * Records a failed attempt (fenced). The step goes to `retrying` (available after `delayMs`, from
+ * the database clock) when the error is retryable and attempts remain; otherwise it is dead, a dead
+ * letter holding every attempt's error is written, and the spec's catch / failure policy applies.
+ */
+export async function failStep(core: EngineCore, step: LeasedStep, workerId: string, error: ErrorInfo, delayMs: number): Promise<CompletionResult> {
+  const retryable = error.retryable !== false;
+  const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
+    const { rows } = await rc.tx.client.query<StepRow & { started_at: Date | null }>(
+      `WITH u AS (
+         UPDATE openclaw.step
+            SET status = CASE WHEN $3::bool AND attempt < max_attempts THEN 'retrying' ELSE 'dead' END,
+                error = $4, lease_owner = NULL, lease_expires_at = NULL,
+                available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
+                finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
+          WHERE id = $1 AND lease_token = $2 AND status = 'running'
+          RETURNING ${STEP_COLUMNS}, started_at
+       ), a AS (
+         INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
+         SELECT id, run_id, attempt, lease_token, $6, 'failed', $4, started_at FROM u
+       )
+       SELECT * FROM u`,
+      [step.id, step.lease_token, retryable, JSON.stringify({ ...error, attempt: step.attempt }), delayMs / 1000, workerId],
+    );
+    const row = rows[0];
+    if (!row) {
+      await recordRejected(rc, step, workerId, 'failure');
+      return false;
+    }
+    const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
+    if (row.status === 'retrying') {
+      emit(rc.tx, rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
+      return true;
+    }
+    emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
+    await writeDeadLetter(rc, row, info);
+    await onStepDead(rc, row, info);
+    return true;
+  });
+  return { accepted: value, readied };
+}

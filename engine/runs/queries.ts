@@ -1,0 +1,216 @@
+/** Read side: run views, listings with opaque cursors, history, dead letters, workflows. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { EngineError, NotFoundError } from '../errors.js';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface StepView {
+  key: string;
+  name: string;
+  kind: string;
+  status: string;
+  attempt: number;
+  maxAttempts: number;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  childRunId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunView {
+  id: string;
+  workflow: string;
+  version: number;
+  status: string;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  trigger: unknown;
+  idempotencyKey: string | null;
+  parentRunId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  deadlineAt: string | null;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+interface Cursor {
+  t: string;
+  id: string;
+}
+
+/** Cursors are opaque base64url of the last row's (created_at with microseconds, id). */
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(s: string | undefined): Cursor | null {
+  if (!s) return null;
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.t !== 'string' || typeof c.id !== 'string') throw new Error('shape');
+    return c;
+  } catch {
+    throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', { details: { field: 'cursor' } });
+  }
+}
+
+const MICROS = sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+function runView(r: Record<string, unknown>): RunView {
+  return {
+    id: r.id as string,
+    workflow: r.workflow as string,
+    version: r.version as number,
+    status: r.status as string,
+    input: r.input ?? null,
+    output: r.output ?? null,
+    error: r.error ?? null,
+    trigger: r.trigger,
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    parentRunId: (r.parent_run_id as string | null) ?? null,
+    createdAt: (r.created_at as Date).toISOString(),
+    startedAt: iso(r.started_at as Date | null),
+    finishedAt: iso(r.finished_at as Date | null),
+    deadlineAt: iso(r.deadline_at as Date | null),
+  };
+}
+
+export class RunQueries {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly namespace: string,
+  ) {}
+
+  /** One run with every step instance (in creation order). */
+  async getRun(id: string): Promise<RunView & { steps: StepView[] }> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
+    const r = await this.db.selectFrom('openclaw.run').selectAll().where('id', '=', id).where('namespace', '=', this.namespace).executeTakeFirst();
+    if (!r) throw new NotFoundError('run', id);
+    const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
+    return {
+      ...runView(r as unknown as Record<string, unknown>),
+      steps: steps.map((s) => ({
+        key: s.key,
+        name: s.name,
+        kind: s.kind,
+        status: s.status,
+        attempt: s.attempt,
+        maxAttempts: s.max_attempts,
+        input: s.input ?? null,
+        output: s.output ?? null,
+        error: s.error ?? null,
+        childRunId: s.child_run_id,
+        startedAt: iso(s.started_at),
+        finishedAt: iso(s.finished_at),
+      })),
+    };
+  }
+
+  /** Runs, newest first, stable under concurrent inserts (keyset pagination). */
+  async listRuns(opts: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<Page<RunView>> {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+    const cur = decodeCursor(opts.cursor);
+    let q = this.db.selectFrom('openclaw.run').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
+    if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
+    if (opts.status) q = q.where('status', '=', opts.status);
+    if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => runView(r as unknown as Record<string, unknown>)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null,
+    };
+  }
+
+  /** The run's append-only history, oldest first (optionally after an event id, for following). */
+  async getEvents(runId: string, afterId?: string): Promise<Array<{ id: string; type: string; stepKey: string | null; data: unknown; createdAt: string }>> {
+    await this.getRunExists(runId);
+    let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
+    if (afterId) q = q.where('id', '>', afterId);
+    const rows = await q.orderBy('id').limit(10_000).execute();
+    return rows.map((e) => ({ id: e.id, type: e.type, stepKey: e.step_key, data: e.data ?? null, createdAt: (e.created_at as Date).toISOString() }));
+  }
+
+  private async getRunExists(runId: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new NotFoundError('run', runId);
+    const r = await this.db.selectFrom('openclaw.run').select('id').where('id', '=', runId).where('namespace', '=', this.namespace).executeTakeFirst();
+    if (!r) throw new NotFoundError('run', runId);
+  }
+
+  async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+    const cur = decodeCursor(opts.cursor);
+    let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts'));
+    if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
+    if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((d) => ({
+        id: d.id,
+        runId: d.run_id,
+        stepKey: d.step_key,
+        workflow: d.workflow,
+        error: d.error,
+        errors: d.errors,
+        attempts: d.attempts,
+        createdAt: (d.created_at as Date).toISOString(),
+        replayedAt: iso(d.replayed_at as Date | null),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null,
+    };
+  }
+
+  async getWorkflow(name: string, version?: number): Promise<Record<string, unknown>> {
+    const w = await this.db.selectFrom('openclaw.workflow').selectAll().where('namespace', '=', this.namespace).where('name', '=', name).executeTakeFirst();
+    if (!w) throw new NotFoundError('workflow', name);
+    const v = await this.db
+      .selectFrom('openclaw.workflow_version')
+      .selectAll()
+      .where('namespace', '=', this.namespace)
+      .where('name', '=', name)
+      .where('version', '=', version ?? w.latest_version)
+      .executeTakeFirst();
+    if (!v) throw new NotFoundError('workflow version', `${name}@${version ?? w.latest_version}`);
+    return {
+      name,
+      version: v.version,
+      latestVersion: w.latest_version,
+      archived: w.archived_at !== null,
+      contentHash: v.content_hash,
+      spec: v.spec,
+      specText: v.spec_text,
+      createdAt: (v.created_at as Date).toISOString(),
+    };
+  }
+
+  async listWorkflows(opts: { limit?: number; cursor?: string } = {}): Promise<Page<Record<string, unknown>>> {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+    let q = this.db.selectFrom('openclaw.workflow').selectAll().where('namespace', '=', this.namespace);
+    if (opts.cursor) q = q.where('name', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
+    const rows = await q.orderBy('name').limit(limit + 1).execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((w) => ({
+        name: w.name,
+        latestVersion: w.latest_version,
+        archived: w.archived_at !== null,
+        createdAt: (w.created_at as Date).toISOString(),
+        updatedAt: (w.updated_at as Date).toISOString(),
+      })),
+      nextCursor: rows.length > limit && last ? Buffer.from(last.name).toString('base64url') : null,
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, EngineError, NotFoundError } from '../errors.js';
+import { canonicalJson } from './canonical-json.js';
+import { emit } from './events.js';
+import { finishRun } from './finish.js';
+import { validateRunInput } from './input-schema.js';
+import { lockRun, notifyReady } from './run-tx.js';
+import { jsonBytes } from './step-store.js';
+import { beginRun } from './transitions.js';
+import { withTx } from '../db/tx.js';
+import { flushEvents } from './events.js';
+import type { EngineCore, RunCtx, RunRow, RunStatus, RunTrigger, TxState } from './types.js';
+
+export interface StartRunOptions {
+  namespace?: string;
+  workflow: string;
+  /** A pinned version; default the latest. */
+  version?: number;
+  input?: unknown;
+  idempotencyKey?: string;
+  trigger?: RunTrigger;
+  parentRunId?: string;
+  parentStepId?: string;
+}
+
+export interface StartRunResult {
+  runId: string;
+  /** false when an existing run was returned for a repeated idempotency key. */
+  created: boolean;
+  status: RunStatus;
+}
+
+function inputHash(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+/**
+ * Creates a run inside an open transaction: resolves the version, validates the input, applies
+ * the idempotency key (a unique constraint, not read-then-write) and the workflow's concurrency
+ * policy, and inserts the initial steps when the run may start now.
+ */
+export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise<StartRunResult> {
+  const ns = opts.namespace ?? tx.core.config.namespace;
+  const db = tx.client;
+  const wfRow = await db.query<{ latest_version: number; archived_at: Date | null }>(
+    'SELECT latest_version, archived_at FROM openclaw.workflow WHERE namespace = $1 AND name = $2',
+    [ns, opts.workflow],
+  );
+  const w = wfRow.rows[0];
+  if (!w) throw new NotFoundError('workflow', opts.workflow);
+  if (w.archived_at) throw new ConflictError(`workflow ${opts.workflow} is archived; register it again to start runs`);
+  const version = opts.version ?? w.latest_version;
+  const vRow = await db.query<{ id: string }>('SELECT id FROM openclaw.workflow_version WHERE namespace = $1 AND name = $2 AND version = $3', [
+    ns,
+    opts.workflow,
+    version,
+  ]);
+  const versionId = vRow.rows[0]?.id;
+  if (!versionId) throw new NotFoundError('workflow version', `${opts.workflow}@${version}`);
+  const wf = await tx.core.graphs.get(db, versionId);
+
+  const input = opts.input === undefined ? {} : opts.input;
+  const max = tx.core.config.maxRunInputBytes;
+  if (jsonBytes(input) > max) {
+    throw new EngineError('payload_too_large', `run input is ${jsonBytes(input)} bytes, over maxRunInputBytes=${max} (OPENCLAW_MAX_RUN_INPUT_BYTES)`);
+  }
+  validateRunInput(versionId, wf.inputs, input);
+  const hash = inputHash(input);
+  const key = opts.idempotencyKey ?? null;
+
+  const conc = wf.concurrency && wf.concurrency.onOverlap !== 'allow' ? wf.concurrency : null;
+  // Serialise starts of a workflow with a concurrency limit (counting then inserting must be atomic).
+  if (conc) await db.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR UPDATE', [ns, opts.workflow]);
+
+  const existing = async (): Promise<StartRunResult | null> => {
+    if (key === null) return null;
+    const { rows } = await db.query<{ id: string; input_hash: string; status: RunStatus }>(
+      'SELECT id, input_hash, status FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND idempotency_key = $3',
+      [ns, opts.workflow, key],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.input_hash !== hash) {
+      throw new EngineError('idempotency_key_reused', `idempotency key ${JSON.stringify(key)} was already used with a different input (run ${r.id})`, {
+        details: { runId: r.id },
+      });
+    }
+    return { runId: r.id, created: false, status: r.status };
+  };
+  const prior = await existing();
+  if (prior) return prior;
+
+  let status: RunStatus = 'running';
+  let skipError: { name: string; message: string } | null = null;
+  if (conc) {
+    const { rows } = await db.query<{ active: number; queued: number }>(
+      `SELECT count(*) FILTER (WHERE status IN ('running', 'waiting'))::int AS active, count(*) FILTER (WHERE status = 'queued')::int AS queued
+         FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND status IN ('queued', 'running', 'waiting')`,
+      [ns, opts.workflow],
+    );
+    const active = rows[0]?.active ?? 0;
+    const queued = rows[0]?.queued ?? 0;
+    if (conc.onOverlap === 'queue' && (active >= conc.limit || queued > 0)) status = 'queued';
+    if (conc.onOverlap === 'skip' && active >= conc.limit) {
+      status = 'cancelled';
+      skipError = { name: 'ConcurrencySkipped', message: `concurrency limit ${conc.limit} reached (onOverlap: skip)` };
+    }
+    if (conc.onOverlap === 'cancel-running' && active >= conc.limit) {
+      const victims = await db.query<{ id: string }>(
+        `SELECT id FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND status IN ('running', 'waiting')
+          ORDER BY created_at, id LIMIT $3`,
+        [ns, opts.workflow, active - conc.limit + 1],
+      );
+      for (const v of victims.rows) {
+        const vrc = await lockRun(tx, v.id);
+        if (vrc) await finishRun(vrc, 'cancelled', { error: { name: 'Cancelled', message: 'cancelled by a newer run (onOverlap: cancel-running)' } });
+      }
+    }
+  }
+
+  const id = randomUUID();
+  const trigger = opts.trigger ?? { type: 'api' };
+  const ins = await db.query<{ id: string }>(
+    `INSERT INTO openclaw.run (id, namespace, workflow, version, version_id, status, input, input_hash, idempotency_key, trigger,
+                               parent_run_id, parent_step_id, deadline_at, started_at, finished_at, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+             CASE WHEN $13::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $13::float8) END,
+             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14)
+     ON CONFLICT (namespace, workflow, idempotency_key) DO NOTHING
+     RETURNING id`,
+    [
+      id,
+      ns,
+      opts.workflow,
+      version,
+      versionId,
+      status,
+      JSON.stringify(input),
+      hash,
+      key,
+      JSON.stringify(trigger),
+      opts.parentRunId ?? null,
+      opts.parentStepId ?? null,
+      wf.timeoutMs === null ? null : wf.timeoutMs / 1000,
+      skipError ? JSON.stringify(skipError) : null,
+    ],
+  );
+  if (!ins.rows[0]) {
+    // A concurrent start with the same key committed first: the unique constraint decided.
+    const again = await existing();
+    if (again) return again;
+    throw new Error('idempotency conflict without an existing run');
+  }
+  emit(tx, id, 'run.created', null, { trigger, version });
+  const run: RunRow = {
+    id,
+    namespace: ns,
+    workflow: opts.workflow,
+    version,
+    version_id: versionId,
+    status,
+    parent_run_id: opts.parentRunId ?? null,
+    parent_step_id: opts.parentStepId ?? null,
+  };
+  if (status === 'running') {
+    emit(tx, id, 'run.started');
+    const rc: RunCtx = { tx, run, wf };
+    await beginRun(rc);
+  } else {
+    emit(tx, id, status === 'queued' ? 'run.queued' : 'run.skipped', null, skipError ? { error: skipError } : null);
+  }
+  const { rows } = await db.query<{ status: RunStatus }>('SELECT status FROM openclaw.run WHERE id = $1', [id]);
+  return { runId: id, created: true, status: rows[0]?.status ?? status };
+}
+
+/** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
+export async function startRun(core: EngineCore, opts: StartRunOptions): Promise<StartRunResult> {
+  const { result, readied } = await withTx(core.pool, async (client) => {
+    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
+    const result = await createRunInTx(tx, opts);
+    await flushEvents(client, tx.events);
+    return { result, readied: tx.readied };
+  });
+  await notifyReady(core, readied);
+  return result;
+}

@@ -1,0 +1,173 @@
+/**
+ * Small SQL helpers for step rows used by the transition code (always inside a run transaction,
+ * with the run row already locked — see run-tx.ts for the lock order).
+ */
+import type { ErrorInfo } from '../errors.js';
+import { emit } from './events.js';
+import { STEP_COLUMNS, type RunCtx, type StepKind, type StepRow, type StepStatus } from './types.js';
+
+export interface NewStep {
+  key: string;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  maxAttempts?: number;
+  timeoutMs?: number | null;
+  depsRemaining?: number;
+  parentStepId?: string | null;
+  itemIndex?: number | null;
+  visit?: number;
+  input?: unknown;
+  output?: unknown;
+  error?: ErrorInfo | null;
+  /** Seconds from now() for available_at; 'infinity' for "never by timer". Default: now. */
+  availableInSec?: number | 'infinity';
+  waitSignal?: string | null;
+  endsScope?: boolean;
+}
+
+const TERMINAL = new Set<StepStatus>(['succeeded', 'skipped', 'failed', 'dead', 'cancelled']);
+
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
+}
+
+/** Inserts step rows in one statement and returns them in the given order. */
+export async function insertSteps(rc: RunCtx, steps: NewStep[]): Promise<StepRow[]> {
+  if (steps.length === 0) return [];
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `INSERT INTO openclaw.step (run_id, key, name, kind, status, max_attempts, timeout_ms, deps_remaining, parent_step_id,
+        item_index, visit, input, output, error, available_at, wait_signal, ends_scope, started_at, finished_at)
+     SELECT $1, t.key, t.name, t.kind, t.status, t.max_attempts, t.timeout_ms, t.deps, t.parent, t.item_index, t.visit,
+            t.input, t.output, t.error,
+            CASE WHEN t.avail = 'infinity' THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => t.avail::float8) END,
+            t.wait_signal, t.ends_scope,
+            CASE WHEN t.status IN ('succeeded','failed','waiting','running') THEN now() END,
+            CASE WHEN t.status IN ('succeeded','failed','skipped','dead','cancelled') THEN now() END
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::int[],
+                   $11::int[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[], $17::bool[])
+         WITH ORDINALITY AS t(key, name, kind, status, max_attempts, timeout_ms, deps, parent, item_index, visit, input, output, error,
+                              avail, wait_signal, ends_scope, ord)
+      ORDER BY t.ord
+     RETURNING ${STEP_COLUMNS}`,
+    [
+      rc.run.id,
+      steps.map((s) => s.key),
+      steps.map((s) => s.name),
+      steps.map((s) => s.kind),
+      steps.map((s) => s.status),
+      steps.map((s) => s.maxAttempts ?? 1),
+      steps.map((s) => s.timeoutMs ?? null),
+      steps.map((s) => s.depsRemaining ?? 0),
+      steps.map((s) => s.parentStepId ?? null),
+      steps.map((s) => s.itemIndex ?? null),
+      steps.map((s) => s.visit ?? 1),
+      steps.map((s) => json(s.input)),
+      steps.map((s) => json(s.output)),
+      steps.map((s) => json(s.error)),
+      steps.map((s) => (s.availableInSec === undefined ? '0' : String(s.availableInSec))),
+      steps.map((s) => s.waitSignal ?? null),
+      steps.map((s) => s.endsScope ?? false),
+    ],
+  );
+  // INSERT ... SELECT ... ORDER BY keeps the order of RETURNING in practice; match by key to be safe.
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const out = steps.map((s) => byKey.get(s.key)).filter((r): r is StepRow => r !== undefined);
+  for (const r of out) {
+    if (r.status === 'ready') rc.tx.readied++;
+    emit(rc.tx, rc.run.id, `step.${r.status}`, r.key, r.error ? { error: r.error } : null);
+  }
+  return out;
+}
+
+/**
+ * Moves a non-terminal step to a new status (optionally with output or error). Returns the
+ * updated row, or null when the step was already terminal (someone else finished it).
+ */
+export async function setStepStatus(
+  rc: RunCtx,
+  stepId: string,
+  status: StepStatus,
+  fields: { output?: unknown; error?: ErrorInfo | null; input?: unknown; depsRemaining?: number; endsScope?: boolean } = {},
+): Promise<StepRow | null> {
+  const sets = ['status = $2'];
+  const params: unknown[] = [stepId, status];
+  const add = (col: string, value: unknown): void => {
+    params.push(value);
+    sets.push(`${col} = $${params.length}`);
+  };
+  if ('output' in fields) add('output', json(fields.output));
+  if ('error' in fields) add('error', json(fields.error));
+  if ('input' in fields) add('input', json(fields.input));
+  if (fields.depsRemaining !== undefined) add('deps_remaining', fields.depsRemaining);
+  if (fields.endsScope !== undefined) add('ends_scope', fields.endsScope);
+  if (TERMINAL.has(status)) sets.push('finished_at = now()', 'lease_expires_at = NULL');
+  if (status === 'ready') sets.push('available_at = now()');
+  if (status === 'running' || status === 'waiting') sets.push('started_at = coalesce(started_at, now())');
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `UPDATE openclaw.step SET ${sets.join(', ')}
+      WHERE id = $1 AND status NOT IN ('succeeded','skipped','failed','dead','cancelled')
+      RETURNING ${STEP_COLUMNS}`,
+    params,
+  );
+  const row = rows[0] ?? null;
+  if (row) {
+    if (status === 'ready') rc.tx.readied++;
+    emit(rc.tx, rc.run.id, `step.${status}`, row.key, fields.error ? { error: fields.error } : null);
+  }
+  return row;
+}
+
+/**
+ * Cancels every non-terminal step of the run (or only the given ids and their descendants).
+ * Running steps keep their lease owner, so their worker sees the change at its next heartbeat
+ * and aborts the task. Returns the cancelled rows (callers cancel child runs of workflow steps).
+ */
+export async function cancelSteps(rc: RunCtx, underStepIds?: string[]): Promise<StepRow[]> {
+  const params: unknown[] = [rc.run.id];
+  let filter = '';
+  if (underStepIds) {
+    params.push(underStepIds);
+    filter = `AND id IN (WITH RECURSIVE d(id) AS (SELECT unnest($2::bigint[])
+                UNION SELECT s.id FROM openclaw.step s JOIN d ON s.parent_step_id = d.id) SELECT id FROM d)`;
+  }
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `UPDATE openclaw.step SET status = 'cancelled', finished_at = now()
+      WHERE run_id = $1 AND status IN ('pending','ready','running','retrying','waiting') ${filter}
+      RETURNING ${STEP_COLUMNS}`,
+    params,
+  );
+  for (const r of rows) emit(rc.tx, rc.run.id, 'step.cancelled', r.key);
+  return rows;
+}
+
+/** Writes a dead letter for a step, holding the error of every attempt (oldest first). */
+export async function writeDeadLetter(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {
+  await rc.tx.client.query(
+    `INSERT INTO openclaw.dead_letter (run_id, step_id, step_key, workflow, error, errors, attempts)
+     SELECT $1, $2, $3, $4, $5::jsonb,
+            coalesce((SELECT jsonb_agg(error ORDER BY id) FROM openclaw.step_attempt WHERE step_id = $2 AND error IS NOT NULL), '[]'::jsonb)
+              || CASE WHEN EXISTS (SELECT 1 FROM openclaw.step_attempt WHERE step_id = $2) THEN '[]'::jsonb ELSE jsonb_build_array($5::jsonb) END,
+            $6`,
+    [rc.run.id, step.id, step.key, rc.run.workflow, JSON.stringify(error), step.attempt],
+  );
+  emit(rc.tx, rc.run.id, 'step.dead_lettered', step.key, { error });
+}
+
+/** Visit number for the next instance of a state (loops make `check`, `check#2`, ...). */
+export async function nextVisit(rc: RunCtx, name: string): Promise<number> {
+  const { rows } = await rc.tx.client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM openclaw.step WHERE run_id = $1 AND name = $2',
+    [rc.run.id, name],
+  );
+  return (rows[0]?.n ?? 0) + 1;
+}
+
+export function visitKey(name: string, visit: number): string {
+  return visit === 1 ? name : `${name}#${visit}`;
+}
+
+/** JSON size in bytes (UTF-8) of a value as it would be stored. */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}

@@ -1,0 +1,292 @@
+/**
+ * What happens next after a step changes state. Every function here runs inside a run
+ * transaction (run row locked, see run-tx.ts): the state change and all of its follow-on work
+ * commit together or not at all.
+ */
+import { TaskError, type ErrorInfo } from '../errors.js';
+import { evaluateTemplate } from '../spec/expressions.js';
+import type { DagGraph, DagNode, SmGraph, SmTaskState, Template, TaskFields, NodeCommon } from '../spec/types.js';
+import { emit } from './events.js';
+import { buildScope } from './scope.js';
+import { insertSteps, jsonBytes, setStepStatus, writeDeadLetter, type NewStep } from './step-store.js';
+import type { RunCtx, StepRow } from './types.js';
+// Circular by design (state machine <-> run finish); ESM resolves function bindings lazily.
+import { enterState, smAfterDead, smAfterSuccess } from './state-machine.js';
+import { cancelActive, finishRun } from './finish.js';
+
+export type TaskNode = (DagNode | SmTaskState) & TaskFields & NodeCommon;
+
+/** The task node (DAG step or SM task state) behind a step row. */
+export function taskNode(rc: RunCtx, name: string): TaskNode {
+  const g = rc.wf.graph;
+  const node = g.model === 'dag' ? g.nodes[name] : g.states[name];
+  if (!node || node.type !== 'task') throw new Error(`no task node ${name} in ${rc.run.workflow}@${rc.run.version}`);
+  return node;
+}
+
+/** Evaluates a template for `node`, turning failures into a non-retryable ExpressionError. */
+export async function evalFor(rc: RunCtx, node: NodeCommon, template: Template, field: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+  const scope = await buildScope(rc, node, extra);
+  return await evaluateTemplate(template, scope, { field: `${node.path}/${field}`, timeoutMs: rc.tx.core.config.expressionTimeoutMs });
+}
+
+function asErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof TaskError) return { name: err.name, message: err.message };
+  if (err instanceof Error) return { name: 'ExpressionError', message: err.message };
+  return { name: 'ExpressionError', message: String(err) };
+}
+
+/** Marks a step dead without an attempt (it could not even start) and applies the failure policy. */
+export async function killStep(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {
+  const dead = await setStepStatus(rc, step.id, 'dead', { error });
+  if (!dead) return;
+  await writeDeadLetter(rc, dead, error);
+  await onStepDead(rc, dead, error);
+}
+
+/**
+ * Makes pending task steps runnable: applies DAG skip rules and `if`, expands `forEach`, evaluates
+ * `with` into the stored input, and marks them ready. Skips cascade through a work list.
+ */
+export async function activate(rc: RunCtx, steps: Array<{ step: StepRow; skipDep?: boolean }>): Promise<void> {
+  const readyIds: string[] = [];
+  const readyInputs: Array<string | null> = [];
+  const cfg = rc.tx.core.config;
+  for (const { step, skipDep } of steps) {
+    const node = taskNode(rc, step.name);
+    try {
+      if (rc.wf.graph.model === 'dag') {
+        const dagNode = node as DagNode;
+        if (skipDep) {
+          await skipStep(rc, step, 'a step it needs was skipped');
+          continue;
+        }
+        if (dagNode.if !== undefined && !(await evalFor(rc, node, dagNode.if, 'if'))) {
+          await skipStep(rc, step, 'condition is false');
+          continue;
+        }
+      }
+      if (node.forEach) {
+        await expandForEach(rc, step, node);
+        continue;
+      }
+      const input = node.with === undefined ? null : await evalFor(rc, node, node.with, 'with');
+      if (jsonBytes(input) > cfg.maxStepInputBytes) {
+        await killStep(rc, step, {
+          name: 'InputTooLarge',
+          message: `step ${step.key}: input is ${jsonBytes(input)} bytes, over the limit maxStepInputBytes=${cfg.maxStepInputBytes} (OPENCLAW_MAX_STEP_INPUT_BYTES)`,
+        });
+        continue;
+      }
+      readyIds.push(step.id);
+      readyInputs.push(input === null || input === undefined ? null : JSON.stringify(input));
+    } catch (err) {
+      await killStep(rc, step, asErrorInfo(err));
+    }
+  }
+  if (readyIds.length === 0) return;
+  const { rows } = await rc.tx.client.query<{ key: string }>(
+    `UPDATE openclaw.step s SET status = 'ready', input = v.input, available_at = now()
+       FROM unnest($1::bigint[], $2::jsonb[]) AS v(id, input)
+      WHERE s.id = v.id AND s.status = 'pending'
+      RETURNING s.key`,
+    [readyIds, readyInputs],
+  );
+  rc.tx.readied += rows.length;
+  for (const r of rows) emit(rc.tx, rc.run.id, 'step.ready', r.key);
+}
+
+async function skipStep(rc: RunCtx, step: StepRow, reason: string): Promise<void> {
+  const skipped = await setStepStatus(rc, step.id, 'skipped', { output: null });
+  if (!skipped) return;
+  emit(rc.tx, rc.run.id, 'step.skip_reason', step.key, { reason });
+  await dagAfterDone(rc, skipped, true);
+}
+
+/** Expands a forEach step into one item step per element; the parent joins when all finish. */
+async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode): Promise<void> {
+  const fe = node.forEach;
+  if (!fe) return;
+  const items = await evalFor(rc, node, fe.items, 'forEach');
+  if (!Array.isArray(items)) {
+    throw new TaskError('ExpressionError', `${node.path}/forEach: must evaluate to an array, got ${items === null ? 'null' : typeof items}`, { retryable: false });
+  }
+  const cfg = rc.tx.core.config;
+  const running = await setStepStatus(rc, parent.id, 'running', { depsRemaining: items.length, input: { items: items.length } });
+  if (!running) return;
+  if (items.length === 0) {
+    const done = await setStepStatus(rc, parent.id, 'succeeded', { output: [] });
+    if (done) await onStepSucceeded(rc, done);
+    return;
+  }
+  const window = fe.concurrency ?? items.length;
+  const rows: NewStep[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const input = node.with === undefined ? null : await evalFor(rc, node, node.with, 'with', { item: items[i], index: i });
+    if (jsonBytes(input) > cfg.maxStepInputBytes) {
+      throw new TaskError('InputTooLarge', `${parent.key}[${i}]: input over maxStepInputBytes=${cfg.maxStepInputBytes}`, { retryable: false });
+    }
+    rows.push({
+      key: `${parent.key}[${i}]`,
+      name: parent.name,
+      kind: 'item',
+      status: i < window ? 'ready' : 'pending',
+      maxAttempts: node.retry.maxAttempts,
+      timeoutMs: node.timeoutMs,
+      parentStepId: parent.id,
+      itemIndex: i,
+      visit: parent.visit,
+      input,
+    });
+  }
+  await insertSteps(rc, rows);
+}
+
+/** A step finished successfully: decide what comes next. */
+export async function onStepSucceeded(rc: RunCtx, step: StepRow): Promise<void> {
+  if (step.kind === 'item') return await forEachItemDone(rc, step);
+  if (rc.wf.graph.model === 'dag') return await dagAfterDone(rc, step, false);
+  return await smAfterSuccess(rc, step);
+}
+
+/** A step is dead (attempts exhausted, non-retryable, or could not start): apply the failure policy. */
+export async function onStepDead(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {
+  if (step.kind === 'item') return await forEachItemDead(rc, step, error);
+  if (rc.wf.graph.model === 'dag') {
+    return await finishRun(rc, 'failed', { error: { name: error.name, message: `step ${step.key} failed: ${error.message}`, step: step.key } });
+  }
+  return await smAfterDead(rc, step, error);
+}
+
+// ------------------------------------------------------------------ DAG
+
+/** A DAG step succeeded or was skipped: count down its dependents; a finished sink may end the run. */
+export async function dagAfterDone(rc: RunCtx, step: StepRow, skipped: boolean): Promise<void> {
+  const graph = rc.wf.graph as DagGraph;
+  const node = graph.nodes[step.name];
+  if (!node) return;
+  if (node.dependents.length > 0) {
+    const optIn = node.dependents.filter((d) => graph.nodes[d]?.needs.some((n) => n.step === step.name && n.ifSkipped === 'run'));
+    const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number; skip_dep: boolean }>(
+      `UPDATE openclaw.step
+          SET deps_remaining = deps_remaining - 1,
+              skip_dep = skip_dep OR ($3::bool AND NOT (name = ANY($4::text[])))
+        WHERE run_id = $1 AND name = ANY($2::text[]) AND parent_step_id IS NULL AND status = 'pending'
+        RETURNING id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
+                  input, output, error, child_run_id, deps_remaining, skip_dep`,
+      [rc.run.id, node.dependents, skipped, optIn],
+    );
+    const ready = rows.filter((r) => r.deps_remaining <= 0);
+    if (ready.length > 0) await activate(rc, ready.map((r) => ({ step: r, skipDep: r.skip_dep })));
+  } else {
+    await dagMaybeFinish(rc);
+  }
+}
+
+/** Finishes a DAG run once every top-level step succeeded or was skipped (run row is locked). */
+export async function dagMaybeFinish(rc: RunCtx): Promise<void> {
+  const { rows } = await rc.tx.client.query<{ open: number }>(
+    `SELECT count(*)::int AS open FROM openclaw.step
+      WHERE run_id = $1 AND parent_step_id IS NULL AND status NOT IN ('succeeded', 'skipped')`,
+    [rc.run.id],
+  );
+  if ((rows[0]?.open ?? 1) === 0) await finishRun(rc, 'succeeded', {});
+}
+
+// ------------------------------------------------------------------ forEach
+
+async function forEachItemDone(rc: RunCtx, item: StepRow): Promise<void> {
+  if (!item.parent_step_id) return;
+  const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number }>(
+    `UPDATE openclaw.step SET deps_remaining = deps_remaining - 1
+      WHERE id = $1 AND status = 'running'
+      RETURNING id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
+                input, output, error, child_run_id, deps_remaining`,
+    [item.parent_step_id],
+  );
+  const parent = rows[0];
+  if (!parent) return; // the parent already failed or was cancelled
+  const node = taskNode(rc, parent.name);
+  if (node.forEach?.concurrency) {
+    // Slide the window: release the next pending item (the run lock serialises item completions).
+    const released = await rc.tx.client.query<{ key: string }>(
+      `UPDATE openclaw.step SET status = 'ready', available_at = now()
+        WHERE id = (SELECT id FROM openclaw.step WHERE parent_step_id = $1 AND status = 'pending' ORDER BY item_index LIMIT 1)
+        RETURNING key`,
+      [parent.id],
+    );
+    for (const r of released.rows) {
+      rc.tx.readied++;
+      emit(rc.tx, rc.run.id, 'step.ready', r.key);
+    }
+  }
+  if (parent.deps_remaining > 0) return;
+  const agg = await rc.tx.client.query<{ output: unknown[]; bytes: number }>(
+    `SELECT coalesce(jsonb_agg(output ORDER BY item_index), '[]'::jsonb) AS output,
+            coalesce(sum(pg_column_size(output)), 0)::int AS bytes
+       FROM openclaw.step WHERE parent_step_id = $1`,
+    [parent.id],
+  );
+  const output = agg.rows[0]?.output ?? [];
+  const max = rc.tx.core.config.maxStepOutputBytes;
+  if (jsonBytes(output) > max) {
+    return await killStep(rc, parent, {
+      name: 'OutputTooLarge',
+      message: `step ${parent.key}: joined forEach output is ${jsonBytes(output)} bytes, over maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES)`,
+    });
+  }
+  const done = await setStepStatus(rc, parent.id, 'succeeded', { output });
+  if (done) await onStepSucceeded(rc, done);
+}
+
+async function forEachItemDead(rc: RunCtx, item: StepRow, error: ErrorInfo): Promise<void> {
+  if (!item.parent_step_id) return;
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `SELECT id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
+            input, output, error, child_run_id FROM openclaw.step WHERE id = $1`,
+    [item.parent_step_id],
+  );
+  const parent = rows[0];
+  if (!parent || parent.status !== 'running') return;
+  const parentError: ErrorInfo = { name: error.name, message: `item ${item.item_index ?? '?'} (${item.key}): ${error.message}` };
+  // Fail fast: the other items are cancelled (running ones are told at their worker's next heartbeat).
+  // cancelActive starts from the parent row itself, which is then marked dead with the item's error.
+  await cancelActive(rc, [parent.id]);
+  await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [
+    parent.id,
+    JSON.stringify(parentError),
+  ]);
+  emit(rc.tx, rc.run.id, 'step.dead', parent.key, { error: parentError });
+  await onStepDead(rc, { ...parent, status: 'dead', error: parentError }, parentError);
+}
+
+/** Starts a DAG run: inserts every node as a pending step and activates the roots. */
+export async function beginDag(rc: RunCtx, graph: DagGraph): Promise<void> {
+  const rows: NewStep[] = Object.values(graph.nodes).map((n) => ({
+    key: n.name,
+    name: n.name,
+    kind: n.forEach ? 'foreach' : 'task',
+    status: 'pending',
+    maxAttempts: n.retry.maxAttempts,
+    timeoutMs: n.timeoutMs,
+    depsRemaining: n.needs.length,
+  }));
+  // Insert quietly (no per-step 'pending' events for the whole graph), then activate the roots.
+  const inserted = await insertStepsQuiet(rc, rows);
+  const roots = inserted.filter((s) => graph.nodes[s.name]?.needs.length === 0);
+  await activate(rc, roots.map((step) => ({ step })));
+}
+
+async function insertStepsQuiet(rc: RunCtx, rows: NewStep[]): Promise<StepRow[]> {
+  const before = rc.tx.events.length;
+  const out = await insertSteps(rc, rows);
+  rc.tx.events.length = before;
+  return out;
+}
+
+/** Starts the run's graph (DAG roots or the state machine's start state). */
+export async function beginRun(rc: RunCtx): Promise<void> {
+  const graph = rc.wf.graph;
+  if (graph.model === 'dag') await beginDag(rc, graph);
+  else await enterState(rc, (graph as SmGraph).start, { parentStepId: null, branch: null }, null);
+}

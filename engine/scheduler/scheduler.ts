@@ -1,0 +1,131 @@
+import pg from 'pg';
+import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
+import type { EngineCore } from '../runs/types.js';
+import { trackHandle } from '../telemetry/lifetimes.js';
+
+/** The advisory lock key of the scheduler leader ("openclaw" in ASCII, as a bigint). */
+export const LEADER_LOCK_KEY = '8030038491004018039';
+
+export interface SchedulerOptions {
+  tickMs?: number;
+  livenessIntervalMs?: number;
+}
+
+export interface TickReport {
+  leader: boolean;
+  reaped: number;
+  timers: number;
+  deadlines: number;
+  liveness: Awaited<ReturnType<typeof checkLiveness>> | null;
+}
+
+/**
+ * The scheduler loop. It runs in every server process but acts only while it holds a session-level
+ * Postgres advisory lock on a dedicated connection: one leader at a time. When the leader dies its
+ * connection closes, the lock is released, and another process takes over at its next tick (within
+ * seconds). Each tick: reclaim expired leases, fire due timers and wait timeouts, enforce run
+ * deadlines; every `livenessIntervalMs`, the liveness check. (Session advisory locks need a direct
+ * connection or a session-mode pooler; see docs/operations.md.)
+ */
+export class Scheduler {
+  private lockClient: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private leader = false;
+  private lastLiveness = 0;
+  private ticking: Promise<TickReport> | null = null;
+  private stopped = true;
+  private untrack: (() => void) | null = null;
+
+  constructor(
+    private readonly core: EngineCore,
+    private readonly options: SchedulerOptions = {},
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.untrack = trackHandle('scheduler');
+    const every = this.options.tickMs ?? this.core.config.schedulerTickMs;
+    const loop = (): void => {
+      this.timer = setTimeout(() => {
+        void this.tick()
+          .catch((err: unknown) => this.core.log.error({ err }, 'scheduler tick failed'))
+          .finally(() => {
+            if (!this.stopped) loop();
+          });
+      }, every);
+    };
+    void this.tick().catch((err: unknown) => this.core.log.error({ err }, 'scheduler tick failed')).finally(loop);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking?.catch(() => undefined);
+    await this.resign();
+    this.untrack?.();
+  }
+
+  private async resign(): Promise<void> {
+    const c = this.lockClient;
+    this.lockClient = null;
+    if (this.leader) this.core.log.info('scheduler: leadership released');
+    this.leader = false;
+    await c?.end().catch(() => undefined);
+  }
+
+  /** Tries to become (or stay) leader. A broken lock connection means leadership is lost. */
+  private async ensureLeader(): Promise<boolean> {
+    try {
+      if (!this.lockClient) {
+        const c = new pg.Client({ connectionString: this.core.config.databaseUrl, application_name: 'openclaw-scheduler' });
+        c.on('error', () => {
+          if (this.lockClient === c) {
+            this.lockClient = null;
+            this.leader = false;
+          }
+        });
+        await c.connect();
+        this.lockClient = c;
+      }
+      if (this.leader) {
+        await this.lockClient.query('SELECT 1');
+        return true;
+      }
+      const { rows } = await this.lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [LEADER_LOCK_KEY]);
+      this.leader = rows[0]?.ok === true;
+      if (this.leader) this.core.log.info('scheduler: became leader');
+      return this.leader;
+    } catch (err) {
+      this.core.log.warn({ err }, 'scheduler: lost the leader connection');
+      await this.resign();
+      return false;
+    }
+  }
+
+  /** One tick (exposed for tests). Does nothing unless this process is the leader. */
+  async tick(): Promise<TickReport> {
+    const run = async (): Promise<TickReport> => {
+      const report: TickReport = { leader: false, reaped: 0, timers: 0, deadlines: 0, liveness: null };
+      if (!(await this.ensureLeader())) return report;
+      report.leader = true;
+      report.reaped = await reapExpiredLeases(this.core);
+      report.timers = await fireDueTimers(this.core);
+      report.deadlines = await enforceDeadlines(this.core);
+      const every = this.options.livenessIntervalMs ?? this.core.config.livenessIntervalMs;
+      if (Date.now() - this.lastLiveness >= every) {
+        this.lastLiveness = Date.now(); // local pacing only; the check itself uses the database clock
+        report.liveness = await checkLiveness(this.core);
+      }
+      return report;
+    };
+    const p = (this.ticking ?? Promise.resolve()).catch(() => undefined).then(run);
+    this.ticking = p;
+    return await p;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Shared compiler machinery: the problem list, defaults (retry, timeout), durations, task fields
+ * and template checks (syntax, `secrets` only inside task blocks, `item`/`index` only where a
+ * `forEach` provides them). DAG- and state-machine-specific rules live in compile-dag.ts and
+ * compile-sm.ts.
+ */
+import type { SpecProblem } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { analyzeExpression, type ExpressionAnalysis } from './expression-refs.js';
+import { joinPointer } from './pointer.js';
+import { closest } from './schema.js';
+import { checkTemplate, parseTemplateString } from './template.js';
+import type { BuiltinName, RetryPolicy, TaskDef, TaskFields } from './types.js';
+
+export type Obj = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Retry policy when neither the task nor `defaults.retry` says otherwise. */
+export const builtinRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 1,
+  backoff: 'exponential',
+  delayMs: 1_000,
+  maxDelayMs: 60_000,
+  jitter: 'full',
+  nonRetryable: [],
+});
+
+/** One parsed expression of a node, with the path of the string that holds it. */
+export interface FieldAnalysis {
+  path: string;
+  analysis: ExpressionAnalysis;
+}
+
+/** Which restricted names a template may use: `secrets` (task blocks) and `item`/`index` (forEach tasks). */
+export interface TemplateRole {
+  secrets: boolean;
+  item: boolean;
+}
+
+const PLAIN: TemplateRole = { secrets: false, item: false };
+
+/** Collects problems and holds the workflow-wide defaults while one spec is compiled. */
+export class CompileContext {
+  readonly problems: SpecProblem[] = [];
+  readonly root: 'steps' | 'states';
+  readonly defaultRetry: RetryPolicy;
+  readonly defaultTimeoutMs: number | null;
+  private readonly defaultRetryExplicit: Obj;
+
+  constructor(spec: Obj) {
+    this.root = spec.steps !== undefined ? 'steps' : 'states';
+    const defaults = isObj(spec.defaults) ? spec.defaults : {};
+    this.defaultRetryExplicit = isObj(defaults.retry) ? defaults.retry : {};
+    this.defaultRetry = this.mergeRetry(builtinRetryPolicy, {}, this.defaultRetryExplicit, '/defaults/retry');
+    this.defaultTimeoutMs = this.duration(defaults.timeout, '/defaults/timeout');
+  }
+
+  problem(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  /** A duration field in ms; null when absent; a problem (and null) when invalid. */
+  duration(value: unknown, path: string): number | null {
+    if (value === undefined) return null;
+    try {
+      return parseDuration(value as string | number);
+    } catch (err) {
+      this.problem(path, (err as Error).message);
+      return null;
+    }
+  }
+
+  private mergeRetry(base: RetryPolicy, explicitDefaults: Obj, spec: Obj, path: string): RetryPolicy {
+    const delay = this.duration(spec.delay, `${path}/delay`);
+    const maxDelay = this.duration(spec.maxDelay, `${path}/maxDelay`);
+    const policy: RetryPolicy = {
+      maxAttempts: typeof spec.maxAttempts === 'number' ? spec.maxAttempts : base.maxAttempts,
+      backoff: spec.backoff === 'fixed' || spec.backoff === 'exponential' ? spec.backoff : base.backoff,
+      delayMs: delay ?? base.delayMs,
+      maxDelayMs: maxDelay ?? base.maxDelayMs,
+      jitter: spec.jitter === 'none' || spec.jitter === 'full' ? spec.jitter : base.jitter,
+      nonRetryable: Array.isArray(spec.nonRetryable) ? spec.nonRetryable.map(String) : [...base.nonRetryable],
+    };
+    const maxDelayGiven = spec.maxDelay !== undefined || explicitDefaults.maxDelay !== undefined;
+    if (policy.maxDelayMs < policy.delayMs) {
+      // An explicit cap below the first delay is a contradiction; the built-in 1m cap just grows.
+      if (maxDelayGiven) this.problem(path, `maxDelay (${policy.maxDelayMs} ms) is shorter than delay (${policy.delayMs} ms)`);
+      else policy.maxDelayMs = policy.delayMs;
+    }
+    return policy;
+  }
+
+  /** A task's retry policy: its `retry:` merged field by field over `defaults.retry` over the built-in policy. */
+  retry(spec: unknown, path: string): RetryPolicy {
+    return spec === undefined ? { ...this.defaultRetry, nonRetryable: [...this.defaultRetry.nonRetryable] } : this.mergeRetry(this.defaultRetry, this.defaultRetryExplicit, isObj(spec) ? spec : {}, path);
+  }
+
+  /**
+   * Checks a template: syntax, and the names it may use. `secrets` only in task blocks;
+   * `item`/`index` only in the `with` and task block of a `forEach` task.
+   */
+  templates(template: unknown, path: string, role: TemplateRole = PLAIN): FieldAnalysis[] {
+    if (template === undefined) return [];
+    const check = checkTemplate(template, path);
+    this.problems.push(...check.problems);
+    const out: FieldAnalysis[] = [];
+    for (const e of check.expressions) {
+      const analysis = analyzeExpression(e.ast, this.root);
+      if (analysis.roots.has('secrets') && !role.secrets) {
+        this.problem(e.path, '`secrets` can only be used inside a task block (http, container or wasm fields), never in `with`, `output`, conditions or inputs');
+      }
+      for (const name of ['item', 'index']) {
+        if (analysis.roots.has(name) && !role.item) this.problem(e.path, `\`${name}\` only exists in the \`with\` and task block of a step with \`forEach\``);
+      }
+      out.push({ path: e.path, analysis });
+    }
+    return out;
+  }
+
+  /** `if:` / `when:` must be a boolean or one `${{ }}` expression (a plain string would always be true). */
+  condition(value: unknown, path: string, label: string): FieldAnalysis[] {
+    if (typeof value === 'string' && !isSingleExpression(value)) {
+      this.problem(path, `\`${label}\` must be a boolean or a single \`\${{ ... }}\` expression`);
+      return [];
+    }
+    return this.templates(value, path);
+  }
+
+  /** "unknown step `x`", with a did-you-mean hint when one is close. */
+  unknownName(path: string, kind: string, name: string, known: Iterable<string>): void {
+    const hint = closest(name, known);
+    this.problem(path, `unknown ${kind} \`${name}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}`);
+  }
+}
+
+/** True when `s` is exactly one `${{ }}` expression (no text around it). */
+export function isSingleExpression(s: string): boolean {
+  try {
+    const segs = parseTemplateString(s);
+    return segs.length === 1 && segs[0]?.type === 'expr';
+  } catch {
+    return s.trimStart().startsWith('${{');
+  }
+}
+
+/** The task kind of a node (`run`, `wasm`, `container` or `http`); the schema guarantees exactly one. */
+export function taskDef(node: Obj): TaskDef {
+  if (node.run !== undefined) return { kind: 'builtin', run: node.run as BuiltinName };
+  if (node.wasm !== undefined) return { kind: 'wasm', spec: node.wasm };
+  if (node.container !== undefined) return { kind: 'container', spec: node.container };
+  return { kind: 'http', spec: node.http };
+}
+
+/** Compiles the task fields shared by DAG steps and task states, and returns their expressions. */
+export function compileTaskFields(ctx: CompileContext, node: Obj, path: string): { fields: TaskFields; analyses: FieldAnalysis[] } {
+  const task = taskDef(node);
+  const hasForEach = node.forEach !== undefined;
+  const analyses: FieldAnalysis[] = [];
+  if (task.kind !== 'builtin') analyses.push(...ctx.templates(task.spec, joinPointer(path, task.kind), { secrets: true, item: hasForEach }));
+  analyses.push(...ctx.templates(node.with, joinPointer(path, 'with'), { secrets: false, item: hasForEach }));
+  if (typeof node.forEach === 'string' && !isSingleExpression(node.forEach)) {
+    ctx.problem(joinPointer(path, 'forEach'), '`forEach` must be a single `${{ ... }}` expression that yields an array, or an array');
+  } else {
+    analyses.push(...ctx.templates(node.forEach, joinPointer(path, 'forEach')));
+  }
+  if (node.concurrency !== undefined && !hasForEach) ctx.problem(joinPointer(path, 'concurrency'), '`concurrency` only applies to a step with `forEach`');
+  const timeout = ctx.duration(node.timeout, joinPointer(path, 'timeout'));
+  return {
+    fields: {
+      task,
+      with: node.with,
+      retry: ctx.retry(node.retry, joinPointer(path, 'retry')),
+      timeoutMs: timeout ?? ctx.defaultTimeoutMs,
+      forEach: hasForEach ? { items: node.forEach, concurrency: typeof node.concurrency === 'number' ? node.concurrency : null } : null,
+    },
+    analyses,
+  };
+}

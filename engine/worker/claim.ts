@@ -1,0 +1,100 @@
+import type { Queryable } from '../db/pool.js';
+
+export interface ClaimedStep {
+  id: string;
+  run_id: string;
+  key: string;
+  name: string;
+  kind: string;
+  attempt: number;
+  max_attempts: number;
+  lease_token: string;
+  input: unknown;
+  version_id: string;
+}
+
+/**
+ * Claims up to `limit` ready steps in ONE statement. The inner SELECT walks the partial index on
+ * ready rows in due order and locks rows with SKIP LOCKED, so concurrent workers never wait on
+ * each other and never claim the same row; the UPDATE bumps the attempt and the lease token
+ * (the fencing token for completion) and sets the lease expiry from the database clock. The
+ * `step.started` events are written by the same statement.
+ */
+export async function claimSteps(db: Queryable, workerId: string, limit: number, leaseTtlMs: number): Promise<ClaimedStep[]> {
+  const { rows } = await db.query<ClaimedStep>(
+    `WITH c AS (
+       SELECT id FROM openclaw.step
+        WHERE status IN ('ready', 'retrying') AND available_at <= now()
+        ORDER BY available_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+     ), u AS (
+       UPDATE openclaw.step s
+          SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_token = s.lease_token + 1,
+              lease_expires_at = now() + make_interval(secs => $3::float8), started_at = now(), finished_at = NULL
+         FROM c WHERE s.id = c.id
+        RETURNING s.id, s.run_id, s.key, s.name, s.kind, s.attempt, s.max_attempts, s.lease_token, s.input
+     ), ev AS (
+       INSERT INTO openclaw.run_event (run_id, step_key, type, data)
+       SELECT run_id, key, 'step.started', jsonb_build_object('attempt', attempt, 'worker', $1::text) FROM u
+     )
+     SELECT u.*, r.version_id FROM u JOIN openclaw.run r ON r.id = u.run_id`,
+    [workerId, limit, leaseTtlMs / 1000],
+  );
+  return rows;
+}
+
+/**
+ * Extends every lease this worker holds, in one statement (never one per step), and records the
+ * worker's heartbeat. Rows locked by a concurrent transition are skipped (they are being
+ * completed or cancelled right now). An expired lease is never revived: once it has expired it
+ * belongs to the reaper.
+ */
+export async function heartbeat(db: Queryable, workerId: string, leaseTtlMs: number): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH hb AS (
+       UPDATE openclaw.step SET lease_expires_at = now() + make_interval(secs => $2::float8)
+        WHERE id IN (SELECT id FROM openclaw.step WHERE lease_owner = $1 AND status = 'running' AND lease_expires_at > now()
+                      FOR UPDATE SKIP LOCKED)
+        RETURNING id
+     ), w AS (
+       UPDATE openclaw.worker SET last_seen = now() WHERE id = $1
+     )
+     SELECT id FROM hb`,
+    [workerId, leaseTtlMs / 1000],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Of the given step ids, those this worker still validly holds (status running, our lease, not expired). */
+export async function stillHeld(db: Queryable, workerId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM openclaw.step WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'running' AND lease_expires_at > now()`,
+    [ids, workerId],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Hands a lease back on graceful stop: the step is ready again at once and the attempt is not
+ * counted (the task did not fail). Fenced by the lease token like a completion.
+ */
+export async function releaseLease(db: Queryable, workerId: string, step: { id: string; lease_token: string }): Promise<boolean> {
+  const { rows } = await db.query(
+    `WITH u AS (
+       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, available_at = now()
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        RETURNING id, run_id, key, attempt, lease_token, started_at
+     ), a AS (
+       INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
+       SELECT id, run_id, attempt + 1, lease_token, $3, 'released', started_at FROM u
+     ), e AS (
+       INSERT INTO openclaw.run_event (run_id, step_key, type, data)
+       SELECT run_id, key, 'step.released', jsonb_build_object('worker', $3::text) FROM u
+     )
+     SELECT id FROM u`,
+    [step.id, step.lease_token, workerId],
+  );
+  return rows.length > 0;
+}

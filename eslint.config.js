@@ -1,0 +1,50 @@
+// Type-aware lint: the rules that matter for an engine (no floating or misused promises,
+// exhaustive switches) and a restricted-imports rule that keeps the layers apart.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.openclaw/**', 'coverage/**', '**/*.js', '!eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // engine/ never imports api/ or cli/.
+    files: ['engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/cli/**'], message: 'engine/ must not import api/ or cli/' }] }],
+    },
+  },
+  {
+    // spec/ is pure: no database, no runs.
+    files: ['engine/spec/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'], message: 'engine/spec is pure' }] },
+      ],
+    },
+  },
+  {
+    // executors know nothing about runs or the database.
+    files: ['engine/executors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'], message: 'executors get a task and return a result' }] },
+      ],
+    },
+  },
+);

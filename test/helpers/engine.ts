@@ -1,0 +1,80 @@
+/**
+ * Per-file test database + engine helpers. Each test file gets its own database cloned from the
+ * migrated template (see global-setup.ts), so files run in parallel without sharing state.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { createEngine, type CreateEngineOptions, type Engine } from '../../engine/index.js';
+import { createLogger } from '../../engine/telemetry/logger.js';
+import { cloneTemplate, dropDatabase } from './postgres.js';
+
+export interface TestDb {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDb(label = 't'): Promise<TestDb> {
+  const admin = inject('pgAdminUrl');
+  const name = `oc_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const url = await cloneTemplate(admin, name);
+  return { url, name, drop: () => dropDatabase(admin, name) };
+}
+
+/** Fast timings for tests: short leases and ticks so recovery happens in about a second or two. */
+export const fastConfig = {
+  leaseTtlMs: 1500,
+  heartbeatIntervalMs: 400,
+  pollIntervalMs: 200,
+  schedulerTickMs: 200,
+  livenessIntervalMs: 1000,
+  livenessGraceMs: 0,
+  drainTimeoutMs: 2000,
+} as const;
+
+export async function testEngine(db: TestDb, options: CreateEngineOptions = {}): Promise<Engine> {
+  return await createEngine({
+    databaseUrl: db.url,
+    logger: createLogger({ level: process.env.OPENCLAW_TEST_LOG ?? 'silent' }),
+    ...fastConfig,
+    ...options,
+  });
+}
+
+/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`waitFor timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Waits until the run is in one of the terminal statuses and returns its view. */
+export async function waitForRun(engine: Engine, runId: string, timeoutMs = 20_000) {
+  return await waitFor(async () => {
+    const run = await engine.queries.getRun(runId);
+    return ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : null;
+  }, timeoutMs);
+}
+
+/** Waits until the run has the given status. */
+export async function waitForStatus(engine: Engine, runId: string, status: string, timeoutMs = 20_000) {
+  return await waitFor(async () => {
+    const run = await engine.queries.getRun(runId);
+    return run.status === status ? run : null;
+  }, timeoutMs);
+}
+
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(engine: Engine, text: string, params: unknown[] = []): Promise<T[]> {
+  const { rows } = await engine.pool.query<T>(text, params);
+  return rows;
+}

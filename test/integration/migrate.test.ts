@@ -1,0 +1,57 @@
+import { mkdtemp, readdir, copyFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, migrate, migrationsDir } from '../../engine/index.js';
+import { createPool } from '../../engine/db/pool.js';
+import { createTestDb, type TestDb } from '../helpers/engine.js';
+import { dropDatabase, withDatabase } from '../helpers/postgres.js';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb('mig');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('migrator', () => {
+  it('applies migrations once, concurrently and repeatedly without error', async () => {
+    const admin = inject('pgAdminUrl');
+    const name = `oc_fresh_${Date.now()}`;
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(`CREATE DATABASE "${name}"`);
+    await c.end();
+    const pools = [1, 2, 3].map(() => createPool(withDatabase(admin, name), 2));
+    try {
+      const results = await Promise.all(pools.map((p) => migrate(p)));
+      const applied = results.flatMap((r) => r.applied);
+      expect(applied).toEqual(['0001_init']);
+      const again = await migrate(pools[0] as pg.Pool);
+      expect(again).toEqual({ applied: [], current: ['0001_init'] });
+      const { rows } = await (pools[0] as pg.Pool).query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'step_ready_idx'`);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await dropDatabase(admin, name);
+    }
+  });
+
+  it('refuses to start against a database whose schema is newer than the code', async () => {
+    const pool = createPool(db.url, 1);
+    try {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'oc-mig-'));
+      for (const f of await readdir(migrationsDir)) await copyFile(path.join(migrationsDir, f), path.join(dir, f));
+      await writeFile(path.join(dir, '0999_future.sql'), 'CREATE TABLE openclaw.future_thing (id int);');
+      await migrate(pool, dir);
+      await expect(createEngine({ databaseUrl: db.url })).rejects.toMatchObject({ code: 'schema_too_new' });
+      await expect(migrate(pool)).rejects.toMatchObject({ code: 'schema_too_new' });
+    } finally {
+      await pool.end();
+    }
+  });
+});
