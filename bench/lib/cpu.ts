@@ -52,24 +52,44 @@ export function serverCpuMs(postmaster: number | null): number | null {
   return ticks * TICK_MS;
 }
 
-export interface CpuSample {
+export interface Usage {
+  /** CPU ms of this Node process. */
   node: number;
+  /** CPU ms of the PostgreSQL server (null when it is not on this host). */
   pg: number | null;
+  /** WAL bytes written by the server (the whole cluster; only the benchmark uses it). */
+  wal: number | null;
 }
 
-export interface CpuMeter {
-  stop(): CpuSample;
+export interface UsageMeter {
+  stop(): Promise<Usage>;
 }
 
-/** Starts measuring CPU ms of this process and of the server; `stop()` returns the deltas. */
-export function cpuMeter(postmaster: number | null): CpuMeter {
+async function walLsn(pool: pg.Pool): Promise<string | null> {
+  try {
+    const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    return rows[0]?.lsn ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts measuring CPU ms of this process and of the server, and WAL bytes; `stop()` returns the deltas. */
+export async function usageMeter(postmaster: number | null, pool: pg.Pool): Promise<UsageMeter> {
+  const lsn0 = await walLsn(pool);
   const n0 = process.cpuUsage();
   const p0 = serverCpuMs(postmaster);
   return {
-    stop(): CpuSample {
+    async stop(): Promise<Usage> {
       const n = process.cpuUsage(n0);
       const p1 = serverCpuMs(postmaster);
-      return { node: (n.user + n.system) / 1000, pg: p0 === null || p1 === null ? null : p1 - p0 };
+      let wal: number | null = null;
+      const lsn1 = await walLsn(pool);
+      if (lsn0 && lsn1) {
+        const { rows } = await pool.query<{ d: string }>('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::text AS d', [lsn1, lsn0]);
+        wal = Number(rows[0]?.d ?? NaN);
+      }
+      return { node: (n.user + n.system) / 1000, pg: p0 === null || p1 === null ? null : p1 - p0, wal };
     },
   };
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { createEngine, type CreateEngineOptions, type Engine } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
-import { cpuMeter, type CpuMeter } from './cpu.js';
+import { usageMeter, type Usage, type UsageMeter } from './cpu.js';
 import { createDb, type BenchDb, type ServerFacts } from './server.js';
 import { round } from './stats.js';
 
@@ -42,9 +42,9 @@ export class BenchContext {
     readonly postmaster: number | null,
   ) {}
 
-  /** Starts a CPU meter (this Node process + the PostgreSQL server). */
-  cpu(): CpuMeter {
-    return cpuMeter(this.postmaster);
+  /** Starts a usage meter: CPU of this Node process and of the PostgreSQL server, WAL bytes. */
+  async meter(pool: pg.Pool): Promise<UsageMeter> {
+    return await usageMeter(this.postmaster, pool);
   }
 
   /** A fresh, empty database (dropped after the scenario). */
@@ -165,12 +165,11 @@ export function assertAll(what: string, ok: boolean, detail: unknown): void {
   if (!ok) throw new Error(`bench: ${what} — ${JSON.stringify(detail)}`);
 }
 
-/** CPU figures of a measurement: totals and per unit of work (microseconds per step or job). */
-export function cpuFigures(sample: { node: number; pg: number | null }, units: number): Record<string, number | null> {
+/** Resource figures of a measurement per unit of work (a step, an item, a run or a job). */
+export function usageFigures(u: Usage, units: number): Record<string, number | null> {
   return {
-    node_ms: round(sample.node),
-    pg_ms: sample.pg === null ? null : round(sample.pg),
-    node_us_per_unit: round((sample.node / units) * 1000, 1),
-    pg_us_per_unit: sample.pg === null ? null : round((sample.pg / units) * 1000, 1),
+    node_cpu_us: round((u.node / units) * 1000, 1),
+    pg_cpu_us: u.pg === null ? null : round((u.pg / units) * 1000, 1),
+    wal_bytes: u.wal === null ? null : Math.round(u.wal / units),
   };
 }

@@ -21,8 +21,9 @@ export interface Summary {
   mean: number;
 }
 
-export function summarize(values: number[]): Summary {
-  const s = [...values].sort((a, b) => a - b);
+/** Summary of values in ms (numeric strings from pg are converted). */
+export function summarize(values: Array<number | string>): Summary {
+  const s = values.map(Number).sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
   return {
     n: s.length,

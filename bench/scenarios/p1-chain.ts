@@ -15,7 +15,7 @@
  */
 import { round, summarize } from '../lib/stats.js';
 import { pgStatsDump, pgStatsReset } from '../lib/pg-stats.js';
-import { cpuFigures, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
+import { usageFigures, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
 
 const pad = (i: number): string => `s${String(i).padStart(4, '0')}`;
 
@@ -46,23 +46,23 @@ export const p1Chain: Scenario = {
     await engine.registerWorkflow(chainSpec('chain', STEPS));
     const registerMs = performance.now() - t;
     await pgStatsReset(pool);
-    const cpu = ctx.cpu();
+    const cpu = await ctx.meter(pool);
     t = performance.now();
     const { runId } = await engine.startRun({ workflow: 'chain' });
     const startMs = performance.now() - t;
     const status = await waitRunsDone(pool, 'chain', 1);
     const wallMs = performance.now() - t;
-    const used = cpu.stop();
+    const used = await cpu.stop();
     await pgStatsDump(pool, 'P1 chain', STEPS);
 
     const { rows: steps } = await pool.query<{ key: string; status: string; started: number; finished: number }>(
-      `SELECT key, status, extract(epoch FROM started_at) * 1000 AS started, extract(epoch FROM finished_at) * 1000 AS finished
+      `SELECT key, status, date_part('epoch', started_at) * 1000 AS started, date_part('epoch', finished_at) * 1000 AS finished
          FROM openclaw.step WHERE run_id = $1 ORDER BY key`,
       [runId],
     );
     const { rows: runRows } = await pool.query<{ total: number; first_claim: number }>(
-      `SELECT extract(epoch FROM (r.finished_at - r.created_at)) * 1000 AS total,
-              extract(epoch FROM (min(s.started_at) - r.created_at)) * 1000 AS first_claim
+      `SELECT date_part('epoch', (r.finished_at - r.created_at)) * 1000 AS total,
+              date_part('epoch', (min(s.started_at) - r.created_at)) * 1000 AS first_claim
          FROM openclaw.run r JOIN openclaw.step s ON s.run_id = r.id WHERE r.id = $1 GROUP BY r.id`,
       [runId],
     );
@@ -94,7 +94,7 @@ export const p1Chain: Scenario = {
       start_run_ms: round(startMs),
       first_claim_ms: round(Number(runRows[0]?.first_claim ?? NaN)),
       register_ms: round(registerMs),
-      cpu_per_step: cpuFigures(used, STEPS),
+      usage_per_step: usageFigures(used, STEPS),
       target: { per_step_overhead_p50_ms: 5, per_step_overhead_p99_ms: 20 },
       met: { p50: o.p50 <= 5, p99: o.p99 <= 20, all_steps_succeeded: succeeded === STEPS },
       conditions: ctx.conditions(1, 8, { listen: true, poll_ms: engine.config.pollIntervalMs, in_process: true }),

@@ -25,7 +25,7 @@ import { Logger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEv
 import type { Engine, Worker } from '../../engine/index.js';
 import { pgStatsDump, pgStatsReset } from '../lib/pg-stats.js';
 import { round, summarize } from '../lib/stats.js';
-import { cpuFigures, fanOut, waitFor, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
+import { usageFigures, fanOut, waitFor, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
 
 const RUNS = Number(process.env.BENCH_P2_RUNS ?? 2000);
 const SMALL = Number(process.env.BENCH_P2_SMALL ?? 500);
@@ -63,23 +63,23 @@ async function engineBurst(ctx: BenchContext, mode: 'live' | 'drain', runs: numb
   }
 
   await pgStatsReset(pool);
-  let cpu = ctx.cpu();
+  let cpu = await ctx.meter(pool);
   const t0 = performance.now();
   const lat = await fanOut(runs, STARTERS, () => api.startRun({ workflow: 'burst' }));
   const startPhase = performance.now() - t0;
-  const startCpu = mode === 'drain' ? cpu.stop() : null;
+  const startCpu = mode === 'drain' ? await cpu.stop() : null;
   if (mode === 'drain') {
-    cpu = ctx.cpu();
+    cpu = await ctx.meter(pool);
     ws = await startWorkers();
   }
   const status = await waitRunsDone(pool, 'burst', runs);
-  const used = cpu.stop();
+  const used = await cpu.stop();
   await pgStatsDump(pool, `P2 engine ${label}`, runs * STEPS_PER_RUN);
 
   const { rows } = await pool.query<{ first_created: number; first_started: number; last_finished: number; steps_ok: number }>(
-    `SELECT extract(epoch FROM min(r.created_at)) * 1000 AS first_created,
-            extract(epoch FROM (SELECT min(s.started_at) FROM openclaw.step s JOIN openclaw.run r2 ON r2.id = s.run_id WHERE r2.workflow = 'burst')) * 1000 AS first_started,
-            extract(epoch FROM max(r.finished_at)) * 1000 AS last_finished,
+    `SELECT date_part('epoch', min(r.created_at)) * 1000 AS first_created,
+            date_part('epoch', (SELECT min(s.started_at) FROM openclaw.step s JOIN openclaw.run r2 ON r2.id = s.run_id WHERE r2.workflow = 'burst')) * 1000 AS first_started,
+            date_part('epoch', max(r.finished_at)) * 1000 AS last_finished,
             (SELECT count(*)::int FROM openclaw.step s JOIN openclaw.run r3 ON r3.id = s.run_id WHERE r3.workflow = 'burst' AND s.status = 'succeeded') AS steps_ok
        FROM openclaw.run r WHERE r.workflow = 'burst'`,
   );
@@ -100,14 +100,14 @@ async function engineBurst(ctx: BenchContext, mode: 'live' | 'drain', runs: numb
   };
   if (mode === 'live') {
     const { rows: lr } = await pool.query<{ ms: number }>(
-      `SELECT extract(epoch FROM (finished_at - created_at)) * 1000 AS ms FROM openclaw.run WHERE workflow = 'burst'`,
+      `SELECT date_part('epoch', (finished_at - created_at)) * 1000 AS ms FROM openclaw.run WHERE workflow = 'burst'`,
     );
     const l = summarize(lr.map((x) => x.ms));
     result.run_latency_ms = { p50: l.p50, p99: l.p99, max: l.max };
-    result.cpu_per_step = cpuFigures(used, runs * STEPS_PER_RUN); // starts + execution
+    result.usage_per_step = usageFigures(used, runs * STEPS_PER_RUN); // starts + execution
   } else {
-    result.cpu_start_per_run = cpuFigures(startCpu!, runs);
-    result.cpu_per_step = cpuFigures(used, runs * STEPS_PER_RUN); // execution only
+    result.usage_per_start = usageFigures(startCpu!, runs);
+    result.usage_per_step = usageFigures(used, runs * STEPS_PER_RUN); // execution only
   }
   for (const w of ws) await w.stop();
   return result;
@@ -153,7 +153,6 @@ async function graphileBurst(ctx: BenchContext, mode: 'live' | 'drain', jobs: nu
 
   let from: number;
   let enqueueMs: number;
-  let cpu;
   await pgStatsReset(pool);
   if (mode === 'drain') {
     await runner.stop();
@@ -161,23 +160,23 @@ async function graphileBurst(ctx: BenchContext, mode: 'live' | 'drain', jobs: nu
     await utils.addJobs(Array.from({ length: jobs }, () => ({ identifier: 'noop', payload: {} })));
     enqueueMs = performance.now() - t;
     firstStart = NaN;
-    cpu = ctx.cpu();
+    const cpu = await ctx.meter(pool);
     runner = await start();
     const end = await finished(jobs);
     from = firstStart;
     enqueueMs = round(enqueueMs);
-    const used = cpu.stop();
+    const used = await cpu.stop();
     await runner.stop();
     await pgStatsDump(pool, `P2 graphile-worker ${mode}`, jobs);
     const duration = end - from;
-    return { jobs, concurrency, duration_ms: round(duration), jobs_per_s: round((jobs / duration) * 1000, 1), enqueue_ms: enqueueMs, cpu_per_job: cpuFigures(used, jobs) };
+    return { jobs, concurrency, duration_ms: round(duration), jobs_per_s: round((jobs / duration) * 1000, 1), enqueue_ms: enqueueMs, usage_per_job: usageFigures(used, jobs) };
   }
-  cpu = ctx.cpu();
+  const cpu = await ctx.meter(pool);
   from = performance.now();
   const lat = await fanOut(jobs, STARTERS, () => utils.addJob('noop', {}));
   enqueueMs = performance.now() - from;
   const end = await finished(jobs);
-  const used = cpu.stop();
+  const used = await cpu.stop();
   await runner.stop();
   await pgStatsDump(pool, `P2 graphile-worker ${mode}`, jobs);
   const duration = end - from;
@@ -189,7 +188,7 @@ async function graphileBurst(ctx: BenchContext, mode: 'live' | 'drain', jobs: nu
     jobs_per_s: round((jobs / duration) * 1000, 1),
     enqueue_ms: round(enqueueMs),
     add_job_ms: { p50: s.p50, p99: s.p99 },
-    cpu_per_job: cpuFigures(used, jobs),
+    usage_per_job: usageFigures(used, jobs),
   };
 }
 
@@ -197,13 +196,17 @@ export const p2Burst: Scenario = {
   id: 'P2',
   title: 'burst: 2,000 runs of a 3-step noop DAG started at once, 8 slots, vs graphile-worker',
   async run(ctx: BenchContext): Promise<Figures> {
-    const live = await engineBurst(ctx, 'live', RUNS, 1, 8);
-    const drain = await engineBurst(ctx, 'drain', RUNS, 1, 8);
-    const live2x4 = await engineBurst(ctx, 'live', SMALL, 2, 4);
-    const gwDrain = await graphileBurst(ctx, 'drain', RUNS * STEPS_PER_RUN, 8);
-    const gwLive = await graphileBurst(ctx, 'live', SMALL * STEPS_PER_RUN, 8);
-    const liveRate = live.steps_per_s as number;
-    const gwRate = gwDrain.jobs_per_s as number;
+    // BENCH_P2_VARIANTS (comma list) runs a subset, e.g. for profiling: live,drain,2x4,gw-drain,gw-live.
+    const only = process.env.BENCH_P2_VARIANTS?.split(',').map((v) => v.trim());
+    const want = (v: string): boolean => !only || only.includes(v);
+    const skipped: Figures = { skipped: true };
+    const live = want('live') ? await engineBurst(ctx, 'live', RUNS, 1, 8) : skipped;
+    const drain = want('drain') ? await engineBurst(ctx, 'drain', RUNS, 1, 8) : skipped;
+    const live2x4 = want('2x4') ? await engineBurst(ctx, 'live', SMALL, 2, 4) : skipped;
+    const gwDrain = want('gw-drain') ? await graphileBurst(ctx, 'drain', RUNS * STEPS_PER_RUN, 8) : skipped;
+    const gwLive = want('gw-live') ? await graphileBurst(ctx, 'live', SMALL * STEPS_PER_RUN, 8) : skipped;
+    const liveRate = Number(live.steps_per_s ?? NaN);
+    const gwRate = Number(gwDrain.jobs_per_s ?? NaN);
     return {
       scenario: 'P2',
       workload: `${RUNS} runs x ${STEPS_PER_RUN}-step noop DAG (a -> b -> c), ${STARTERS} concurrent starters`,
@@ -216,8 +219,8 @@ export const p2Burst: Scenario = {
       baseline_graphile_worker: { version: '0.17.3', drain: gwDrain, live: gwLive },
       ratios: {
         engine_live_steps_vs_gw_drain_jobs: round(liveRate / gwRate, 3),
-        engine_drain_steps_vs_gw_drain_jobs: round((drain.steps_per_s as number) / gwRate, 3),
-        engine_live_steps_vs_gw_live_jobs: round(liveRate / (gwLive.jobs_per_s as number), 3),
+        engine_drain_steps_vs_gw_drain_jobs: round(Number(drain.steps_per_s ?? NaN) / gwRate, 3),
+        engine_live_steps_vs_gw_live_jobs: round(liveRate / Number(gwLive.jobs_per_s ?? NaN), 3),
       },
       target: { steps_per_s: 1000, vs_graphile_worker: 'same order of magnitude (ratio >= 0.1)' },
       met: { steps_per_s: liveRate >= 1000, same_order_as_graphile_worker: liveRate / gwRate >= 0.1 },

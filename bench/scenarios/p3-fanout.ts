@@ -14,7 +14,7 @@ import type { Engine } from '../../engine/index.js';
 import type pg from 'pg';
 import { round } from '../lib/stats.js';
 import { pgStatsDump, pgStatsReset } from '../lib/pg-stats.js';
-import { cpuFigures, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
+import { usageFigures, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
 
 const spec = (name: string, n: number, withItem: boolean): string => `name: ${name}
 steps:
@@ -36,31 +36,48 @@ interface FanResult {
   items_ms: number;
   join_ms: number;
   joined_count: unknown;
-  cpu_per_item: Record<string, number | null>;
+  /** Time (ms) to finish each successive quarter of the items (by finish order): flat = constant cost per item. */
+  items_quarters_ms: number[];
+  usage_per_item: Record<string, number | null>;
 }
 
 async function fanRun(ctx: BenchContext, engine: Engine, pool: pg.Pool, name: string, n: number, withItem = false): Promise<FanResult> {
   await engine.registerWorkflow(spec(name, n, withItem));
   await pgStatsReset(pool);
-  const cpu = ctx.cpu();
+  const cpu = await ctx.meter(pool);
   const t = performance.now();
   const { runId } = await engine.startRun({ workflow: name });
   const startMs = performance.now() - t;
   const status = await waitRunsDone(pool, name, 1);
-  const used = cpu.stop();
+  const used = await cpu.stop();
   await pgStatsDump(pool, `P3 ${name}`, n);
   if (status.succeeded !== 1) throw new Error(`P3 ${name}: run did not succeed: ${JSON.stringify(status)}`);
   const { rows } = await pool.query<{ total: number; expand: number; items: number; join: number; output: { join?: { count?: unknown } } }>(
-    `SELECT extract(epoch FROM (r.finished_at - r.created_at)) * 1000 AS total,
-            extract(epoch FROM (min(s.started_at) - r.created_at)) * 1000 AS expand,
-            extract(epoch FROM (max(s.finished_at) - min(s.started_at))) * 1000 AS items,
-            extract(epoch FROM (r.finished_at - max(s.finished_at))) * 1000 AS join,
+    `SELECT date_part('epoch', (r.finished_at - r.created_at)) * 1000 AS total,
+            date_part('epoch', (min(s.started_at) - r.created_at)) * 1000 AS expand,
+            date_part('epoch', (max(s.finished_at) - min(s.started_at))) * 1000 AS items,
+            date_part('epoch', (r.finished_at - max(s.finished_at))) * 1000 AS join,
             r.output
        FROM openclaw.run r JOIN openclaw.step s ON s.run_id = r.id AND s.kind = 'item'
       WHERE r.id = $1 GROUP BY r.id`,
     [runId],
   );
   const r = rows[0]!;
+  const { rows: fin } = await pool.query<{ t: number }>(
+    `SELECT date_part('epoch', finished_at) * 1000 AS t FROM openclaw.step WHERE run_id = $1 AND kind = 'item' ORDER BY finished_at`,
+    [runId],
+  );
+  const { rows: first } = await pool.query<{ t: number }>(
+    `SELECT date_part('epoch', min(started_at)) * 1000 AS t FROM openclaw.step WHERE run_id = $1 AND kind = 'item'`,
+    [runId],
+  );
+  const quarters: number[] = [];
+  let prev = first[0]?.t ?? NaN;
+  for (let q = 1; q <= 4; q++) {
+    const at = fin[Math.ceil((q * fin.length) / 4) - 1]?.t ?? NaN;
+    quarters.push(round(at - prev));
+    prev = at;
+  }
   return {
     items: n,
     total_ms: round(r.total),
@@ -70,7 +87,8 @@ async function fanRun(ctx: BenchContext, engine: Engine, pool: pg.Pool, name: st
     items_ms: round(r.items),
     join_ms: round(r.join),
     joined_count: r.output?.join?.count ?? null,
-    cpu_per_item: cpuFigures(used, n),
+    items_quarters_ms: quarters,
+    usage_per_item: usageFigures(used, n),
   };
 }
 

@@ -11,7 +11,7 @@
  */
 import { round, summarize } from '../lib/stats.js';
 import { pgStatsDump, pgStatsReset } from '../lib/pg-stats.js';
-import { cpuFigures, sleep, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
+import { usageFigures, sleep, waitRunsDone, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
 
 const RATE = 50;
 const SECONDS = Number(process.env.BENCH_P4_SECONDS ?? 30);
@@ -40,7 +40,7 @@ export const p4StartLatency: Scenario = {
     const total = Math.round(RATE * SECONDS);
     const calls: Array<Promise<number>> = [];
     await pgStatsReset(pool);
-    const cpu = ctx.cpu();
+    const cpu = await ctx.meter(pool);
     const t0 = performance.now();
     let lateMax = 0;
     for (let i = 0; i < total; i++) {
@@ -53,12 +53,12 @@ export const p4StartLatency: Scenario = {
     }
     const clientMs = await Promise.all(calls);
     const status = await waitRunsDone(pool, 'one', total);
-    const used = cpu.stop();
+    const used = await cpu.stop();
     await pgStatsDump(pool, 'P4 start latency', total);
     const { rows } = await pool.query<{ first: number; run: number; created: number }>(
-      `SELECT extract(epoch FROM (s.started_at - r.created_at)) * 1000 AS first,
-              extract(epoch FROM (r.finished_at - r.created_at)) * 1000 AS run,
-              extract(epoch FROM r.created_at) * 1000 AS created
+      `SELECT date_part('epoch', (s.started_at - r.created_at)) * 1000 AS first,
+              date_part('epoch', (r.finished_at - r.created_at)) * 1000 AS run,
+              date_part('epoch', r.created_at) * 1000 AS created
          FROM openclaw.run r JOIN openclaw.step s ON s.run_id = r.id WHERE r.workflow = 'one'`,
     );
     const first = summarize(rows.map((r) => r.first));
@@ -75,7 +75,7 @@ export const p4StartLatency: Scenario = {
       run_end_to_end_ms: e2e,
       achieved_rate_per_s: round(((total - 1) / span) * 1000, 2),
       schedule_late_max_ms: round(lateMax),
-      cpu_per_run: cpuFigures(used, total),
+      usage_per_run: usageFigures(used, total),
       target: { start_to_first_step_p50_ms: 10, start_to_first_step_p99_ms: 50 },
       met: { p50: first.p50 <= 10, p99: first.p99 <= 50 },
       conditions: ctx.conditions(1, 8, { listen: true, starter: 'separate engine/pool, same process', in_process: true }),

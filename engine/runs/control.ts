@@ -5,7 +5,7 @@ import { emit } from './events.js';
 import { finishRun } from './finish.js';
 import { inRunTx, notifyReady } from './run-tx.js';
 import { setStepStatus } from './step-store.js';
-import { enterState, refreshRunStatus } from './state-machine.js';
+import { enterState, markWaitsChanged } from './state-machine.js';
 import { activate, onStepSucceeded, taskNode } from './transitions.js';
 import { ACTIVE_RUN_STATUSES, STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow } from './types.js';
 
@@ -40,10 +40,7 @@ export async function signalRun(core: EngineCore, runId: string, name: string, p
     emit(rc.tx, runId, 'signal.received', step?.key ?? null, { name, delivered: Boolean(step) });
     if (!step) return false;
     const done = await setStepStatus(rc, step.id, 'succeeded', { output: payload ?? null });
-    if (done) {
-      await refreshRunStatus(rc);
-      await onStepSucceeded(rc, done);
-    }
+    if (done) await onStepSucceeded(rc, done);
     return true;
   });
   await notifyReady(core, readied);
@@ -69,7 +66,7 @@ export async function retryRun(core: EngineCore, runId: string): Promise<void> {
     emit(rc.tx, runId, 'run.retried');
     if (rc.wf.graph.model === 'dag') await retryDag(rc, rc.wf.graph);
     else await retryScope(rc, null);
-    await refreshRunStatus(rc);
+    markWaitsChanged(rc);
   });
   await notifyReady(core, readied);
 }

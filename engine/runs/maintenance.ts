@@ -6,11 +6,11 @@
  */
 import type { ErrorInfo } from '../errors.js';
 import type { DagGraph, SmGraph } from '../spec/types.js';
-import { emit, flushEvents } from './events.js';
+import { emit } from './events.js';
 import { finishRun, promoteQueued } from './finish.js';
-import { inRunTx, notifyReady } from './run-tx.js';
+import { inRunTx, notifyReady, settleTx } from './run-tx.js';
 import { setStepStatus, writeDeadLetter } from './step-store.js';
-import { enterState, failScope, refreshRunStatus } from './state-machine.js';
+import { enterState, failScope, markWaitsChanged } from './state-machine.js';
 import { activate, dagMaybeFinish, onStepDead, onStepSucceeded } from './transitions.js';
 import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState } from './types.js';
 import { withTx } from '../db/tx.js';
@@ -90,7 +90,7 @@ export async function fireDueTimers(core: EngineCore, limit = 500): Promise<numb
       );
       const step = rows[0];
       if (!step) return false;
-      await refreshRunStatus(rc);
+      markWaitsChanged(rc);
       if (step.status === 'succeeded') {
         emit(rc.tx, rc.run.id, 'step.succeeded', step.key, { timer: true });
         await onStepSucceeded(rc, step);
@@ -159,7 +159,7 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
     report.promoted += await withTx(core.pool, async (client) => {
       const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
       const n = await promoteQueued(tx, q.namespace, q.workflow);
-      await flushEvents(client, tx.events);
+      await settleTx(tx);
       return n;
     });
   }

@@ -1,6 +1,7 @@
 import { withTx } from '../db/tx.js';
 import { NotFoundError } from '../errors.js';
 import { flushEvents } from './events.js';
+import { refreshRunStatus } from './state-machine.js';
 import type { EngineCore, RunCtx, RunRow, TxState } from './types.js';
 
 const RUN_LOCK_SQL = `SELECT id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id
@@ -36,9 +37,19 @@ export async function inRunTx<T>(core: EngineCore, runId: string, fn: (rc: RunCt
     const rc = await lockRun(tx, runId);
     if (!rc) throw new NotFoundError('run', runId);
     const value = await fn(rc);
-    await flushEvents(client, tx.events);
+    await settleTx(tx);
     return { value, readied: tx.readied };
   });
+}
+
+/**
+ * The last step of every transition transaction, just before COMMIT: refresh the running/waiting
+ * status of runs whose durable waits changed, then write the queued history events.
+ */
+export async function settleTx(tx: TxState): Promise<void> {
+  for (const changed of tx.waitsChanged ?? []) await refreshRunStatus(changed);
+  tx.waitsChanged?.clear();
+  await flushEvents(tx.client, tx.events);
 }
 
 /** Wakes idle workers after a commit that made steps ready (never inside the transaction). */

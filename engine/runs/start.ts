@@ -4,11 +4,10 @@ import { canonicalJson } from './canonical-json.js';
 import { emit } from './events.js';
 import { finishRun } from './finish.js';
 import { validateRunInput } from './input-schema.js';
-import { lockRun, notifyReady } from './run-tx.js';
+import { lockRun, notifyReady, settleTx } from './run-tx.js';
 import { jsonBytes } from './step-store.js';
 import { beginRun } from './transitions.js';
 import { withTx } from '../db/tx.js';
-import { flushEvents } from './events.js';
 import type { EngineCore, RunCtx, RunRow, RunStatus, RunTrigger, TxState } from './types.js';
 
 export interface StartRunOptions {
@@ -178,7 +177,7 @@ export async function startRun(core: EngineCore, opts: StartRunOptions): Promise
   const { result, readied } = await withTx(core.pool, async (client) => {
     const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
     const result = await createRunInTx(tx, opts);
-    await flushEvents(client, tx.events);
+    await settleTx(tx);
     return { result, readied: tx.readied };
   });
   await notifyReady(core, readied);

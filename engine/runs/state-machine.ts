@@ -140,7 +140,7 @@ async function enterWait(rc: RunCtx, st: Extract<SmState, { type: 'wait' }>, bas
       if (done) return await smAfterSuccess(rc, done);
       return;
     }
-    return await refreshRunStatus(rc);
+    return markWaitsChanged(rc);
   }
   let seconds: number;
   if (w.kind === 'for') {
@@ -160,7 +160,12 @@ async function enterWait(rc: RunCtx, st: Extract<SmState, { type: 'wait' }>, bas
     }
   }
   await insertSteps(rc, [{ ...base, kind: 'wait', status: 'waiting', availableInSec: seconds }]);
-  await refreshRunStatus(rc);
+  markWaitsChanged(rc);
+}
+
+/** Notes that the run's durable waits changed; `inRunTx` refreshes its status once, before commit. */
+export function markWaitsChanged(rc: RunCtx): void {
+  (rc.tx.waitsChanged ??= new Set()).add(rc);
 }
 
 /** Flips the run between `running` and `waiting` (waiting = only durable waits are left). */
@@ -183,7 +188,7 @@ export async function refreshRunStatus(rc: RunCtx): Promise<void> {
 /** A state instance succeeded: go to `next`, or end its scope. */
 export async function smAfterSuccess(rc: RunCtx, step: StepRow): Promise<void> {
   const st = stateOf(rc, step.name);
-  if (rc.run.status === 'waiting') await refreshRunStatus(rc);
+  if (step.kind === 'wait' || rc.run.status === 'waiting') markWaitsChanged(rc);
   const next = 'next' in st ? st.next : null;
   if (next) return await enterState(rc, next, atOf(step), step.output);
   await rc.tx.client.query('UPDATE openclaw.step SET ends_scope = true WHERE id = $1', [step.id]);

@@ -83,6 +83,8 @@ export interface TxState {
   readied: number;
   /** Guards against runaway inline transitions (choice loops). */
   inlineHops: number;
+  /** Runs whose durable waits changed: their running/waiting status is refreshed before commit. */
+  waitsChanged?: Set<RunCtx>;
 }
 
 /** One run inside a transaction: its row (locked) and compiled workflow. */

@@ -93,7 +93,9 @@ export class CompileContext {
 
   /** A task's retry policy: its `retry:` merged field by field over `defaults.retry` over the built-in policy. */
   retry(spec: unknown, path: string): RetryPolicy {
-    return spec === undefined ? { ...this.defaultRetry, nonRetryable: [...this.defaultRetry.nonRetryable] } : this.mergeRetry(this.defaultRetry, this.defaultRetryExplicit, isObj(spec) ? spec : {}, path);
+    return spec === undefined
+      ? { ...this.defaultRetry, nonRetryable: [...this.defaultRetry.nonRetryable] }
+      : this.mergeRetry(this.defaultRetry, this.defaultRetryExplicit, isObj(spec) ? spec : {}, path);
   }
 
   /**
@@ -108,10 +110,14 @@ export class CompileContext {
     for (const e of check.expressions) {
       const analysis = analyzeExpression(e.ast, this.root);
       if (analysis.roots.has('secrets') && !role.secrets) {
-        this.problem(e.path, '`secrets` can only be used inside a task block (http, container or wasm fields), never in `with`, `output`, conditions or inputs');
+        this.problem(
+          e.path,
+          '`secrets` can only be used inside a task block (http, container or wasm fields), never in `with`, `output`, conditions or inputs',
+        );
       }
       for (const name of ['item', 'index']) {
-        if (analysis.roots.has(name) && !role.item) this.problem(e.path, `\`${name}\` only exists in the \`with\` and task block of a step with \`forEach\``);
+        if (analysis.roots.has(name) && !role.item)
+          this.problem(e.path, `\`${name}\` only exists in the \`with\` and task block of a step with \`forEach\``);
       }
       out.push({ path: e.path, analysis });
     }
@@ -157,14 +163,16 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
   const task = taskDef(node);
   const hasForEach = node.forEach !== undefined;
   const analyses: FieldAnalysis[] = [];
-  if (task.kind !== 'builtin') analyses.push(...ctx.templates(task.spec, joinPointer(path, task.kind), { secrets: true, item: hasForEach }));
+  if (task.kind !== 'builtin')
+    analyses.push(...ctx.templates(task.spec, joinPointer(path, task.kind), { secrets: true, item: hasForEach }));
   analyses.push(...ctx.templates(node.with, joinPointer(path, 'with'), { secrets: false, item: hasForEach }));
   if (typeof node.forEach === 'string' && !isSingleExpression(node.forEach)) {
     ctx.problem(joinPointer(path, 'forEach'), '`forEach` must be a single `${{ ... }}` expression that yields an array, or an array');
   } else {
     analyses.push(...ctx.templates(node.forEach, joinPointer(path, 'forEach')));
   }
-  if (node.concurrency !== undefined && !hasForEach) ctx.problem(joinPointer(path, 'concurrency'), '`concurrency` only applies to a step with `forEach`');
+  if (node.concurrency !== undefined && !hasForEach)
+    ctx.problem(joinPointer(path, 'concurrency'), '`concurrency` only applies to a step with `forEach`');
   const timeout = ctx.duration(node.timeout, joinPointer(path, 'timeout'));
   return {
     fields: {

@@ -39,7 +39,10 @@ export function resolveDagRefs(ctx: CompileContext, nodes: Record<string, DagNod
     for (const name of analysis.steps) {
       if (!(name in nodes)) ctx.unknownName(path, 'step', name, Object.keys(nodes));
       else if (node !== null && !isAncestor(nodes, node, name)) {
-        ctx.problem(path, `reads steps.${name} but \`${name}\` is not among the steps \`${node}\` needs (directly or indirectly); add it to \`needs\``);
+        ctx.problem(
+          path,
+          `reads steps.${name} but \`${name}\` is not among the steps \`${node}\` needs (directly or indirectly); add it to \`needs\``,
+        );
       } else names.add(name);
     }
   }

@@ -107,11 +107,13 @@ export function compileSm(ctx: CompileContext, spec: Obj): SmGraph {
         } else {
           wait = { kind: 'signal', signal: String(w.signal), timeoutMs: ctx.duration(w.timeout, joinPointer(wpath, 'timeout')) };
         }
-        if (w.timeout !== undefined && w.signal === undefined) ctx.problem(joinPointer(wpath, 'timeout'), '`timeout` only applies to a signal wait');
+        if (w.timeout !== undefined && w.signal === undefined)
+          ctx.problem(joinPointer(wpath, 'timeout'), '`timeout` only applies to a signal wait');
         const next = flow();
         let onTimeout: string | null = null;
         if (s.onTimeout !== undefined) {
-          if (w.signal === undefined || w.timeout === undefined) ctx.problem(joinPointer(path, 'onTimeout'), '`onTimeout` needs a signal wait with a `timeout`');
+          if (w.signal === undefined || w.timeout === undefined)
+            ctx.problem(joinPointer(path, 'onTimeout'), '`onTimeout` needs a signal wait with a `timeout`');
           onTimeout = link(s.onTimeout, joinPointer(path, 'onTimeout'));
         }
         state = { ...common, type: 'wait', wait, next, onTimeout };
@@ -119,7 +121,14 @@ export function compileSm(ctx: CompileContext, spec: Obj): SmGraph {
         const qualified = prefix + name;
         const branches = (s.parallel as Obj[]).map((b, i) => {
           const bpath = joinPointer(path, 'parallel', i);
-          return compileScope(b.states as Obj, String(b.start), bpath, joinPointer(bpath, 'start'), { parent: qualified, branch: i }, `${qualified}.${i}.`);
+          return compileScope(
+            b.states as Obj,
+            String(b.start),
+            bpath,
+            joinPointer(bpath, 'start'),
+            { parent: qualified, branch: i },
+            `${qualified}.${i}.`,
+          );
         });
         state = { ...common, type: 'parallel', branches, next: flow(), catch: catches() };
       } else if (s.workflow !== undefined) {
@@ -168,12 +177,18 @@ export function compileSm(ctx: CompileContext, spec: Obj): SmGraph {
       const canEnd = reachable([...terminal], (n) => incoming.get(n) ?? []);
       for (const n of local) {
         if (fromStart.has(n) && !canEnd.has(n)) {
-          ctx.problem(pathOf(n), `state \`${n}\` can never reach an end: every path from it loops forever (add a way out: a choice branch, \`end: true\`, succeed or fail)`);
+          ctx.problem(
+            pathOf(n),
+            `state \`${n}\` can never reach an end: every path from it loops forever (add a way out: a choice branch, \`end: true\`, succeed or fail)`,
+          );
         }
       }
     }
     for (const cycle of findCycles([...choices], (n) => (edges.get(n) ?? []).filter((t) => choices.has(t)))) {
-      ctx.problem(pathOf(cycle[0] ?? ''), `choice states loop without doing any work: ${cycle.join(' -> ')} (put a task or wait in the loop)`);
+      ctx.problem(
+        pathOf(cycle[0] ?? ''),
+        `choice states loop without doing any work: ${cycle.join(' -> ')} (put a task or wait in the loop)`,
+      );
     }
     return prefix + startLocal;
   };

@@ -30,10 +30,14 @@ export function compileTriggers(ctx: CompileContext, triggers: unknown): unknown
     if (typeof t.cron === 'string') {
       const tz = typeof t.timezone === 'string' ? t.timezone : 'UTC';
       const tzOk = isValidTimeZone(tz);
-      if (!tzOk) ctx.problem(joinPointer(path, 'timezone'), `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as Europe/Berlin)`);
+      if (!tzOk)
+        ctx.problem(joinPointer(path, 'timezone'), `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as Europe/Berlin)`);
       const fields = t.cron.trim().split(/\s+/).length;
       if (!t.cron.trim().startsWith('@') && fields !== 5 && fields !== 6) {
-        ctx.problem(joinPointer(path, 'cron'), `cron expression has ${fields} fields; use 5 (minute hour day month weekday) or 6 (with seconds first)`);
+        ctx.problem(
+          joinPointer(path, 'cron'),
+          `cron expression has ${fields} fields; use 5 (minute hour day month weekday) or 6 (with seconds first)`,
+        );
       } else {
         try {
           CronExpressionParser.parse(t.cron, { tz: tzOk ? tz : 'UTC' });

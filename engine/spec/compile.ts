@@ -84,11 +84,20 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
       for (const { path, analysis } of analyses) {
         if (analysis.whole || analysis.roots.has('inputs')) inputs = true;
         if (analysis.steps === '*') all = true;
-        else for (const n of analysis.steps) {
-          const st = graph.states[n];
-          if (st && st.scope === null) names.add(n);
-          else ctx.unknownName(path, 'state', n, Object.values(graph.states).filter((x) => x.scope === null).map((x) => x.name));
-        }
+        else
+          for (const n of analysis.steps) {
+            const st = graph.states[n];
+            if (st && st.scope === null) names.add(n);
+            else
+              ctx.unknownName(
+                path,
+                'state',
+                n,
+                Object.values(graph.states)
+                  .filter((x) => x.scope === null)
+                  .map((x) => x.name),
+              );
+          }
       }
       refs = { inputs, steps: all ? '*' : [...names] };
     }

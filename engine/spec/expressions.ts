@@ -66,7 +66,12 @@ interface Limits {
 function compiled(source: string, limits: Limits): jsonata.Expression {
   const key = `${limits.timeoutMs}:${limits.maxDepth}:${limits.maxSequence}:${source}`;
   return remember(exprCache, key, () =>
-    jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth, sequence: limits.maxSequence, RegexEngine: SafeRegExp as unknown as RegExpConstructor }),
+    jsonata(source, {
+      timeout: limits.timeoutMs,
+      stack: limits.maxDepth,
+      sequence: limits.maxSequence,
+      RegexEngine: SafeRegExp as unknown as RegExpConstructor,
+    }),
   );
 }
 

@@ -47,9 +47,9 @@ export function specLimitsFromEnv(env: Record<string, string | undefined> = proc
   return limits;
 }
 
-/** Fills in defaults for the limits not given. */
+/** Fills in the limits not given: from the `OPENCLAW_SPEC_MAX_*` environment variables, else the defaults. */
 export function resolveSpecLimits(partial: Partial<SpecLimits> | undefined): SpecLimits {
-  return { ...defaultSpecLimits, ...(partial ?? {}) };
+  return { ...specLimitsFromEnv(), ...(partial ?? {}) };
 }
 
 /** The "how to raise it" sentence appended to every limit error. */

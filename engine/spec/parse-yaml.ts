@@ -30,11 +30,19 @@ function prescan(text: string, limits: SpecLimits, pos: (offset: number) => Sour
     const c = tok[0];
     if (tok === '\x1f' || c === '"' || c === "'" || c === '*' || c === '|' || c === '>') {
       if (++scalars > limits.maxNodes) {
-        return { path: '', message: `spec has more than ${limits.maxNodes} YAML nodes ${limitHint('maxNodes', limits.maxNodes)}`, ...pos(offset) };
+        return {
+          path: '',
+          message: `spec has more than ${limits.maxNodes} YAML nodes ${limitHint('maxNodes', limits.maxNodes)}`,
+          ...pos(offset),
+        };
       }
     } else if (tok === '[' || tok === '{') {
       if (++flowDepth > limits.maxDepth) {
-        return { path: '', message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`, ...pos(offset) };
+        return {
+          path: '',
+          message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`,
+          ...pos(offset),
+        };
       }
     } else if (tok === ']' || tok === '}') {
       flowDepth = Math.max(0, flowDepth - 1);
@@ -42,7 +50,11 @@ function prescan(text: string, limits: SpecLimits, pos: (offset: number) => Sour
       lineIndicators = 0;
     } else if (flowDepth === 0 && (tok === '-' || tok === '?' || tok === ':')) {
       if (++lineIndicators > limits.maxDepth) {
-        return { path: '', message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`, ...pos(offset) };
+        return {
+          path: '',
+          message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`,
+          ...pos(offset),
+        };
       }
     }
     if (!CONTROL_TOKENS.has(tok)) offset += tok.length;
@@ -68,7 +80,13 @@ function walkAst(doc: Document, limits: SpecLimits, pos: (offset: number) => Sou
     }
     if (isMap(node) || isSeq(node)) {
       if (depth >= limits.maxDepth) {
-        return [{ path: pointer, message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`, ...(node.range ? pos(node.range[0]) : {}) }];
+        return [
+          {
+            path: pointer,
+            message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}`,
+            ...(node.range ? pos(node.range[0]) : {}),
+          },
+        ];
       }
       if (isMap(node)) {
         const seen = new Set<string>();
@@ -149,9 +167,10 @@ export function parseYaml(text: string, limits: SpecLimits): YamlParseResult {
   try {
     value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
   } catch (err) {
-    const message = err instanceof Error && /alias/i.test(err.message)
-      ? `spec expands too many YAML aliases (a "billion laughs" document?) ${limitHint('maxAliasCount', limits.maxAliasCount)}`
-      : `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof Error && /alias/i.test(err.message)
+        ? `spec expands too many YAML aliases (a "billion laughs" document?) ${limitHint('maxAliasCount', limits.maxAliasCount)}`
+        : `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
     return { value: undefined, problems: [{ path: '', message, line: 1, column: 1 }], locate };
   }
   return { value, problems: [], locate };

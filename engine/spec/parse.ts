@@ -63,7 +63,9 @@ export function checkValueLimits(value: unknown, limits: SpecLimits): SpecProble
     }
     if (typeof v !== 'object') return [{ path: pathOf(e), message: `unsupported value of type ${typeof v}` }];
     if (e.depth >= limits.maxDepth) {
-      return [{ path: pathOf(e), message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}` }];
+      return [
+        { path: pathOf(e), message: `spec is nested deeper than ${limits.maxDepth} levels ${limitHint('maxDepth', limits.maxDepth)}` },
+      ];
     }
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) stack.push({ v: v[i], parent: e, key: i, depth: e.depth + 1 });
@@ -75,7 +77,9 @@ export function checkValueLimits(value: unknown, limits: SpecLimits): SpecProble
   }
   const steps = countSteps(value);
   if (steps > limits.maxSteps) {
-    return [{ path: '', message: `spec has ${steps} steps/states, more than ${limits.maxSteps} ${limitHint('maxSteps', limits.maxSteps)}` }];
+    return [
+      { path: '', message: `spec has ${steps} steps/states, more than ${limits.maxSteps} ${limitHint('maxSteps', limits.maxSteps)}` },
+    ];
   }
   return [];
 }
@@ -122,7 +126,13 @@ function parseJson(text: string, limits: SpecLimits): ParsedSpec | SyntaxError {
     return undefined;
   };
   if (duplicates.length > 0) {
-    fail(duplicates.map((d) => ({ path: d.pointer, message: `duplicate key ${JSON.stringify(splitPointer(d.pointer).at(-1) ?? '')}`, ...pos(d.offset) })));
+    fail(
+      duplicates.map((d) => ({
+        path: d.pointer,
+        message: `duplicate key ${JSON.stringify(splitPointer(d.pointer).at(-1) ?? '')}`,
+        ...pos(d.offset),
+      })),
+    );
   }
   return { value, format: 'json', locate };
 }
@@ -150,7 +160,13 @@ export function parseSpecText(text: string, opts: ParseSpecOptions = {}): Parsed
       // V8 does not always name the offset, so find it ourselves.
       const offset = jsonErrorOffset(text);
       const where = offset === undefined ? undefined : lineLocator(text)(offset);
-      fail([{ path: '', message: `invalid JSON: ${result.message.replace(/ \(line \d+ column \d+\)$/, '').replace(/\s+/g, ' ')}`, ...(where ?? {}) }]);
+      fail([
+        {
+          path: '',
+          message: `invalid JSON: ${result.message.replace(/ \(line \d+ column \d+\)$/, '').replace(/\s+/g, ' ')}`,
+          ...(where ?? {}),
+        },
+      ]);
     }
     // Not JSON after all: flow-style YAML such as `{name: x}` falls through to the YAML parser.
   }

@@ -34,6 +34,7 @@ export function toSandbox(value: unknown, maxDepth = 1000, depth = 0): unknown {
     case 'undefined':
       return undefined;
   }
+  return undefined;
 }
 
 /** Thrown by `fromSandbox` when a result is not JSON data or is too large. */

@@ -68,13 +68,23 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-const typeWords = (t: unknown): string => (Array.isArray(t) ? t.join(' or ') : String(t)).replace(/\binteger\b/, 'an integer').replace(/\bobject\b/, 'an object').replace(/\barray\b/, 'an array').replace(/\bstring\b/, 'a string').replace(/\bboolean\b/, 'a boolean').replace(/\bnumber\b/, 'a number');
+const typeWords = (t: unknown): string =>
+  (Array.isArray(t) ? t.join(' or ') : String(t))
+    .replace(/\binteger\b/, 'an integer')
+    .replace(/\bobject\b/, 'an object')
+    .replace(/\barray\b/, 'an array')
+    .replace(/\bstring\b/, 'a string')
+    .replace(/\bboolean\b/, 'a boolean')
+    .replace(/\bnumber\b/, 'a number');
 
 function toProblem(err: ErrorObject): SpecProblem {
   const p = err.params as Record<string, unknown>;
   const custom = customMessage(err);
   if (err.propertyName !== undefined) {
-    return { path: joinPointer(err.instancePath, err.propertyName), message: `invalid name ${JSON.stringify(err.propertyName)}: ${custom ?? err.message ?? 'not allowed'}` };
+    return {
+      path: joinPointer(err.instancePath, err.propertyName),
+      message: `invalid name ${JSON.stringify(err.propertyName)}: ${custom ?? err.message ?? 'not allowed'}`,
+    };
   }
   switch (err.keyword) {
     case 'additionalProperties': {
@@ -82,13 +92,20 @@ function toProblem(err: ErrorObject): SpecProblem {
       const props = (err.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
       const hint = closest(prop, Object.keys(props));
       const allowed = Object.keys(props).filter((k) => k !== 'description' && k !== '$schema');
-      const tail = hint ? ` (did you mean \`${hint}\`?)` : allowed.length > 0 && allowed.length <= 12 ? ` (allowed: ${allowed.join(', ')})` : '';
+      const tail = hint
+        ? ` (did you mean \`${hint}\`?)`
+        : allowed.length > 0 && allowed.length <= 12
+          ? ` (allowed: ${allowed.join(', ')})`
+          : '';
       return { path: joinPointer(err.instancePath, prop), message: `unknown property \`${prop}\`${tail}` };
     }
     case 'required':
       return { path: err.instancePath, message: custom ?? `missing required property \`${String(p.missingProperty)}\`` };
     case 'enum':
-      return { path: err.instancePath, message: custom ?? `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        path: err.instancePath,
+        message: custom ?? `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'const':
       return { path: err.instancePath, message: custom ?? `must be ${JSON.stringify(p.allowedValue)}` };
     case 'type':

@@ -184,7 +184,10 @@ export function checkTemplate(template: unknown, path: string): TemplateCheck {
     for (const seg of segments) {
       if (seg.type !== 'expr') continue;
       if (seg.source.length > MAX_EXPRESSION_LENGTH) {
-        problems.push({ path: p, message: `expression is ${seg.source.length} characters long, more than ${MAX_EXPRESSION_LENGTH}; move the logic into a task` });
+        problems.push({
+          path: p,
+          message: `expression is ${seg.source.length} characters long, more than ${MAX_EXPRESSION_LENGTH}; move the logic into a task`,
+        });
         continue;
       }
       const parsed = parseExpression(seg.source);

@@ -189,6 +189,55 @@ export async function killAllChildren(): Promise<void> {
   await Promise.all([...children].map((c) => killChild(c)));
 }
 
+/**
+ * A set of child workers where any member can be crashed (SIGKILL) and is replaced in the
+ * background, so a slow process start never holds up the test loop that decides the next kill.
+ */
+export class Fleet {
+  readonly live: ChildWorker[] = [];
+  readonly spawnErrors: unknown[] = [];
+  private seq = 0;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly opts: Omit<SpawnWorkerOptions, 'id'> & { prefix: string }) {}
+
+  private async spawn(): Promise<ChildWorker> {
+    const { prefix, ...rest } = this.opts;
+    return await spawnWorker({ ...rest, id: `${prefix}-${++this.seq}` });
+  }
+
+  async start(n: number): Promise<void> {
+    this.live.push(...(await Promise.all(Array.from({ length: n }, () => this.spawn()))));
+  }
+
+  byId(id: string | null | undefined): ChildWorker | undefined {
+    return this.live.find((c) => c.id === id);
+  }
+
+  /** SIGKILLs a live member (waits until it is gone) and starts its replacement in the background. */
+  async crash(child: ChildWorker): Promise<void> {
+    const i = this.live.indexOf(child);
+    if (i >= 0) this.live.splice(i, 1);
+    await killChild(child);
+    const p: Promise<void> = this.spawn().then(
+      (c) => void this.live.push(c),
+      (err: unknown) => void this.spawnErrors.push(err),
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Waits for replacements still starting. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  async killAll(): Promise<void> {
+    await this.settle();
+    await Promise.all(this.live.splice(0).map((c) => killChild(c)));
+  }
+}
+
 /** The database clock (all lease and retry times are taken from it). */
 export async function dbNow(pool: pg.Pool): Promise<Date> {
   const { rows } = await pool.query<{ t: Date }>('SELECT clock_timestamp() AS t');

@@ -115,6 +115,25 @@ states:
     expect(run.output).toEqual({ by: 'ada' });
   });
 
+  it('is `waiting` only while nothing but durable waits remain, and `running` again after the wake-up', async () => {
+    await engine.registerWorkflow(`
+name: wake-then-work
+start: ask
+states:
+  ask: { wait: { signal: go }, next: work }
+  work: { run: sleep, with: { ms: 1500 }, end: true }
+`);
+    const { runId } = await engine.startRun({ workflow: 'wake-then-work' });
+    await waitForStatus(engine, runId, 'waiting');
+    await engine.signalRun(runId, 'go');
+    const during = await waitFor(async () => {
+      const r = await engine.queries.getRun(runId);
+      return r.steps.find((s) => s.key === 'work')?.status === 'running' ? r : null;
+    });
+    expect(during.status).toBe('running');
+    expect((await waitForRun(engine, runId)).status).toBe('succeeded');
+  });
+
   it('buffers a signal that arrives before the wait', async () => {
     await engine.registerWorkflow(`
 name: early-signal

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Worker } from '../../engine/index.js';
+import { inRunTx } from '../../engine/runs/run-tx.js';
+import { claimSteps } from '../../engine/worker/claim.js';
 import { createTestDb, testEngine, waitFor, type TestDb } from '../helpers/engine.js';
 import { allTerminal, attemptsOf, runStatusCounts, stepLedger } from '../helpers/recovery.js';
 
@@ -92,5 +94,30 @@ steps:
     expect(claimed.reduce((a, b) => a + b, 0)).toBe(RUNS * 5);
     expect(claimed.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     expect(workers.every((w) => w.stats.rejected === 0)).toBe(true);
+  });
+});
+
+describe('lock order', () => {
+  // docs/guarantees.md and engine/runs/run-tx.ts: "The claim and heartbeat statements touch only step
+  // rows and never wait for a run lock, so they cannot close a cycle." The claim also inserts its
+  // `step.started` events into run_event, whose foreign key to run takes FOR KEY SHARE on the run
+  // row, and transitions lock the run row FOR UPDATE (which conflicts with KEY SHARE). So a claim
+  // waits for any transition of the same run; when that transition then touches a step the claim
+  // has locked (cancelling ready steps when a run fails or is cancelled), the two deadlock.
+  it('a claim does not wait for a transition holding the run lock', async () => {
+    await engine.registerWorkflow('name: lock-order\nsteps:\n  a: { run: noop }\n');
+    const { runId } = await engine.startRun({ workflow: 'lock-order' });
+    let claimedWhileLocked: number | 'blocked' = 'blocked';
+    let claim: Promise<unknown> = Promise.resolve();
+    await inRunTx(engine.core, runId, async () => {
+      // A transition of this run is in progress (run row locked, exactly as lockRun does it).
+      const started = Date.now();
+      claim = claimSteps(engine.pool, 'lock-probe', 1, 60_000).then((rows) => {
+        if (Date.now() - started < 1000) claimedWhileLocked = rows.length;
+      });
+      await Promise.race([claim, new Promise((r) => setTimeout(r, 1000))]);
+    });
+    await claim;
+    expect(claimedWhileLocked, 'the claim blocked on the run lock until the transition committed').toBe(1);
   });
 });

@@ -6,17 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Scheduler } from '../../engine/index.js';
 import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
-import {
-  allTerminal,
-  attemptsOf,
-  killAllChildren,
-  killChild,
-  runStatusCounts,
-  sleep,
-  spawnWorker,
-  stepLedger,
-  type ChildWorker,
-} from '../helpers/recovery.js';
+import { allTerminal, attemptsOf, Fleet, killAllChildren, runStatusCounts, sleep, stepLedger } from '../helpers/recovery.js';
 
 let db: TestDb;
 let engine: Engine;
@@ -172,9 +162,8 @@ steps:
   h3: { needs: [h2], run: echo, with: { n: "\${{ inputs.n }}" } }
   h4: { needs: [h3], run: sleep, with: { ms: 300 } }
 `);
-      let seq = 0;
-      const spawnOne = (): Promise<ChildWorker> => spawnWorker({ databaseUrl: db.url, id: `host-${++seq}`, slots: 2 });
-      const live = await Promise.all([spawnOne(), spawnOne()]);
+      const fleet = new Fleet({ databaseUrl: db.url, prefix: 'host', slots: 2 });
+      await fleet.start(2);
 
       const poison = await engine.startRun({ workflow: 'poison' });
       const healthy: string[] = [];
@@ -191,11 +180,10 @@ steps:
         );
         if (p?.status === 'dead') break;
         if (Date.now() > end) throw new Error(`poison step never died: ${JSON.stringify(p)}; crashed ${crashed.join(', ')}`);
-        const victim = p?.status === 'running' ? live.find((c) => c.id === p.lease_owner) : undefined;
+        const victim = p?.status === 'running' ? fleet.byId(p.lease_owner) : undefined;
         if (victim) {
-          await killChild(victim);
           crashed.push(victim.id);
-          live.splice(live.indexOf(victim), 1, await spawnOne());
+          await fleet.crash(victim);
         }
         await sleep(50);
       }
@@ -234,7 +222,8 @@ steps:
         expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
         expect(s.started).toBe(1 + s.lease_expired);
       }
-      for (const c of live) await killChild(c);
+      await fleet.killAll();
+      expect(fleet.spawnErrors).toEqual([]);
     },
   );
 });

@@ -16,7 +16,7 @@ import {
   spawnWorker,
   stepLedger,
   summarize,
-  type ChildWorker,
+  Fleet,
 } from '../helpers/recovery.js';
 
 let db: TestDb;
@@ -124,12 +124,13 @@ describe('R1: SIGKILL a worker mid-step', () => {
   });
 
   it(
-    'chaos: kill -9 a worker every few seconds during 80 multi-step runs; nothing lost, nothing completed twice',
+    'chaos: kill -9 a worker every few seconds during 100 multi-step runs; nothing lost, nothing completed twice',
     { timeout: 120_000 },
     async () => {
       const SLOTS = 4;
-      const RUNS = 80;
-      const FEED_EVERY_MS = 250;
+      const RUNS = 100;
+      const FEED_EVERY_MS = 150;
+      const KILL_EVERY_MS = 2000;
       const MAX_KILLS = 6;
       await engine.registerWorkflow(`
 name: chaos
@@ -141,11 +142,11 @@ steps:
   two: { needs: [one], run: sleep, with: { ms: 500 } }
   out: { needs: [two], run: echo, with: { i: "\${{ inputs.i }}" } }
 `);
-      let seq = 0;
-      const spawnOne = (): Promise<ChildWorker> => spawnWorker({ databaseUrl: db.url, id: `chaos-${++seq}`, slots: SLOTS });
-      const live: ChildWorker[] = await Promise.all([spawnOne(), spawnOne()]);
+      // Three workers; one is crashed every couple of seconds and replaced in the background.
+      const fleet = new Fleet({ databaseUrl: db.url, prefix: 'chaos', slots: SLOTS });
+      await fleet.start(3);
 
-      // Runs arrive at a steady rate below capacity (8 slots, 1 s of work per run), so a reclaimed
+      // Runs arrive at a steady rate below capacity (12 slots, 1 s of work per run), so a reclaimed
       // step does not queue behind a large backlog and the recovery figure measures recovery.
       const runIds: string[] = [];
       let feeding = true;
@@ -162,24 +163,25 @@ steps:
       const kills: Array<{ id: string; at: Date; held: number }> = [];
       const chaosEnd = Date.now() + 60_000;
       while (kills.length < MAX_KILLS && Date.now() < chaosEnd && (feeding || !(await allTerminal(engine.pool, runIds)))) {
-        await sleep(2500);
-        // Kill the child holding the most leases right now (a kill that hits in-flight work).
+        await sleep(KILL_EVERY_MS);
+        if (fleet.live.length < 2) continue; // always leave a worker standing
+        // Kill the worker holding the most leases right now (a kill that hits in-flight work).
         const { rows } = await engine.pool.query<{ owner: string; n: number }>(
           `SELECT lease_owner AS owner, count(*)::int AS n FROM openclaw.step
           WHERE status = 'running' AND lease_owner = ANY($1) GROUP BY lease_owner ORDER BY n DESC LIMIT 1`,
-          [live.map((c) => c.id)],
+          [fleet.live.map((c) => c.id)],
         );
-        const top = rows[0];
-        if (!top) continue;
-        const victim = live.find((c) => c.id === top.owner)!;
-        await killChild(victim);
-        kills.push({ id: victim.id, at: await dbNow(engine.pool), held: top.n });
-        live.splice(live.indexOf(victim), 1, await spawnOne());
+        const victim = fleet.byId(rows[0]?.owner);
+        if (!victim) continue;
+        await fleet.crash(victim);
+        kills.push({ id: victim.id, at: await dbNow(engine.pool), held: rows[0]!.n });
       }
       await feeder;
       expect(feedError).toBeNull();
       expect(runIds).toHaveLength(RUNS);
       await waitFor(() => allTerminal(engine.pool, runIds), 60_000, 200);
+      await fleet.killAll();
+      expect(fleet.spawnErrors).toEqual([]);
       const killed = new Map(kills.map((k) => [k.id, k]));
 
       // 0 lost: every run succeeded with its own output, every step succeeded.

@@ -101,12 +101,33 @@ steps:
 `);
     const g = compiled.graph as DagGraph;
     expect(compiled.timeoutMs).toBe(3_600_000);
-    expect(g.nodes.a?.retry).toEqual({ maxAttempts: 3, backoff: 'exponential', delayMs: 2000, maxDelayMs: 60000, jitter: 'full', nonRetryable: ['Bad'] });
+    expect(g.nodes.a?.retry).toEqual({
+      maxAttempts: 3,
+      backoff: 'exponential',
+      delayMs: 2000,
+      maxDelayMs: 60000,
+      jitter: 'full',
+      nonRetryable: ['Bad'],
+    });
     expect(g.nodes.a?.timeoutMs).toBe(600_000);
-    expect(g.nodes.b?.retry).toEqual({ maxAttempts: 3, backoff: 'fixed', delayMs: 2000, maxDelayMs: 5000, jitter: 'full', nonRetryable: ['Bad'] });
+    expect(g.nodes.b?.retry).toEqual({
+      maxAttempts: 3,
+      backoff: 'fixed',
+      delayMs: 2000,
+      maxDelayMs: 5000,
+      jitter: 'full',
+      nonRetryable: ['Bad'],
+    });
     expect(g.nodes.b?.timeoutMs).toBe(30_000);
     const plain = dag('name: x\nsteps: { a: { run: noop } }');
-    expect(plain.nodes.a?.retry).toEqual({ maxAttempts: 1, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60000, jitter: 'full', nonRetryable: [] });
+    expect(plain.nodes.a?.retry).toEqual({
+      maxAttempts: 1,
+      backoff: 'exponential',
+      delayMs: 1000,
+      maxDelayMs: 60000,
+      jitter: 'full',
+      nonRetryable: [],
+    });
     expect(plain.nodes.a?.timeoutMs).toBeNull();
   });
 
@@ -126,7 +147,10 @@ steps:
   all: { needs: [score], run: echo, with: "\${{ $keys(steps) }}" }
 `);
     const g = compiled.graph as DagGraph;
-    expect(g.nodes.extract?.task).toEqual({ kind: 'http', spec: { url: 'https://example.com/?day=${{ inputs.day }}', headers: { Authorization: 'Bearer ${{ secrets.TOKEN }}' } } });
+    expect(g.nodes.extract?.task).toEqual({
+      kind: 'http',
+      spec: { url: 'https://example.com/?day=${{ inputs.day }}', headers: { Authorization: 'Bearer ${{ secrets.TOKEN }}' } },
+    });
     expect(g.nodes.extract?.refs).toEqual({ inputs: true, steps: [] });
     expect(g.nodes.score?.forEach).toEqual({ items: '${{ steps.extract.output.body.files }}', concurrency: 4 });
     expect(g.nodes.score?.if).toBe('${{ $count(steps.extract.output.body.files) > 0 }}');
@@ -182,14 +206,28 @@ triggers:
       '/triggers/4/webhook/name: webhook name `gh` is used twice',
       expect.stringMatching(/^\/triggers\/4\/webhook\/input: a trigger input cannot read `steps`/),
     ]);
-    const ok = compileSpec('name: x\nsteps: { a: { run: noop } }\ntriggers:\n  - { cron: "*/5 * * * * *", timezone: Europe/Berlin, input: { at: "${{ $now() }}" } }\n');
+    const ok = compileSpec(
+      'name: x\nsteps: { a: { run: noop } }\ntriggers:\n  - { cron: "*/5 * * * * *", timezone: Europe/Berlin, input: { at: "${{ $now() }}" } }\n',
+    );
     expect(ok.compiled.triggers).toEqual([{ cron: '*/5 * * * * *', timezone: 'Europe/Berlin', input: { at: '${{ $now() }}' } }]);
   });
 
   it('checks that inputs is a JSON Schema, and compiles header fields', () => {
-    expect(messages(problems('name: x\ninputs: { type: bogus }\nsteps: { a: { run: noop } }\n'))[0]).toMatch(/^\/inputs: not a valid JSON Schema/);
-    const { compiled } = compileSpec('name: x\ndescription: d\ninputs: { type: object }\nconcurrency: { onOverlap: skip }\nsteps: { a: { run: noop } }\n');
-    expect(compiled).toMatchObject({ name: 'x', description: 'd', inputs: { type: 'object' }, concurrency: { limit: 1, onOverlap: 'skip' }, timeoutMs: null, output: null, triggers: [] });
+    expect(messages(problems('name: x\ninputs: { type: bogus }\nsteps: { a: { run: noop } }\n'))[0]).toMatch(
+      /^\/inputs: not a valid JSON Schema/,
+    );
+    const { compiled } = compileSpec(
+      'name: x\ndescription: d\ninputs: { type: object }\nconcurrency: { onOverlap: skip }\nsteps: { a: { run: noop } }\n',
+    );
+    expect(compiled).toMatchObject({
+      name: 'x',
+      description: 'd',
+      inputs: { type: 'object' },
+      concurrency: { limit: 1, onOverlap: 'skip' },
+      timeoutMs: null,
+      output: null,
+      triggers: [],
+    });
   });
 
   it('compiles already-parsed objects, without line numbers', () => {

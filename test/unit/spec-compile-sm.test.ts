@@ -80,8 +80,18 @@ describe('state machine compile', () => {
       task: { kind: 'http' },
     });
     expect(g.states.charge).toMatchObject({ type: 'task', retry: { maxAttempts: 2 }, refs: { inputs: true, steps: [] } });
-    expect(g.states.check).toMatchObject({ type: 'choice', choices: [{ next: 'approval' }], default: 'fanout', refs: { inputs: false, steps: ['charge'] } });
-    expect(g.states.approval).toMatchObject({ type: 'wait', wait: { kind: 'signal', signal: 'approve', timeoutMs: 86_400_000 }, next: 'pause', onTimeout: 'cancelled' });
+    expect(g.states.check).toMatchObject({
+      type: 'choice',
+      choices: [{ next: 'approval' }],
+      default: 'fanout',
+      refs: { inputs: false, steps: ['charge'] },
+    });
+    expect(g.states.approval).toMatchObject({
+      type: 'wait',
+      wait: { kind: 'signal', signal: 'approve', timeoutMs: 86_400_000 },
+      next: 'pause',
+      onTimeout: 'cancelled',
+    });
     expect(g.states.pause).toMatchObject({ type: 'wait', wait: { kind: 'for', ms: 600_000 }, next: 'fanout', onTimeout: null });
     expect(g.states.until).toMatchObject({ type: 'wait', wait: { kind: 'until', until: '2030-01-01T00:00:00Z' } });
     expect(g.states.sub).toMatchObject({ type: 'workflow', workflow: 'shipping', version: 2, next: 'until', refs: { steps: ['charge'] } });
@@ -92,8 +102,18 @@ describe('state machine compile', () => {
   it('qualifies parallel branch states and resolves branch-local refs', () => {
     const g = sm(ORDER);
     expect(g.states.fanout).toMatchObject({ type: 'parallel', branches: ['fanout.0.a', 'fanout.1.b'], next: 'sub' });
-    expect(g.states['fanout.0.a']).toMatchObject({ name: 'fanout.0.a', localName: 'a', path: '/states/fanout/parallel/0/states/a', scope: { parent: 'fanout', branch: 0 }, next: null });
-    expect(g.states['fanout.1.b']).toMatchObject({ next: 'fanout.1.c', scope: { parent: 'fanout', branch: 1 }, refs: { steps: ['fanout.1.b'] } });
+    expect(g.states['fanout.0.a']).toMatchObject({
+      name: 'fanout.0.a',
+      localName: 'a',
+      path: '/states/fanout/parallel/0/states/a',
+      scope: { parent: 'fanout', branch: 0 },
+      next: null,
+    });
+    expect(g.states['fanout.1.b']).toMatchObject({
+      next: 'fanout.1.c',
+      scope: { parent: 'fanout', branch: 1 },
+      refs: { steps: ['fanout.1.b'] },
+    });
     expect(g.states['fanout.1.c']).toMatchObject({ type: 'succeed', scope: { parent: 'fanout', branch: 1 } });
   });
 
@@ -114,8 +134,16 @@ states:
             end: true
     end: true
 `);
-    expect(g.states['outer.0.inner']).toMatchObject({ type: 'parallel', branches: ['outer.0.inner.0.x', 'outer.0.inner.1.x'], scope: { parent: 'outer', branch: 0 } });
-    expect(g.states['outer.0.inner.1.x']).toMatchObject({ localName: 'x', scope: { parent: 'outer.0.inner', branch: 1 }, refs: { steps: ['first'] } });
+    expect(g.states['outer.0.inner']).toMatchObject({
+      type: 'parallel',
+      branches: ['outer.0.inner.0.x', 'outer.0.inner.1.x'],
+      scope: { parent: 'outer', branch: 0 },
+    });
+    expect(g.states['outer.0.inner.1.x']).toMatchObject({
+      localName: 'x',
+      scope: { parent: 'outer.0.inner', branch: 1 },
+      refs: { steps: ['first'] },
+    });
   });
 
   it('allows loops that have an exit', () => {

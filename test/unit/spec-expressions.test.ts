@@ -66,7 +66,11 @@ describe('evaluateTemplate', () => {
     expect(await evaluateTemplate('${{ inputs.missing }}', scope, { field: 'f' })).toBeUndefined();
     expect(
       await evaluateTemplate(
-        { url: 'day=${{ inputs.day }}&n=${{ inputs.n }}&rows=${{ steps.load.output.rows }}&m=${{ inputs.missing }}', list: ['${{ inputs.tags[1] }}', 7], flag: true },
+        {
+          url: 'day=${{ inputs.day }}&n=${{ inputs.n }}&rows=${{ steps.load.output.rows }}&m=${{ inputs.missing }}',
+          list: ['${{ inputs.tags[1] }}', 7],
+          flag: true,
+        },
         scope,
         { field: 'f' },
       ),
@@ -111,7 +115,15 @@ describe('evaluateTemplate', () => {
   });
 
   it('reaches no host objects', async () => {
-    for (const expr of ['$.constructor', '$$.__proto__', 'inputs.constructor.name', '$string.constructor', '$lookup($string, "constructor")', '$lookup($$, "__proto__")', '$keys($string)']) {
+    for (const expr of [
+      '$.constructor',
+      '$$.__proto__',
+      'inputs.constructor.name',
+      '$string.constructor',
+      '$lookup($string, "constructor")',
+      '$lookup($$, "__proto__")',
+      '$keys($string)',
+    ]) {
       expect(await evaluateTemplate(`\${{ ${expr} }}`, scope, { field: 'f' }), expr).toBeUndefined();
     }
     expect((await evalErr('${{ $string }}')).message).toMatch(/function, not JSON/);
@@ -119,7 +131,10 @@ describe('evaluateTemplate', () => {
     expect((await evalErr('${{ $eval("$string.constructor") }}')).message).toMatch(/\$eval is not available/);
     // The scope handed to JSONata holds copies, never host objects such as functions or class instances.
     const hostile = { inputs: { fn: () => 'host', when: new Date(0), nested: { process } } };
-    expect(await evaluateTemplate('${{ inputs }}', hostile, { field: 'f' })).toEqual({ when: '1970-01-01T00:00:00.000Z', nested: { process: expect.any(Object) } });
+    expect(await evaluateTemplate('${{ inputs }}', hostile, { field: 'f' })).toEqual({
+      when: '1970-01-01T00:00:00.000Z',
+      nested: { process: expect.any(Object) },
+    });
     expect(await evaluateTemplate('${{ $type(inputs.nested.process.exit) }}', hostile, { field: 'f' })).toBeUndefined();
   });
 
@@ -136,7 +151,11 @@ describe('evaluateTemplate', () => {
       const result = await evaluateTemplate(`\${{ ${expr} }}`, scope, { field: 'f' });
       expect(Object.getPrototypeOf(result ?? {}), expr).not.toHaveProperty('polluted', true);
     }
-    const withProtoKey = (await evaluateTemplate('${{ inputs }}', { inputs: JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') }, { field: 'f' })) as object;
+    const withProtoKey = (await evaluateTemplate(
+      '${{ inputs }}',
+      { inputs: JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') },
+      { field: 'f' },
+    )) as object;
     expect(Object.keys(withProtoKey)).toEqual(['__proto__', 'a']);
     expect(Object.getPrototypeOf(withProtoKey)).toBe(Object.prototype);
   });
@@ -147,7 +166,9 @@ describe('evaluateTemplate', () => {
     expect(regexProblem('^[a-z]+@[a-z]+\\.com$')).toBeUndefined();
     expect(regexProblem('(ab)+c*')).toBeUndefined();
     const start = Date.now();
-    expect((await evalErr('${{ $match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/) }}')).message).toMatch(/nests unbounded quantifiers/);
+    expect((await evalErr('${{ $match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/) }}')).message).toMatch(
+      /nests unbounded quantifiers/,
+    );
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(await evaluateTemplate('${{ $contains(inputs.day, /^[0-9]{4}-/) }}', scope, { field: 'f' })).toBe(true);
   });
@@ -155,14 +176,23 @@ describe('evaluateTemplate', () => {
 
 describe('extractRefs', () => {
   it('finds inputs and named steps', () => {
-    expect(extractRefs({ a: '${{ steps.load.output }} ${{ inputs.x }}', b: ['${{ $$.steps.b.x }}', '${{ $.steps.c }}'] }, 'steps')).toEqual({ inputs: true, steps: ['load', 'b', 'c'] });
+    expect(extractRefs({ a: '${{ steps.load.output }} ${{ inputs.x }}', b: ['${{ $$.steps.b.x }}', '${{ $.steps.c }}'] }, 'steps')).toEqual(
+      { inputs: true, steps: ['load', 'b', 'c'] },
+    );
     expect(extractRefs('${{ steps.`my-step`.output }}', 'steps')).toEqual({ inputs: false, steps: ['my-step'] });
     expect(extractRefs('${{ states.check.output > 1 }}', 'states')).toEqual({ inputs: false, steps: ['check'] });
     expect(extractRefs('plain', 'steps')).toEqual({ inputs: false, steps: [] });
   });
 
   it('treats dynamic access as *', () => {
-    for (const t of ['${{ steps[$x] }}', '${{ $lookup(steps, "a") }}', '${{ steps }}', '${{ $keys($$) }}', '${{ *.output }}', '${{ ($s := steps; $s.a) }}']) {
+    for (const t of [
+      '${{ steps[$x] }}',
+      '${{ $lookup(steps, "a") }}',
+      '${{ steps }}',
+      '${{ $keys($$) }}',
+      '${{ *.output }}',
+      '${{ ($s := steps; $s.a) }}',
+    ]) {
       expect(extractRefs(t, 'steps').steps, t).toBe('*');
     }
   });

@@ -104,7 +104,10 @@ describe('parseSpecText', () => {
     const n = 100_000;
     let yaml = 'name: big\nsteps:\n';
     for (let i = 0; i < n; i++) yaml += `  s${i}: { run: noop }\n`;
-    const json = JSON.stringify({ name: 'big', steps: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, { run: 'noop' }])) });
+    const json = JSON.stringify({
+      name: 'big',
+      steps: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, { run: 'noop' }])),
+    });
     const limits = { maxBytes: 64 * 1024 * 1024 };
     for (const text of [yaml, json]) {
       const byDefault = timed(() => specError(() => parseSpecText(text)));
@@ -148,7 +151,8 @@ describe('parseSpecText', () => {
     const text = `name: x\nlist: [${Array(300_000).fill('1').join(',')}]\n`;
     const { result: err, ms } = timed(() => specError(() => parseSpecText(text)));
     expect(err.message).toMatch(/maxNodes/);
-    expect(ms).toBeLessThan(1000);
+    // ~250 ms on an idle 2-core box (lexer pre-pass); the bound only catches pathological behaviour.
+    expect(ms).toBeLessThan(3000);
   });
 
   it('rejects values that are not JSON', () => {
@@ -157,6 +161,9 @@ describe('parseSpecText', () => {
   });
 
   it('reads limit overrides from the environment', () => {
-    expect(specLimitsFromEnv({ OPENCLAW_SPEC_MAX_STEPS: '10', OPENCLAW_SPEC_MAX_BYTES: 'nope' })).toEqual({ ...defaultSpecLimits, maxSteps: 10 });
+    expect(specLimitsFromEnv({ OPENCLAW_SPEC_MAX_STEPS: '10', OPENCLAW_SPEC_MAX_BYTES: 'nope' })).toEqual({
+      ...defaultSpecLimits,
+      maxSteps: 10,
+    });
   });
 });

@@ -37,7 +37,11 @@ describe('workflow JSON Schema', () => {
       ].join('\n'),
     );
     expect(at(ps, '/name')).toMatchObject({ line: 1, column: 1, message: expect.stringMatching(/lowercase name/) });
-    expect(at(ps, '/steps/a')).toMatchObject({ line: 3, column: 3, message: 'must have exactly one task kind: run, wasm, container or http' });
+    expect(at(ps, '/steps/a')).toMatchObject({
+      line: 3,
+      column: 3,
+      message: 'must have exactly one task kind: run, wasm, container or http',
+    });
     expect(at(ps, '/steps/b/nedds')).toMatchObject({ line: 4, message: 'unknown property `nedds` (did you mean `needs`?)' });
     expect(at(ps, '/steps/c')?.message).toBe('must have exactly one task kind: run, wasm, container or http');
     expect(at(ps, '/steps/d/run')?.message).toBe('must be one of: "noop", "sleep", "fail", "echo"');
@@ -50,7 +54,9 @@ describe('workflow JSON Schema', () => {
   });
 
   it('requires exactly one model', () => {
-    expect(problems('name: a\nsteps: { x: { run: noop } }\nstart: x\nstates: { x: { succeed: true } }\n')[0]?.message).toMatch(/either `steps`.*not both/);
+    expect(problems('name: a\nsteps: { x: { run: noop } }\nstart: x\nstates: { x: { succeed: true } }\n')[0]?.message).toMatch(
+      /either `steps`.*not both/,
+    );
     expect(problems('name: a\n')[0]?.message).toMatch(/needs `steps`/);
     expect(problems('name: a\nstates: { x: { succeed: true } }\n')[0]?.message).toBe('missing required property `start`');
   });
