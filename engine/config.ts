@@ -14,6 +14,8 @@ export interface EngineConfig {
   pollIntervalMs: number;
   /** Scheduler tick: lease reaper, timers, deadlines. */
   schedulerTickMs: number;
+  /** A follower acts anyway when the leader's heartbeat is older than this (a frozen leader). */
+  leaderStaleMs: number;
   /** How often the leader runs the liveness check. */
   livenessIntervalMs: number;
   /** A run must have been non-terminal and idle this long before the liveness check repairs it. */
@@ -35,6 +37,7 @@ export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
   heartbeatIntervalMs: 3_000,
   pollIntervalMs: 1_000,
   schedulerTickMs: 1_000,
+  leaderStaleMs: 15_000,
   livenessIntervalMs: 10_000,
   livenessGraceMs: 5_000,
   drainTimeoutMs: 10_000,
@@ -52,6 +55,7 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   heartbeatIntervalMs: 'OPENCLAW_HEARTBEAT_MS',
   pollIntervalMs: 'OPENCLAW_POLL_MS',
   schedulerTickMs: 'OPENCLAW_SCHEDULER_TICK_MS',
+  leaderStaleMs: 'OPENCLAW_LEADER_STALE_MS',
   livenessIntervalMs: 'OPENCLAW_LIVENESS_MS',
   livenessGraceMs: 'OPENCLAW_LIVENESS_GRACE_MS',
   drainTimeoutMs: 'OPENCLAW_DRAIN_TIMEOUT_MS',

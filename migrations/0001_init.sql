@@ -155,6 +155,15 @@ CREATE TABLE openclaw.signal (
 );
 CREATE INDEX signal_pending_idx ON openclaw.signal (run_id, name, id) WHERE consumed_at IS NULL;
 
+-- The scheduler leader's heartbeat (one row). Leadership is a session advisory lock; this row lets
+-- followers notice a leader that holds the lock but is frozen (SIGSTOP, blocked event loop) and
+-- act anyway. That is safe because every maintenance action is ownership-conditional.
+CREATE TABLE openclaw.scheduler_leader (
+  id           integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  holder       text NOT NULL,
+  heartbeat_at timestamptz NOT NULL
+);
+
 -- Live workers (one heartbeat statement per worker per interval).
 CREATE TABLE openclaw.worker (
   id         text PRIMARY KEY,

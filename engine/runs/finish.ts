@@ -122,13 +122,13 @@ export async function startChildRun(rc: RunCtx, step: StepRow, workflow: string,
 
 /** Starts queued runs of a workflow while its concurrency limit allows (oldest first). */
 export async function promoteQueued(tx: RunCtx['tx'], namespace: string, workflow: string): Promise<number> {
-  await tx.client.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR UPDATE', [namespace, workflow]);
+  await tx.client.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR NO KEY UPDATE', [namespace, workflow]);
   let promoted = 0;
   for (;;) {
     const { rows } = await tx.client.query<{ id: string; active: number }>(
       `SELECT q.id, (SELECT count(*)::int FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND status IN ('running', 'waiting')) AS active
          FROM openclaw.run q WHERE q.namespace = $1 AND q.workflow = $2 AND q.status = 'queued'
-        ORDER BY q.created_at, q.id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        ORDER BY q.created_at, q.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
       [namespace, workflow],
     );
     const next = rows[0];

@@ -16,7 +16,7 @@ import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState 
 import { withTx } from '../db/tx.js';
 
 /**
- * Expired leases go back to `retrying` (available now) — or to `dead` when that was the last
+ * Expired leases go back to `retrying` (keeping their place in the queue) — or to `dead` when that was the last
  * attempt, so a poison step that kills its worker every time is dead-lettered after its budget.
  * Ownership-conditional: only if the lease is still the expired one (same token, still expired).
  */
@@ -35,13 +35,14 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
         `WITH u AS (
            UPDATE openclaw.step
               SET status = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'retrying' END,
-                  lease_owner = NULL, lease_expires_at = NULL, available_at = now(), error = $3,
+                  lease_owner = NULL, lease_expires_at = NULL, error = $3::jsonb || jsonb_build_object('attempt', attempt),
                   finished_at = CASE WHEN attempt >= max_attempts THEN now() END
+                  -- available_at is left as it was: the step keeps its place at the front of the queue
             WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at < now()
             RETURNING ${STEP_COLUMNS}, started_at
          ), a AS (
            INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
-           SELECT id, run_id, attempt, lease_token, $4, 'lease_expired', $3, started_at FROM u
+           SELECT id, run_id, attempt, lease_token, $4, 'lease_expired', error, started_at FROM u
          )
          SELECT * FROM u`,
         [c.id, c.lease_token, JSON.stringify(error), c.lease_owner],

@@ -27,7 +27,7 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
       [ns, compiled.name],
     );
     const { rows: wf } = await db.query<{ latest_version: number; archived_at: Date | null }>(
-      'SELECT latest_version, archived_at FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR UPDATE',
+      'SELECT latest_version, archived_at FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR NO KEY UPDATE',
       [ns, compiled.name],
     );
     const latest = wf[0]?.latest_version ?? 0;

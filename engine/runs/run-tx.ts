@@ -5,14 +5,19 @@ import { refreshRunStatus } from './state-machine.js';
 import type { EngineCore, RunCtx, RunRow, TxState } from './types.js';
 
 const RUN_LOCK_SQL = `SELECT id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id
-  FROM openclaw.run WHERE id = $1 FOR UPDATE`;
+  FROM openclaw.run WHERE id = $1 FOR NO KEY UPDATE`;
 
 /**
  * Locks a run row for the rest of the transaction and loads its compiled workflow.
  *
  * Lock order (the deadlock rule): every transition locks the run row FIRST, then its step rows.
- * The claim and heartbeat statements touch only step rows and never wait for a run lock, so they
- * cannot close a cycle. Child-to-parent propagation locks the child, then the parent; a parent
+ * The lock is FOR NO KEY UPDATE, not FOR UPDATE: inserting a step or run_event row takes FOR KEY
+ * SHARE on its run (the foreign key), and FOR UPDATE would make the claim statement (which writes
+ * `step.started` events) wait behind any transition of the same run while holding its claimed
+ * step rows — a deadlock when that transition cancels those steps. Transitions never change a
+ * run's key, so NO KEY UPDATE is enough to serialise them with each other. The claim and
+ * heartbeat statements touch only step rows (and skip locked ones), so they never wait on a
+ * transition and cannot close a cycle. Child-to-parent propagation locks the child, then the parent; a parent
  * cancelling children locks parent then child — the rare cycle between the two is broken by
  * PostgreSQL's deadlock detector and `withTx` retries the whole transaction.
  */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, EngineError, NotFoundError } from '../errors.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../spec/content-hash.js';
 import { emit } from './events.js';
 import { finishRun } from './finish.js';
 import { validateRunInput } from './input-schema.js';
@@ -69,7 +69,7 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
 
   const conc = wf.concurrency && wf.concurrency.onOverlap !== 'allow' ? wf.concurrency : null;
   // Serialise starts of a workflow with a concurrency limit (counting then inserting must be atomic).
-  if (conc) await db.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR UPDATE', [ns, opts.workflow]);
+  if (conc) await db.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR NO KEY UPDATE', [ns, opts.workflow]);
 
   const existing = async (): Promise<StartRunResult | null> => {
     if (key === null) return null;

@@ -25,7 +25,7 @@ export type RunTrigger =
   | { type: 'parent'; runId: string; stepKey: string }
   | { type: 'retry'; runId: string };
 
-/** The run row as the transition code sees it (locked FOR UPDATE for the transaction). */
+/** The run row as the transition code sees it (locked FOR NO KEY UPDATE for the transaction). */
 export interface RunRow {
   id: string;
   namespace: string;

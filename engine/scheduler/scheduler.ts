@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import pg from 'pg';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
 import type { EngineCore } from '../runs/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 
-/** The advisory lock key of the scheduler leader ("openclaw" in ASCII, as a bigint). */
-export const LEADER_LOCK_KEY = '8030038491004018039';
+/** The advisory lock key of the scheduler leader: the bytes of "openclaw" read as a bigint. */
+export const LEADER_LOCK_KEY = '8030029660390449527';
 
 export interface SchedulerOptions {
   tickMs?: number;
@@ -12,7 +14,10 @@ export interface SchedulerOptions {
 }
 
 export interface TickReport {
+  /** True when this process acted this tick (as the leader, or as a rescuer of a frozen leader). */
   leader: boolean;
+  /** True when it acted without the lock because the leader's heartbeat was stale. */
+  rescue: boolean;
   reaped: number;
   timers: number;
   deadlines: number;
@@ -23,8 +28,11 @@ export interface TickReport {
  * The scheduler loop. It runs in every server process but acts only while it holds a session-level
  * Postgres advisory lock on a dedicated connection: one leader at a time. When the leader dies its
  * connection closes, the lock is released, and another process takes over at its next tick (within
- * seconds). Each tick: reclaim expired leases, fire due timers and wait timeouts, enforce run
- * deadlines; every `livenessIntervalMs`, the liveness check. (Session advisory locks need a direct
+ * seconds). A leader that is alive but frozen keeps its lock, so the leader also writes a heartbeat
+ * row each tick; a follower that finds it older than `leaderStaleMs` does the tick's work itself
+ * (safe: every action re-checks its condition under a row lock). Each tick: reclaim expired
+ * leases, fire due timers and wait timeouts, enforce run deadlines; every `livenessIntervalMs`,
+ * the liveness check. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
  */
 export class Scheduler {
@@ -35,6 +43,7 @@ export class Scheduler {
   private ticking: Promise<TickReport> | null = null;
   private stopped = true;
   private untrack: (() => void) | null = null;
+  readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
   constructor(
     private readonly core: EngineCore,
@@ -108,11 +117,37 @@ export class Scheduler {
     }
   }
 
-  /** One tick (exposed for tests). Does nothing unless this process is the leader. */
+  /**
+   * True when the lock holder has not written its heartbeat for `leaderStaleMs` (database clock):
+   * it holds the session lock but is frozen. The follower then does the tick's work itself; every
+   * action is conditional on the row still being in the expected state, so two actors are safe.
+   */
+  private async leaderIsStale(): Promise<boolean> {
+    const { rows } = await this.core.pool.query<{ holder: string; stale: boolean }>(
+      `SELECT holder, heartbeat_at < now() - make_interval(secs => $1::float8) AS stale FROM openclaw.scheduler_leader WHERE id = 1`,
+      [this.core.config.leaderStaleMs / 1000],
+    );
+    const row = rows[0];
+    if (!row?.stale) return false;
+    this.core.log.warn({ leader: row.holder }, 'scheduler: the leader holds the lock but its heartbeat is stale; acting this tick');
+    return true;
+  }
+
+  /** One tick (exposed for tests). Does nothing unless this process is the leader (or the leader is frozen). */
   async tick(): Promise<TickReport> {
     const run = async (): Promise<TickReport> => {
-      const report: TickReport = { leader: false, reaped: 0, timers: 0, deadlines: 0, liveness: null };
-      if (!(await this.ensureLeader())) return report;
+      const report: TickReport = { leader: false, rescue: false, reaped: 0, timers: 0, deadlines: 0, liveness: null };
+      if (await this.ensureLeader()) {
+        await this.core.pool.query(
+          `INSERT INTO openclaw.scheduler_leader (id, holder, heartbeat_at) VALUES (1, $1, now())
+           ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, heartbeat_at = now()`,
+          [this.id],
+        );
+      } else if (await this.leaderIsStale()) {
+        report.rescue = true;
+      } else {
+        return report;
+      }
       report.leader = true;
       report.reaped = await reapExpiredLeases(this.core);
       report.timers = await fireDueTimers(this.core);

@@ -77,13 +77,14 @@ export async function stillHeld(db: Queryable, workerId: string, ids: string[]):
 }
 
 /**
- * Hands a lease back on graceful stop: the step is ready again at once and the attempt is not
+ * Hands a lease back on graceful stop: the step is ready again at once (in its old place in the
+ * queue) and the attempt is not
  * counted (the task did not fail). Fenced by the lease token like a completion.
  */
 export async function releaseLease(db: Queryable, workerId: string, step: { id: string; lease_token: string }): Promise<boolean> {
   const { rows } = await db.query(
     `WITH u AS (
-       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, available_at = now()
+       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
         WHERE id = $1 AND lease_token = $2 AND status = 'running'
         RETURNING id, run_id, key, attempt, lease_token, started_at
      ), a AS (

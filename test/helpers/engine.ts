@@ -28,6 +28,7 @@ export const fastConfig = {
   heartbeatIntervalMs: 400,
   pollIntervalMs: 200,
   schedulerTickMs: 200,
+  leaderStaleMs: 3000,
   livenessIntervalMs: 1000,
   livenessGraceMs: 0,
   drainTimeoutMs: 2000,
