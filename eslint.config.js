@@ -24,7 +24,10 @@ export default tseslint.config(
     // engine/ never imports api/ or cli/.
     files: ['engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/cli/**'], message: 'engine/ must not import api/ or cli/' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/**', '**/cli/**'], message: 'engine/ must not import api/ or cli/' }] },
+      ],
     },
   },
   {
@@ -33,7 +36,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'], message: 'engine/spec is pure' }] },
+        {
+          patterns: [
+            { group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'], message: 'engine/spec is pure' },
+          ],
+        },
       ],
     },
   },
@@ -43,7 +50,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'], message: 'executors get a task and return a result' }] },
+        {
+          patterns: [
+            {
+              group: ['**/db/**', '**/runs/**', '**/worker/**', '**/scheduler/**', 'pg', 'kysely'],
+              message: 'executors get a task and return a result',
+            },
+          ],
+        },
       ],
     },
   },

@@ -82,9 +82,11 @@ export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.Pr
   for (const key of Object.keys(defaultConfig) as Array<keyof typeof defaultConfig>) {
     if (key === 'namespace') continue;
     const v = cfg[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`${key} (${envNames[key]}) must be a non-negative number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      problems.push(`${key} (${envNames[key]}) must be a non-negative number, got ${String(v)}`);
   }
-  if (cfg.heartbeatIntervalMs >= cfg.leaseTtlMs) problems.push(`heartbeatIntervalMs (${cfg.heartbeatIntervalMs}) must be below leaseTtlMs (${cfg.leaseTtlMs})`);
+  if (cfg.heartbeatIntervalMs >= cfg.leaseTtlMs)
+    problems.push(`heartbeatIntervalMs (${cfg.heartbeatIntervalMs}) must be below leaseTtlMs (${cfg.leaseTtlMs})`);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return cfg;
 }

@@ -124,7 +124,10 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
     } else {
       await assertSchemaNotNewer(pool);
       if (!(await schemaIsCurrent(pool))) {
-        throw new EngineError('internal', 'database schema is not migrated to this version; run `openclaw migrate` (or createEngine({migrate: true}))');
+        throw new EngineError(
+          'internal',
+          'database schema is not migrated to this version; run `openclaw migrate` (or createEngine({migrate: true}))',
+        );
       }
     }
   } catch (err) {

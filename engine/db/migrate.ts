@@ -99,9 +99,13 @@ export async function assertSchemaNotNewer(pool: pg.Pool, dir = migrationsDir): 
   const known = new Set(await knownMigrations(dir));
   const unknown = (await appliedMigrations(pool)).filter((m) => !known.has(m));
   if (unknown.length > 0) {
-    throw new EngineError('schema_too_new', `database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade OpenClaw`, {
-      details: { unknown },
-    });
+    throw new EngineError(
+      'schema_too_new',
+      `database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade OpenClaw`,
+      {
+        details: { unknown },
+      },
+    );
   }
 }
 

@@ -30,9 +30,19 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
   await rc.tx.client.query(
     `INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error)
      VALUES ($1, $2, $3, $4, $5, 'rejected', $6)`,
-    [step.id, step.run_id, step.attempt, step.lease_token, workerId, JSON.stringify({ name: 'LeaseLost', message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` })],
+    [
+      step.id,
+      step.run_id,
+      step.attempt,
+      step.lease_token,
+      workerId,
+      JSON.stringify({ name: 'LeaseLost', message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` }),
+    ],
   );
-  rc.tx.core.log.warn({ stepId: step.id, runId: step.run_id, key: step.key, leaseToken: step.lease_token, worker: workerId, outcome }, 'late completion dropped: lease lost');
+  rc.tx.core.log.warn(
+    { stepId: step.id, runId: step.run_id, key: step.key, leaseToken: step.lease_token, worker: workerId, outcome },
+    'late completion dropped: lease lost',
+  );
 }
 
 /** Records a successful attempt (fenced by the lease token) and applies what comes next. */
@@ -40,11 +50,17 @@ export async function completeStep(core: EngineCore, step: LeasedStep, workerId:
   const max = core.config.maxStepOutputBytes;
   const size = jsonBytes(output);
   if (size > max) {
-    return await failStep(core, step, workerId, {
-      name: 'OutputTooLarge',
-      message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
-      retryable: false,
-    }, 0);
+    return await failStep(
+      core,
+      step,
+      workerId,
+      {
+        name: 'OutputTooLarge',
+        message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
+        retryable: false,
+      },
+      0,
+    );
   }
   const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
     const { rows } = await rc.tx.client.query<StepRow>(
@@ -77,7 +93,13 @@ export async function completeStep(core: EngineCore, step: LeasedStep, workerId:
  * the database clock) when the error is retryable and attempts remain; otherwise it is dead, a dead
  * letter holding every attempt's error is written, and the spec's catch / failure policy applies.
  */
-export async function failStep(core: EngineCore, step: LeasedStep, workerId: string, error: ErrorInfo, delayMs: number): Promise<CompletionResult> {
+export async function failStep(
+  core: EngineCore,
+  step: LeasedStep,
+  workerId: string,
+  error: ErrorInfo,
+  delayMs: number,
+): Promise<CompletionResult> {
   const retryable = error.retryable !== false;
   const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
     const { rows } = await rc.tx.client.query<StepRow & { started_at: Date | null }>(

@@ -147,7 +147,10 @@ async function retryDag(rc: RunCtx, graph: DagGraph): Promise<void> {
     await rc.tx.client.query('UPDATE openclaw.step SET deps_remaining = $2, skip_dep = false WHERE id = $1', [step.id, unmet]);
     if (unmet === 0) toActivate.push(reset);
   }
-  await activate(rc, toActivate.map((step) => ({ step })));
+  await activate(
+    rc,
+    toActivate.map((step) => ({ step })),
+  );
 }
 
 /**
@@ -178,10 +181,10 @@ async function retryScope(rc: RunCtx, parentStepId: string | null): Promise<void
         [step.id],
       );
       const total = st.type === 'parallel' ? st.branches.length : 0;
-      await rc.tx.client.query(`UPDATE openclaw.step SET status = 'running', error = NULL, finished_at = NULL, deps_remaining = $2 WHERE id = $1`, [
-        step.id,
-        total - (ended[0]?.n ?? 0),
-      ]);
+      await rc.tx.client.query(
+        `UPDATE openclaw.step SET status = 'running', error = NULL, finished_at = NULL, deps_remaining = $2 WHERE id = $1`,
+        [step.id, total - (ended[0]?.n ?? 0)],
+      );
       emit(rc.tx, rc.run.id, 'step.running', step.key, { retried: true });
       await retryScope(rc, step.id);
     } else {

@@ -12,7 +12,12 @@ export async function flushEvents(db: Queryable, events: PendingEvent[]): Promis
   await db.query(
     `INSERT INTO openclaw.run_event (run_id, step_key, type, data)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
-    [events.map((e) => e.runId), events.map((e) => e.stepKey), events.map((e) => e.type), events.map((e) => (e.data === null ? null : JSON.stringify(e.data)))],
+    [
+      events.map((e) => e.runId),
+      events.map((e) => e.stepKey),
+      events.map((e) => e.type),
+      events.map((e) => (e.data === null ? null : JSON.stringify(e.data))),
+    ],
   );
   events.length = 0;
 }

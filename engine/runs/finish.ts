@@ -66,7 +66,10 @@ export async function finishRun(
       const max = rc.tx.core.config.maxStepOutputBytes;
       if (jsonBytes(output) > max) {
         status = 'failed';
-        error = { name: 'OutputTooLarge', message: `run output is ${jsonBytes(output)} bytes, over maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES)` };
+        error = {
+          name: 'OutputTooLarge',
+          message: `run output is ${jsonBytes(output)} bytes, over maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES)`,
+        };
         output = null;
       }
     } catch (e) {
@@ -89,7 +92,9 @@ export async function finishRun(
 async function propagateToParent(child: RunCtx, status: string, output: unknown, error: RunErrorInfo | null): Promise<void> {
   const parent = await lockRun(child.tx, child.run.parent_run_id as string);
   if (!parent || !ACTIVE_RUN_STATUSES.includes(parent.run.status)) return;
-  const { rows } = await parent.tx.client.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE id = $1`, [child.run.parent_step_id]);
+  const { rows } = await parent.tx.client.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE id = $1`, [
+    child.run.parent_step_id,
+  ]);
   const step = rows[0];
   if (!step || step.status !== 'waiting') return;
   if (status === 'succeeded') {

@@ -21,5 +21,7 @@ export function validateRunInput(versionId: string, schema: Record<string, unkno
   if (validate(input)) return;
   const errors = (validate.errors ?? []).map((e) => ({ path: `/input${e.instancePath}`, message: e.message ?? 'invalid' }));
   const first = errors[0];
-  throw new EngineError('invalid_input', first ? `${first.path}: ${first.message}` : 'input does not match the workflow inputs schema', { details: errors });
+  throw new EngineError('invalid_input', first ? `${first.path}: ${first.message}` : 'input does not match the workflow inputs schema', {
+    details: errors,
+  });
 }

@@ -30,7 +30,10 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
   let readied = 0;
   for (const c of candidates) {
     const res = await inRunTx(core, c.run_id, async (rc) => {
-      const error: ErrorInfo = { name: 'LeaseExpired', message: `worker ${c.lease_owner ?? '?'} stopped heartbeating; lease ${c.lease_token} expired` };
+      const error: ErrorInfo = {
+        name: 'LeaseExpired',
+        message: `worker ${c.lease_owner ?? '?'} stopped heartbeating; lease ${c.lease_token} expired`,
+      };
       const { rows } = await rc.tx.client.query<StepRow>(
         `WITH u AS (
            UPDATE openclaw.step
@@ -123,7 +126,9 @@ export async function enforceDeadlines(core: EngineCore, limit = 200): Promise<n
     const res = await inRunTx(core, r.id, async (rc) => {
       const { rows: due } = await rc.tx.client.query('SELECT 1 FROM openclaw.run WHERE id = $1 AND deadline_at <= now()', [r.id]);
       if (!due[0] || !['queued', 'running', 'waiting'].includes(rc.run.status)) return false;
-      await finishRun(rc, 'failed', { error: { name: 'DeadlineExceeded', message: `run exceeded its timeout of ${rc.wf.timeoutMs ?? 0} ms` } });
+      await finishRun(rc, 'failed', {
+        error: { name: 'DeadlineExceeded', message: `run exceeded its timeout of ${rc.wf.timeoutMs ?? 0} ms` },
+      });
       return true;
     });
     if (res.value) n++;
@@ -173,7 +178,10 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
   report.checked = rows.length;
   for (const r of rows) {
     const res = await inRunTx(core, r.id, async (rc) => {
-      const still = await rc.tx.client.query(`SELECT 1 FROM openclaw.run r WHERE r.id = $1 AND r.status IN ('running', 'waiting') AND NOT ${ALIVE}`, [r.id]);
+      const still = await rc.tx.client.query(
+        `SELECT 1 FROM openclaw.run r WHERE r.id = $1 AND r.status IN ('running', 'waiting') AND NOT ${ALIVE}`,
+        [r.id],
+      );
       if (!still.rows[0]) return null;
       const action = await repair(rc);
       core.log.warn({ runId: r.id, workflow: rc.run.workflow, action }, 'liveness check: run had no way forward; repaired');
@@ -209,17 +217,23 @@ async function repair(rc: RunCtx): Promise<string> {
   if (orphans.rows.length > 0) return 'propagated finished child runs';
   if (rc.wf.graph.model === 'dag') {
     const graph = rc.wf.graph as DagGraph;
-    const { rows } = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE run_id = $1 AND parent_step_id IS NULL`, [rc.run.id]);
+    const { rows } = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE run_id = $1 AND parent_step_id IS NULL`, [
+      rc.run.id,
+    ]);
     const status = new Map(rows.map((r) => [r.name, r.status]));
     // 2. Pending steps whose needs are all met but that were never activated.
     const lost = rows.filter(
-      (r) => (r.status === 'pending' || (r.status === 'running' && r.kind === 'task')) &&
+      (r) =>
+        (r.status === 'pending' || (r.status === 'running' && r.kind === 'task')) &&
         (graph.nodes[r.name]?.needs ?? []).every((n) => ['succeeded', 'skipped'].includes(status.get(n.step) ?? '')),
     );
     if (lost.length > 0) {
       for (const s of lost) {
         const skipDep = (graph.nodes[s.name]?.needs ?? []).some((n) => status.get(n.step) === 'skipped' && n.ifSkipped === 'skip');
-        await db.query(`UPDATE openclaw.step SET status = 'pending', deps_remaining = 0, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`, [s.id]);
+        await db.query(
+          `UPDATE openclaw.step SET status = 'pending', deps_remaining = 0, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`,
+          [s.id],
+        );
         await activate(rc, [{ step: { ...s, status: 'pending' }, skipDep }]);
       }
       return `re-activated ${lost.map((s) => s.key).join(', ')}`;
@@ -230,6 +244,8 @@ async function repair(rc: RunCtx): Promise<string> {
       return 'finished a completed graph';
     }
   }
-  await finishRun(rc, 'failed', { error: { name: 'Stalled', message: 'the liveness check found no lease, timer, signal wait or ready step; retry the run to continue' } });
+  await finishRun(rc, 'failed', {
+    error: { name: 'Stalled', message: 'the liveness check found no lease, timer, signal wait or ready step; retry the run to continue' },
+  });
   return 'failed as Stalled';
 }

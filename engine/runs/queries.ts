@@ -59,7 +59,9 @@ function decodeCursor(s: string | undefined): Cursor | null {
     if (typeof c.t !== 'string' || typeof c.id !== 'string') throw new Error('shape');
     return c;
   } catch {
-    throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', { details: { field: 'cursor' } });
+    throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', {
+      details: { field: 'cursor' },
+    });
   }
 }
 
@@ -93,7 +95,12 @@ export class RunQueries {
   /** One run with every step instance (in creation order). */
   async getRun(id: string): Promise<RunView & { steps: StepView[] }> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
-    const r = await this.db.selectFrom('openclaw.run').selectAll().where('id', '=', id).where('namespace', '=', this.namespace).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('openclaw.run')
+      .selectAll()
+      .where('id', '=', id)
+      .where('namespace', '=', this.namespace)
+      .executeTakeFirst();
     if (!r) throw new NotFoundError('run', id);
     const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
     return {
@@ -123,7 +130,11 @@ export class RunQueries {
     if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
     if (opts.status) q = q.where('status', '=', opts.status);
     if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -133,17 +144,31 @@ export class RunQueries {
   }
 
   /** The run's append-only history, oldest first (optionally after an event id, for following). */
-  async getEvents(runId: string, afterId?: string): Promise<Array<{ id: string; type: string; stepKey: string | null; data: unknown; createdAt: string }>> {
+  async getEvents(
+    runId: string,
+    afterId?: string,
+  ): Promise<Array<{ id: string; type: string; stepKey: string | null; data: unknown; createdAt: string }>> {
     await this.getRunExists(runId);
     let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
     if (afterId) q = q.where('id', '>', afterId);
     const rows = await q.orderBy('id').limit(10_000).execute();
-    return rows.map((e) => ({ id: e.id, type: e.type, stepKey: e.step_key, data: e.data ?? null, createdAt: (e.created_at as Date).toISOString() }));
+    return rows.map((e) => ({
+      id: e.id,
+      type: e.type,
+      stepKey: e.step_key,
+      data: e.data ?? null,
+      createdAt: (e.created_at as Date).toISOString(),
+    }));
   }
 
   private async getRunExists(runId: string): Promise<void> {
     if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new NotFoundError('run', runId);
-    const r = await this.db.selectFrom('openclaw.run').select('id').where('id', '=', runId).where('namespace', '=', this.namespace).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('openclaw.run')
+      .select('id')
+      .where('id', '=', runId)
+      .where('namespace', '=', this.namespace)
+      .executeTakeFirst();
     if (!r) throw new NotFoundError('run', runId);
   }
 
@@ -153,7 +178,11 @@ export class RunQueries {
     let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts'));
     if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
     if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -173,7 +202,12 @@ export class RunQueries {
   }
 
   async getWorkflow(name: string, version?: number): Promise<Record<string, unknown>> {
-    const w = await this.db.selectFrom('openclaw.workflow').selectAll().where('namespace', '=', this.namespace).where('name', '=', name).executeTakeFirst();
+    const w = await this.db
+      .selectFrom('openclaw.workflow')
+      .selectAll()
+      .where('namespace', '=', this.namespace)
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!w) throw new NotFoundError('workflow', name);
     const v = await this.db
       .selectFrom('openclaw.workflow_version')
@@ -199,7 +233,10 @@ export class RunQueries {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
     let q = this.db.selectFrom('openclaw.workflow').selectAll().where('namespace', '=', this.namespace);
     if (opts.cursor) q = q.where('name', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
-    const rows = await q.orderBy('name').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('name')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

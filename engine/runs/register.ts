@@ -32,7 +32,10 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
     );
     const latest = wf[0]?.latest_version ?? 0;
     if (wf[0]?.archived_at) {
-      await db.query('UPDATE openclaw.workflow SET archived_at = NULL, updated_at = now() WHERE namespace = $1 AND name = $2', [ns, compiled.name]);
+      await db.query('UPDATE openclaw.workflow SET archived_at = NULL, updated_at = now() WHERE namespace = $1 AND name = $2', [
+        ns,
+        compiled.name,
+      ]);
     }
     const same = await db.query<{ id: string; version: number; created_at: Date }>(
       'SELECT id, version, created_at FROM openclaw.workflow_version WHERE namespace = $1 AND name = $2 AND content_hash = $3',
@@ -46,7 +49,11 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
       [ns, compiled.name, version, hash, text, JSON.stringify(spec), JSON.stringify(compiled)],
     );
-    await db.query('UPDATE openclaw.workflow SET latest_version = $3, updated_at = now() WHERE namespace = $1 AND name = $2', [ns, compiled.name, version]);
+    await db.query('UPDATE openclaw.workflow SET latest_version = $3, updated_at = now() WHERE namespace = $1 AND name = $2', [
+      ns,
+      compiled.name,
+      version,
+    ]);
     const row = ins.rows[0];
     if (!row) throw new Error('insert returned no row');
     core.graphs.put(row.id, compiled);

@@ -49,11 +49,10 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
   if (!w) throw new NotFoundError('workflow', opts.workflow);
   if (w.archived_at) throw new ConflictError(`workflow ${opts.workflow} is archived; register it again to start runs`);
   const version = opts.version ?? w.latest_version;
-  const vRow = await db.query<{ id: string }>('SELECT id FROM openclaw.workflow_version WHERE namespace = $1 AND name = $2 AND version = $3', [
-    ns,
-    opts.workflow,
-    version,
-  ]);
+  const vRow = await db.query<{ id: string }>(
+    'SELECT id FROM openclaw.workflow_version WHERE namespace = $1 AND name = $2 AND version = $3',
+    [ns, opts.workflow, version],
+  );
   const versionId = vRow.rows[0]?.id;
   if (!versionId) throw new NotFoundError('workflow version', `${opts.workflow}@${version}`);
   const wf = await tx.core.graphs.get(db, versionId);
@@ -61,7 +60,10 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
   const input = opts.input === undefined ? {} : opts.input;
   const max = tx.core.config.maxRunInputBytes;
   if (jsonBytes(input) > max) {
-    throw new EngineError('payload_too_large', `run input is ${jsonBytes(input)} bytes, over maxRunInputBytes=${max} (OPENCLAW_MAX_RUN_INPUT_BYTES)`);
+    throw new EngineError(
+      'payload_too_large',
+      `run input is ${jsonBytes(input)} bytes, over maxRunInputBytes=${max} (OPENCLAW_MAX_RUN_INPUT_BYTES)`,
+    );
   }
   validateRunInput(versionId, wf.inputs, input);
   const hash = inputHash(input);
@@ -80,9 +82,13 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
     const r = rows[0];
     if (!r) return null;
     if (r.input_hash !== hash) {
-      throw new EngineError('idempotency_key_reused', `idempotency key ${JSON.stringify(key)} was already used with a different input (run ${r.id})`, {
-        details: { runId: r.id },
-      });
+      throw new EngineError(
+        'idempotency_key_reused',
+        `idempotency key ${JSON.stringify(key)} was already used with a different input (run ${r.id})`,
+        {
+          details: { runId: r.id },
+        },
+      );
     }
     return { runId: r.id, created: false, status: r.status };
   };
@@ -112,7 +118,10 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
       );
       for (const v of victims.rows) {
         const vrc = await lockRun(tx, v.id);
-        if (vrc) await finishRun(vrc, 'cancelled', { error: { name: 'Cancelled', message: 'cancelled by a newer run (onOverlap: cancel-running)' } });
+        if (vrc)
+          await finishRun(vrc, 'cancelled', {
+            error: { name: 'Cancelled', message: 'cancelled by a newer run (onOverlap: cancel-running)' },
+          });
       }
     }
   }

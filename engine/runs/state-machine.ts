@@ -36,7 +36,10 @@ function atOf(step: StepRow): At {
 /** Enters state `name`: creates its step instance and does what the state kind says. */
 export async function enterState(rc: RunCtx, name: string, at: At, prevOutput: unknown): Promise<void> {
   if (++rc.tx.inlineHops > MAX_INLINE_HOPS) {
-    return await failScope(rc, at, { name: 'TransitionLimit', message: `more than ${MAX_INLINE_HOPS} transitions without doing work (choice loop?) at state ${name}` });
+    return await failScope(rc, at, {
+      name: 'TransitionLimit',
+      message: `more than ${MAX_INLINE_HOPS} transitions without doing work (choice loop?) at state ${name}`,
+    });
   }
   const st = stateOf(rc, name);
   const visit = await nextVisit(rc, name);
@@ -94,14 +97,19 @@ export async function enterState(rc: RunCtx, name: string, at: At, prevOutput: u
         await rc.tx.client.query('UPDATE openclaw.step SET child_run_id = $2 WHERE id = $1', [step.id, childId]);
         emit(rc.tx, rc.run.id, 'step.child_started', step.key, { childRunId: childId, workflow: st.workflow });
       } catch (e) {
-        const err: ErrorInfo = { name: (e as { code?: string }).code === 'not_found' ? 'ChildWorkflowNotFound' : 'ChildWorkflowError', message: (e as Error).message };
+        const err: ErrorInfo = {
+          name: (e as { code?: string }).code === 'not_found' ? 'ChildWorkflowNotFound' : 'ChildWorkflowError',
+          message: (e as Error).message,
+        };
         const dead = await setStepStatus(rc, step.id, 'dead', { error: err });
         if (dead) await smAfterDead(rc, dead, err);
       }
       return;
     }
     case 'succeed': {
-      const [step] = await insertSteps(rc, [{ ...base, kind: 'succeed', status: 'succeeded', output: prevOutput ?? null, endsScope: true }]);
+      const [step] = await insertSteps(rc, [
+        { ...base, kind: 'succeed', status: 'succeeded', output: prevOutput ?? null, endsScope: true },
+      ]);
       if (step) await endScope(rc, step, prevOutput ?? null);
       return;
     }
@@ -120,12 +128,23 @@ export async function enterState(rc: RunCtx, name: string, at: At, prevOutput: u
   }
 }
 
-async function enterWait(rc: RunCtx, st: Extract<SmState, { type: 'wait' }>, base: { key: string; name: string; visit: number; parentStepId: string | null; itemIndex: number | null }, at: At): Promise<void> {
+async function enterWait(
+  rc: RunCtx,
+  st: Extract<SmState, { type: 'wait' }>,
+  base: { key: string; name: string; visit: number; parentStepId: string | null; itemIndex: number | null },
+  at: At,
+): Promise<void> {
   const w = st.wait;
   if (w.kind === 'signal') {
     // A signal delivered before the run reached this state is buffered; consume the oldest one.
     const [step] = await insertSteps(rc, [
-      { ...base, kind: 'wait', status: 'waiting', waitSignal: w.signal, availableInSec: w.timeoutMs === null ? 'infinity' : w.timeoutMs / 1000 },
+      {
+        ...base,
+        kind: 'wait',
+        status: 'waiting',
+        waitSignal: w.signal,
+        availableInSec: w.timeoutMs === null ? 'infinity' : w.timeoutMs / 1000,
+      },
     ]);
     if (!step) return;
     const { rows } = await rc.tx.client.query<{ payload: unknown }>(
@@ -151,7 +170,9 @@ async function enterWait(rc: RunCtx, st: Extract<SmState, { type: 'wait' }>, bas
       const t = typeof v === 'number' ? v : Date.parse(String(v));
       if (!Number.isFinite(t)) throw new Error(`wait.until must be an ISO timestamp, got ${JSON.stringify(v)}`);
       // The DB clock decides when it fires; this only converts the absolute time to an offset.
-      const { rows } = await rc.tx.client.query<{ s: number }>('SELECT extract(epoch FROM ($1::timestamptz - now()))::float8 AS s', [new Date(t).toISOString()]);
+      const { rows } = await rc.tx.client.query<{ s: number }>('SELECT extract(epoch FROM ($1::timestamptz - now()))::float8 AS s', [
+        new Date(t).toISOString(),
+      ]);
       seconds = Math.max(0, rows[0]?.s ?? 0);
     } catch (e) {
       const err: ErrorInfo = { name: 'ExpressionError', message: (e as Error).message };
@@ -239,7 +260,10 @@ export async function failScope(rc: RunCtx, at: At, error: ErrorInfo): Promise<v
   if (!parent || parent.status !== 'running') return;
   const branchError: ErrorInfo = { name: error.name, message: `branch ${at.branch ?? '?'}: ${error.message}` };
   await cancelActive(rc, [parent.id]);
-  await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [parent.id, JSON.stringify(branchError)]);
+  await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [
+    parent.id,
+    JSON.stringify(branchError),
+  ]);
   emit(rc.tx, rc.run.id, 'step.dead', parent.key, { error: branchError });
   await smAfterDead(rc, { ...parent, status: 'dead', error: branchError }, branchError);
 }

@@ -156,10 +156,10 @@ export async function writeDeadLetter(rc: RunCtx, step: StepRow, error: ErrorInf
 
 /** Visit number for the next instance of a state (loops make `check`, `check#2`, ...). */
 export async function nextVisit(rc: RunCtx, name: string): Promise<number> {
-  const { rows } = await rc.tx.client.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM openclaw.step WHERE run_id = $1 AND name = $2',
-    [rc.run.id, name],
-  );
+  const { rows } = await rc.tx.client.query<{ n: number }>('SELECT count(*)::int AS n FROM openclaw.step WHERE run_id = $1 AND name = $2', [
+    rc.run.id,
+    name,
+  ]);
   return (rows[0]?.n ?? 0) + 1;
 }
 

@@ -25,7 +25,13 @@ export function taskNode(rc: RunCtx, name: string): TaskNode {
 }
 
 /** Evaluates a template for `node`, turning failures into a non-retryable ExpressionError. */
-export async function evalFor(rc: RunCtx, node: NodeCommon, template: Template, field: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+export async function evalFor(
+  rc: RunCtx,
+  node: NodeCommon,
+  template: Template,
+  field: string,
+  extra: Record<string, unknown> = {},
+): Promise<unknown> {
   const scope = await buildScope(rc, node, extra);
   return await evaluateTemplate(template, scope, { field: `${node.path}/${field}`, timeoutMs: rc.tx.core.config.expressionTimeoutMs });
 }
@@ -109,7 +115,11 @@ async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode): Promi
   if (!fe) return;
   const items = await evalFor(rc, node, fe.items, 'forEach');
   if (!Array.isArray(items)) {
-    throw new TaskError('ExpressionError', `${node.path}/forEach: must evaluate to an array, got ${items === null ? 'null' : typeof items}`, { retryable: false });
+    throw new TaskError(
+      'ExpressionError',
+      `${node.path}/forEach: must evaluate to an array, got ${items === null ? 'null' : typeof items}`,
+      { retryable: false },
+    );
   }
   const cfg = rc.tx.core.config;
   const running = await setStepStatus(rc, parent.id, 'running', { depsRemaining: items.length, input: { items: items.length } });
@@ -124,7 +134,9 @@ async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode): Promi
   for (let i = 0; i < items.length; i++) {
     const input = node.with === undefined ? null : await evalFor(rc, node, node.with, 'with', { item: items[i], index: i });
     if (jsonBytes(input) > cfg.maxStepInputBytes) {
-      throw new TaskError('InputTooLarge', `${parent.key}[${i}]: input over maxStepInputBytes=${cfg.maxStepInputBytes}`, { retryable: false });
+      throw new TaskError('InputTooLarge', `${parent.key}[${i}]: input over maxStepInputBytes=${cfg.maxStepInputBytes}`, {
+        retryable: false,
+      });
     }
     rows.push({
       key: `${parent.key}[${i}]`,
@@ -153,7 +165,9 @@ export async function onStepSucceeded(rc: RunCtx, step: StepRow): Promise<void> 
 export async function onStepDead(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {
   if (step.kind === 'item') return await forEachItemDead(rc, step, error);
   if (rc.wf.graph.model === 'dag') {
-    return await finishRun(rc, 'failed', { error: { name: error.name, message: `step ${step.key} failed: ${error.message}`, step: step.key } });
+    return await finishRun(rc, 'failed', {
+      error: { name: error.name, message: `step ${step.key} failed: ${error.message}`, step: step.key },
+    });
   }
   return await smAfterDead(rc, step, error);
 }
@@ -167,17 +181,35 @@ export async function dagAfterDone(rc: RunCtx, step: StepRow, skipped: boolean):
   if (!node) return;
   if (node.dependents.length > 0) {
     const optIn = node.dependents.filter((d) => graph.nodes[d]?.needs.some((n) => n.step === step.name && n.ifSkipped === 'run'));
+    // Dependents with nothing to evaluate (no if, with or forEach) become ready in this same
+    // statement when their count reaches zero; the others are activated below.
+    const plain = node.dependents.filter((d) => {
+      const n = graph.nodes[d];
+      return n !== undefined && n.if === undefined && n.with === undefined && n.forEach === null;
+    });
     const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number; skip_dep: boolean }>(
       `UPDATE openclaw.step
           SET deps_remaining = deps_remaining - 1,
-              skip_dep = skip_dep OR ($3::bool AND NOT (name = ANY($4::text[])))
+              skip_dep = skip_dep OR ($3::bool AND NOT (name = ANY($4::text[]))),
+              status = CASE WHEN deps_remaining = 1 AND name = ANY($5::text[])
+                             AND NOT (skip_dep OR ($3::bool AND NOT (name = ANY($4::text[])))) THEN 'ready' ELSE status END,
+              available_at = now()
         WHERE run_id = $1 AND name = ANY($2::text[]) AND parent_step_id IS NULL AND status = 'pending'
         RETURNING id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
                   input, output, error, child_run_id, deps_remaining, skip_dep`,
-      [rc.run.id, node.dependents, skipped, optIn],
+      [rc.run.id, node.dependents, skipped, optIn, plain],
     );
-    const ready = rows.filter((r) => r.deps_remaining <= 0);
-    if (ready.length > 0) await activate(rc, ready.map((r) => ({ step: r, skipDep: r.skip_dep })));
+    for (const r of rows) {
+      if (r.status !== 'ready') continue;
+      rc.tx.readied++;
+      emit(rc.tx, rc.run.id, 'step.ready', r.key);
+    }
+    const toActivate = rows.filter((r) => r.deps_remaining <= 0 && r.status === 'pending');
+    if (toActivate.length > 0)
+      await activate(
+        rc,
+        toActivate.map((r) => ({ step: r, skipDep: r.skip_dep })),
+      );
   } else {
     await dagMaybeFinish(rc);
   }
@@ -274,7 +306,10 @@ export async function beginDag(rc: RunCtx, graph: DagGraph): Promise<void> {
   // Insert quietly (no per-step 'pending' events for the whole graph), then activate the roots.
   const inserted = await insertStepsQuiet(rc, rows);
   const roots = inserted.filter((s) => graph.nodes[s.name]?.needs.length === 0);
-  await activate(rc, roots.map((step) => ({ step })));
+  await activate(
+    rc,
+    roots.map((step) => ({ step })),
+  );
 }
 
 async function insertStepsQuiet(rc: RunCtx, rows: NewStep[]): Promise<StepRow[]> {

@@ -9,7 +9,18 @@ export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'faile
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting'];
 
-export const STEP_STATUSES = ['pending', 'ready', 'running', 'retrying', 'waiting', 'succeeded', 'skipped', 'failed', 'dead', 'cancelled'] as const;
+export const STEP_STATUSES = [
+  'pending',
+  'ready',
+  'running',
+  'retrying',
+  'waiting',
+  'succeeded',
+  'skipped',
+  'failed',
+  'dead',
+  'cancelled',
+] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 export const TERMINAL_STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'skipped', 'failed', 'dead', 'cancelled'];
 

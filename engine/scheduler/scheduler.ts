@@ -68,7 +68,9 @@ export class Scheduler {
           });
       }, every);
     };
-    void this.tick().catch((err: unknown) => this.core.log.error({ err }, 'scheduler tick failed')).finally(loop);
+    void this.tick()
+      .catch((err: unknown) => this.core.log.error({ err }, 'scheduler tick failed'))
+      .finally(loop);
   }
 
   async stop(): Promise<void> {

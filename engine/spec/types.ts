@@ -128,9 +128,7 @@ export interface SmChoiceState extends SmCommon {
 }
 
 export type WaitDef =
-  | { kind: 'for'; ms: number }
-  | { kind: 'until'; until: Template }
-  | { kind: 'signal'; signal: string; timeoutMs: number | null };
+  { kind: 'for'; ms: number } | { kind: 'until'; until: Template } | { kind: 'signal'; signal: string; timeoutMs: number | null };
 
 export interface SmWaitState extends SmCommon {
   type: 'wait';
@@ -168,14 +166,7 @@ export interface SmFailState extends SmCommon {
   message: Template;
 }
 
-export type SmState =
-  | SmTaskState
-  | SmChoiceState
-  | SmWaitState
-  | SmParallelState
-  | SmWorkflowState
-  | SmSucceedState
-  | SmFailState;
+export type SmState = SmTaskState | SmChoiceState | SmWaitState | SmParallelState | SmWorkflowState | SmSucceedState | SmFailState;
 
 export interface SmGraph {
   model: 'sm';

@@ -170,7 +170,8 @@ export class Worker {
     const wf = await this.core.graphs.get(this.core.pool, step.version_id);
     const g = wf.graph;
     const node = g.model === 'dag' ? (g as DagGraph).nodes[step.name] : (g as SmGraph).states[step.name];
-    if (!node || node.type !== 'task') throw new TaskError('UnknownStep', `step ${step.key} has no task in its workflow version`, { retryable: false });
+    if (!node || node.type !== 'task')
+      throw new TaskError('UnknownStep', `step ${step.key} has no task in its workflow version`, { retryable: false });
     return node;
   }
 

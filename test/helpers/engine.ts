@@ -17,7 +17,10 @@ export interface TestDb {
 
 export async function createTestDb(label = 't'): Promise<TestDb> {
   const admin = inject('pgAdminUrl');
-  const name = `oc_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `oc_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const url = await cloneTemplate(admin, name);
   return { url, name, drop: () => dropDatabase(admin, name) };
 }
@@ -75,7 +78,11 @@ export async function waitForStatus(engine: Engine, runId: string, status: strin
   }, timeoutMs);
 }
 
-export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(engine: Engine, text: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  engine: Engine,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const { rows } = await engine.pool.query<T>(text, params);
   return rows;
 }

@@ -29,7 +29,11 @@ describe('workflow versions', () => {
     expect(v2).toMatchObject({ version: 2, created: true });
     const second = await engine.startRun({ workflow: 'versioned' });
     const pinned = await engine.startRun({ workflow: 'versioned', version: 1 });
-    const [r1, r2, r3] = await Promise.all([waitForRun(engine, first.runId), waitForRun(engine, second.runId), waitForRun(engine, pinned.runId)]);
+    const [r1, r2, r3] = await Promise.all([
+      waitForRun(engine, first.runId),
+      waitForRun(engine, second.runId),
+      waitForRun(engine, pinned.runId),
+    ]);
     expect(r1.version).toBe(1);
     expect(r1.output).toEqual({ a: { v: 1 } });
     expect(r2.version).toBe(2);
@@ -235,7 +239,9 @@ steps:
 
 describe('starting runs', () => {
   it('validates input against `inputs`', async () => {
-    await engine.registerWorkflow('name: typed\ninputs: { type: object, properties: { day: { type: string } }, required: [day] }\nsteps:\n  a: { run: noop }\n');
+    await engine.registerWorkflow(
+      'name: typed\ninputs: { type: object, properties: { day: { type: string } }, required: [day] }\nsteps:\n  a: { run: noop }\n',
+    );
     await expect(engine.startRun({ workflow: 'typed', input: { day: 3 } })).rejects.toMatchObject({ code: 'invalid_input', status: 400 });
     await expect(engine.startRun({ workflow: 'typed', input: {} })).rejects.toThrow(/day/);
     await expect(engine.startRun({ workflow: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
@@ -274,4 +280,3 @@ describe('cancel', () => {
     await expect(engine.cancelRun(runId)).rejects.toMatchObject({ code: 'conflict', status: 409 });
   });
 });
-

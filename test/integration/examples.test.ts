@@ -60,7 +60,10 @@ describe('workflows/ examples', () => {
   });
 
   it('order-fulfilment: out of stock is caught and cancels the order', async () => {
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5, inStock: false } })).runId);
+    const run = await waitForRun(
+      engine,
+      (await engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5, inStock: false } })).runId,
+    );
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ name: 'OrderCancelled' });
     expect(run.steps.map((s) => s.key)).toEqual(['reserve', 'cancelled']);

@@ -43,7 +43,9 @@ describe('liveness check', () => {
     const scheduler = engine.createScheduler({ livenessIntervalMs: 0 });
     const report = await scheduler.tick();
     expect(report.liveness?.repaired).toEqual([{ runId, action: 'failed as Stalled' }]);
-    const [row] = await query<{ status: string; error: { name: string } }>(engine, 'SELECT status, error FROM openclaw.run WHERE id = $1', [runId]);
+    const [row] = await query<{ status: string; error: { name: string } }>(engine, 'SELECT status, error FROM openclaw.run WHERE id = $1', [
+      runId,
+    ]);
     expect(row).toMatchObject({ status: 'failed', error: { name: 'Stalled' } });
     await scheduler.stop();
   });

@@ -30,7 +30,9 @@ describe('scheduler leadership', () => {
 
     // The leader is now frozen: it keeps the session lock but no longer ticks. Age its heartbeat.
     await engine.pool.query(`UPDATE openclaw.scheduler_leader SET heartbeat_at = now() - interval '1 minute'`);
-    await waitFor(async () => (await query(engine, `SELECT 1 FROM openclaw.step WHERE run_id = $1 AND lease_expires_at < now()`, [runId])).length > 0);
+    await waitFor(
+      async () => (await query(engine, `SELECT 1 FROM openclaw.step WHERE run_id = $1 AND lease_expires_at < now()`, [runId])).length > 0,
+    );
     const rescue = await follower.tick();
     expect(rescue).toMatchObject({ leader: true, rescue: true, reaped: 1 });
     const [step] = await query<{ status: string; error: { name: string; attempt: number } }>(
@@ -38,7 +40,10 @@ describe('scheduler leadership', () => {
       'SELECT status, error FROM openclaw.step WHERE run_id = $1',
       [runId],
     );
-    expect(step).toEqual({ status: 'retrying', error: { name: 'LeaseExpired', message: expect.stringContaining('ghost') as string, attempt: 1 } });
+    expect(step).toEqual({
+      status: 'retrying',
+      error: { name: 'LeaseExpired', message: expect.stringContaining('ghost') as string, attempt: 1 },
+    });
 
     // Once the leader beats again, the follower goes back to doing nothing.
     expect((await leader.tick()).leader).toBe(true);

@@ -168,7 +168,9 @@ states:
   });
 
   it('fires a `wait: {for}` timer from the scheduler', async () => {
-    await engine.registerWorkflow('name: napper\nstart: pause\nstates:\n  pause: { wait: { for: 300ms }, next: done }\n  done: { run: noop, end: true }\n');
+    await engine.registerWorkflow(
+      'name: napper\nstart: pause\nstates:\n  pause: { wait: { for: 300ms }, next: done }\n  done: { run: noop, end: true }\n',
+    );
     const { runId } = await engine.startRun({ workflow: 'napper' });
     const run = await waitForRun(engine, runId);
     expect(run.status).toBe('succeeded');
@@ -208,7 +210,9 @@ states:
   });
 
   it('starts a sub-workflow as its own linked run and waits for its result', async () => {
-    await engine.registerWorkflow('name: child\ninputs: { type: object }\nsteps:\n  double: { run: echo, with: { v: "${{ inputs.x * 2 }}" } }\noutput: "${{ steps.double.output.v }}"\n');
+    await engine.registerWorkflow(
+      'name: child\ninputs: { type: object }\nsteps:\n  double: { run: echo, with: { v: "${{ inputs.x * 2 }}" } }\noutput: "${{ steps.double.output.v }}"\n',
+    );
     await engine.registerWorkflow(`
 name: parent
 start: call

@@ -23,9 +23,17 @@ describe('worker', () => {
     scheduler.start();
     const run = await waitForRun(engine, (await engine.startRun({ workflow: 'long-task' })).runId);
     expect(run.status).toBe('succeeded');
-    const attempts = await query(engine, `SELECT a.status FROM openclaw.step_attempt a JOIN openclaw.step s ON s.id = a.step_id WHERE s.run_id = $1`, [run.id]);
+    const attempts = await query(
+      engine,
+      `SELECT a.status FROM openclaw.step_attempt a JOIN openclaw.step s ON s.id = a.step_id WHERE s.run_id = $1`,
+      [run.id],
+    );
     expect(attempts).toEqual([{ status: 'succeeded' }]);
-    const [w] = await query<{ last_seen: Date; started_at: Date }>(engine, 'SELECT last_seen, started_at FROM openclaw.worker WHERE id = $1', [worker.id]);
+    const [w] = await query<{ last_seen: Date; started_at: Date }>(
+      engine,
+      'SELECT last_seen, started_at FROM openclaw.worker WHERE id = $1',
+      [worker.id],
+    );
     expect(w && w.last_seen > w.started_at).toBe(true);
     await worker.stop();
     await scheduler.stop();
@@ -62,7 +70,14 @@ describe('worker', () => {
     const fake: Executor = {
       kinds: ['http'],
       async execute(inv) {
-        const rec = { idempotencyKey: inv.idempotencyKey, attempt: inv.attempt, stepKey: inv.stepKey, runId: inv.runId, timeoutMs: inv.timeoutMs, aborted: false };
+        const rec = {
+          idempotencyKey: inv.idempotencyKey,
+          attempt: inv.attempt,
+          stepKey: inv.stepKey,
+          runId: inv.runId,
+          timeoutMs: inv.timeoutMs,
+          aborted: false,
+        };
         seen.push(rec);
         if (inv.attempt === 1) {
           // Hang until aborted: the worker must abort us at the timeout and count a failed attempt.
@@ -91,13 +106,19 @@ steps:
       { idempotencyKey: `${run.id}:call`, attempt: 2, stepKey: 'call', runId: run.id, timeoutMs: 300, aborted: false },
     ]);
     expect(run.steps[0]?.error).toBeNull();
-    const errs = await query<{ error: { name: string } }>(engine, `SELECT error FROM openclaw.step_attempt WHERE run_id = $1 AND status = 'failed'`, [run.id]);
+    const errs = await query<{ error: { name: string } }>(
+      engine,
+      `SELECT error FROM openclaw.step_attempt WHERE run_id = $1 AND status = 'failed'`,
+      [run.id],
+    );
     expect(errs.map((e) => e.error.name)).toEqual(['TimeoutError']);
     await worker.stop();
   });
 
   it('reports a task kind with no executor as a non-retryable UnsupportedTask', async () => {
-    await engine.registerWorkflow('name: no-executor\nsteps:\n  c: { container: { image: local/busybox, command: ["true"] }, retry: { maxAttempts: 3 } }\n');
+    await engine.registerWorkflow(
+      'name: no-executor\nsteps:\n  c: { container: { image: local/busybox, command: ["true"] }, retry: { maxAttempts: 3 } }\n',
+    );
     const worker = engine.createWorker({ slots: 1 });
     await worker.start();
     const run = await waitForRun(engine, (await engine.startRun({ workflow: 'no-executor' })).runId);

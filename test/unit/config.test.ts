@@ -3,7 +3,10 @@ import { loadConfig } from '../../engine/config.js';
 
 describe('loadConfig', () => {
   it('layers defaults, environment and explicit options', () => {
-    const cfg = loadConfig({ leaseTtlMs: 20_000 }, { DATABASE_URL: 'postgres://x/y', OPENCLAW_POLL_MS: '250', OPENCLAW_LEASE_TTL_MS: '5000' });
+    const cfg = loadConfig(
+      { leaseTtlMs: 20_000 },
+      { DATABASE_URL: 'postgres://x/y', OPENCLAW_POLL_MS: '250', OPENCLAW_LEASE_TTL_MS: '5000' },
+    );
     expect(cfg).toMatchObject({ databaseUrl: 'postgres://x/y', pollIntervalMs: 250, leaseTtlMs: 20_000, heartbeatIntervalMs: 3000 });
   });
   it('names the bad setting and its variable', () => {
