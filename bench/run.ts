@@ -37,7 +37,9 @@ async function main(): Promise<number> {
     const probe = new pg.Pool({ connectionString: server.adminUrl, max: 1 });
     const postmaster = await postmasterPid(probe).catch(() => null);
     await probe.end();
-    log(`PostgreSQL ${facts.pg}, fsync=${facts.fsync}, synchronous_commit=${facts.synchronous_commit}, bare commit p50 ${facts.commit_ms_p50} ms`);
+    log(
+      `PostgreSQL ${facts.pg}, fsync=${facts.fsync}, synchronous_commit=${facts.synchronous_commit}, bare commit p50 ${facts.commit_ms_p50} ms`,
+    );
     for (const scenario of chosen) {
       const ctx = new BenchContext(server.adminUrl, facts, server.embedded, postmaster);
       const t = performance.now();

@@ -93,3 +93,32 @@ export async function usageMeter(postmaster: number | null, pool: pg.Pool): Prom
     },
   };
 }
+
+interface MachineTicks {
+  total: number;
+  idle: number;
+  steal: number;
+}
+
+/** Whole-machine CPU ticks from /proc/stat (null when unavailable). */
+export function machineTicks(): MachineTicks | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal guest guest_nice
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { total, idle: (f[3] ?? 0) + (f[4] ?? 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and steal percentages of the whole machine (all cores) between two readings. */
+export function machineLoad(from: MachineTicks | null, to: MachineTicks | null): { busy_pct: number; steal_pct: number } | null {
+  if (!from || !to || to.total <= from.total) return null;
+  const d = to.total - from.total;
+  return {
+    busy_pct: Math.round((100 * (d - (to.idle - from.idle))) / d),
+    steal_pct: Math.round((1000 * (to.steal - from.steal)) / d) / 10,
+  };
+}

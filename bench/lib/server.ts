@@ -55,7 +55,16 @@ export async function startServer(): Promise<BenchServer> {
     postgresFlags: [
       ...['-c', 'max_connections=200', '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'],
       // BENCH_PG_STATS=1: per-statement timings (pg_stat_statements) printed to stderr per measurement.
-      ...(process.env.BENCH_PG_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : []),
+      ...(process.env.BENCH_PG_STATS === '1'
+        ? [
+            '-c',
+            'shared_preload_libraries=pg_stat_statements',
+            '-c',
+            'pg_stat_statements.track=all',
+            '-c',
+            'pg_stat_statements.track_planning=on',
+          ]
+        : []),
     ],
     onLog: () => {},
     onError: () => {},
@@ -111,7 +120,7 @@ export interface ServerFacts {
 /** Reads the settings that matter and measures the bare durable-commit latency of this box. */
 export async function serverFacts(adminUrl: string): Promise<ServerFacts> {
   return await admin(adminUrl, async (c) => {
-    const setting = async (name: string): Promise<string> => ((await c.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?');
+    const setting = async (name: string): Promise<string> => (await c.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?';
     const version = (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
     // A real (WAL-logged) table: every autocommit INSERT is one durable commit.
     await c.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (id serial PRIMARY KEY, v int)');

@@ -69,12 +69,14 @@ async function engineBurst(ctx: BenchContext, mode: 'live' | 'drain', runs: numb
   const startPhase = performance.now() - t0;
   const startCpu = mode === 'drain' ? await cpu.stop() : null;
   if (mode === 'drain') {
+    await pgStatsDump(pool, `P2 engine ${label}: startRun only, per run`, runs);
+    await pgStatsReset(pool);
     cpu = await ctx.meter(pool);
     ws = await startWorkers();
   }
   const status = await waitRunsDone(pool, 'burst', runs);
   const used = await cpu.stop();
-  await pgStatsDump(pool, `P2 engine ${label}`, runs * STEPS_PER_RUN);
+  await pgStatsDump(pool, `P2 engine ${label}${mode === 'drain' ? ': execution only' : ''}, per step`, runs * STEPS_PER_RUN);
 
   const { rows } = await pool.query<{ first_created: number; first_started: number; last_finished: number; steps_ok: number }>(
     `SELECT date_part('epoch', min(r.created_at)) * 1000 AS first_created,
@@ -84,7 +86,8 @@ async function engineBurst(ctx: BenchContext, mode: 'live' | 'drain', runs: numb
        FROM openclaw.run r WHERE r.workflow = 'burst'`,
   );
   const r = rows[0]!;
-  if ((status.succeeded ?? 0) !== runs || r.steps_ok !== runs * STEPS_PER_RUN) throw new Error(`P2 ${label}: not every run succeeded: ${JSON.stringify(status)}`);
+  if ((status.succeeded ?? 0) !== runs || r.steps_ok !== runs * STEPS_PER_RUN)
+    throw new Error(`P2 ${label}: not every run succeeded: ${JSON.stringify(status)}`);
   const duration = r.last_finished - (mode === 'live' ? r.first_created : r.first_started);
   const s = summarize(lat);
   const result: Figures = {
@@ -137,13 +140,17 @@ async function graphileBurst(ctx: BenchContext, mode: 'live' | 'drain', jobs: nu
     await waitFor('graphile-worker jobs to run', async () => done >= target, 180_000, 5);
     return await waitFor(
       'graphile-worker jobs to be completed',
-      () => pool.query<{ n: number }>('SELECT count(*)::int AS n FROM graphile_worker._private_jobs').then((r) => (r.rows[0]?.n === 0 ? performance.now() : null)),
+      () =>
+        pool
+          .query<{ n: number }>('SELECT count(*)::int AS n FROM graphile_worker._private_jobs')
+          .then((r) => (r.rows[0]?.n === 0 ? performance.now() : null)),
       60_000,
       2,
     );
   };
   const taskList = { noop: async (): Promise<void> => {} };
-  const start = async (): Promise<Runner> => await run({ connectionString, concurrency, noHandleSignals: true, pollInterval: 1000, taskList, logger: silent, events });
+  const start = async (): Promise<Runner> =>
+    await run({ connectionString, concurrency, noHandleSignals: true, pollInterval: 1000, taskList, logger: silent, events });
 
   // Warm-up: 100 jobs through a runner.
   let runner = await start();
@@ -169,7 +176,14 @@ async function graphileBurst(ctx: BenchContext, mode: 'live' | 'drain', jobs: nu
     await runner.stop();
     await pgStatsDump(pool, `P2 graphile-worker ${mode}`, jobs);
     const duration = end - from;
-    return { jobs, concurrency, duration_ms: round(duration), jobs_per_s: round((jobs / duration) * 1000, 1), enqueue_ms: enqueueMs, usage_per_job: usageFigures(used, jobs) };
+    return {
+      jobs,
+      concurrency,
+      duration_ms: round(duration),
+      jobs_per_s: round((jobs / duration) * 1000, 1),
+      enqueue_ms: enqueueMs,
+      usage_per_job: usageFigures(used, jobs),
+    };
   }
   const cpu = await ctx.meter(pool);
   from = performance.now();
