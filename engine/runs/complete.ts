@@ -72,6 +72,9 @@ export async function completeStep(core: EngineCore, step: LeasedStep, workerId:
        ), a AS (
          INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
          SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
+       ), e AS (
+         INSERT INTO openclaw.run_event (run_id, step_key, type, data)
+         SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
        )
        SELECT * FROM u`,
       [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
@@ -81,7 +84,6 @@ export async function completeStep(core: EngineCore, step: LeasedStep, workerId:
       await recordRejected(rc, step, workerId, 'success');
       return false;
     }
-    emit(rc.tx, rc.run.id, 'step.succeeded', row.key, { attempt: row.attempt });
     await onStepSucceeded(rc, row);
     return true;
   });

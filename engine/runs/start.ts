@@ -29,6 +29,11 @@ export interface StartRunResult {
   status: RunStatus;
 }
 
+/** What createRunInTx returns: for a new run also its row, whose status may change before commit. */
+interface CreatedRun extends StartRunResult {
+  run?: RunRow;
+}
+
 function inputHash(input: unknown): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }
@@ -38,22 +43,23 @@ function inputHash(input: unknown): string {
  * the idempotency key (a unique constraint, not read-then-write) and the workflow's concurrency
  * policy, and inserts the initial steps when the run may start now.
  */
-export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise<StartRunResult> {
+export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise<CreatedRun> {
   const ns = opts.namespace ?? tx.core.config.namespace;
   const db = tx.client;
-  const wfRow = await db.query<{ latest_version: number; archived_at: Date | null }>(
-    'SELECT latest_version, archived_at FROM openclaw.workflow WHERE namespace = $1 AND name = $2',
-    [ns, opts.workflow],
+  // One round trip: the workflow row and the requested (or latest) version.
+  const wfRow = await db.query<{ latest_version: number; archived_at: Date | null; version_id: string | null }>(
+    `SELECT w.latest_version, w.archived_at, v.id AS version_id
+       FROM openclaw.workflow w
+       LEFT JOIN openclaw.workflow_version v
+         ON v.namespace = w.namespace AND v.name = w.name AND v.version = coalesce($3::int, w.latest_version)
+      WHERE w.namespace = $1 AND w.name = $2`,
+    [ns, opts.workflow, opts.version ?? null],
   );
   const w = wfRow.rows[0];
   if (!w) throw new NotFoundError('workflow', opts.workflow);
   if (w.archived_at) throw new ConflictError(`workflow ${opts.workflow} is archived; register it again to start runs`);
   const version = opts.version ?? w.latest_version;
-  const vRow = await db.query<{ id: string }>(
-    'SELECT id FROM openclaw.workflow_version WHERE namespace = $1 AND name = $2 AND version = $3',
-    [ns, opts.workflow, version],
-  );
-  const versionId = vRow.rows[0]?.id;
+  const versionId = w.version_id;
   if (!versionId) throw new NotFoundError('workflow version', `${opts.workflow}@${version}`);
   const wf = await tx.core.graphs.get(db, versionId);
 
@@ -177,16 +183,17 @@ export async function createRunInTx(tx: TxState, opts: StartRunOptions): Promise
   } else {
     emit(tx, id, status === 'queued' ? 'run.queued' : 'run.skipped', null, skipError ? { error: skipError } : null);
   }
-  const { rows } = await db.query<{ status: RunStatus }>('SELECT status FROM openclaw.run WHERE id = $1', [id]);
-  return { runId: id, created: true, status: rows[0]?.status ?? status };
+  return { runId: id, created: true, status: run.status, run };
 }
 
 /** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
 export async function startRun(core: EngineCore, opts: StartRunOptions): Promise<StartRunResult> {
   const { result, readied } = await withTx(core.pool, async (client) => {
     const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
-    const result = await createRunInTx(tx, opts);
+    const created = await createRunInTx(tx, opts);
     await settleTx(tx);
+    // The run row object follows every transition made before commit (waiting, finished, ...).
+    const result: StartRunResult = { runId: created.runId, created: created.created, status: created.run?.status ?? created.status };
     return { result, readied: tx.readied };
   });
   await notifyReady(core, readied);

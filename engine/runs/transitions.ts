@@ -188,22 +188,23 @@ export async function dagAfterDone(rc: RunCtx, step: StepRow, skipped: boolean):
       return n !== undefined && n.if === undefined && n.with === undefined && n.forEach === null;
     });
     const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number; skip_dep: boolean }>(
-      `UPDATE openclaw.step
-          SET deps_remaining = deps_remaining - 1,
-              skip_dep = skip_dep OR ($3::bool AND NOT (name = ANY($4::text[]))),
-              status = CASE WHEN deps_remaining = 1 AND name = ANY($5::text[])
-                             AND NOT (skip_dep OR ($3::bool AND NOT (name = ANY($4::text[])))) THEN 'ready' ELSE status END,
-              available_at = now()
-        WHERE run_id = $1 AND name = ANY($2::text[]) AND parent_step_id IS NULL AND status = 'pending'
-        RETURNING id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
-                  input, output, error, child_run_id, deps_remaining, skip_dep`,
+      `WITH u AS (
+         UPDATE openclaw.step
+            SET deps_remaining = deps_remaining - 1,
+                skip_dep = skip_dep OR ($3::bool AND NOT (name = ANY($4::text[]))),
+                status = CASE WHEN deps_remaining = 1 AND name = ANY($5::text[])
+                               AND NOT (skip_dep OR ($3::bool AND NOT (name = ANY($4::text[])))) THEN 'ready' ELSE status END,
+                available_at = now()
+          WHERE run_id = $1 AND name = ANY($2::text[]) AND parent_step_id IS NULL AND status = 'pending'
+          RETURNING id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
+                    input, output, error, child_run_id, deps_remaining, skip_dep
+       ), e AS (
+         INSERT INTO openclaw.run_event (run_id, step_key, type) SELECT run_id, key, 'step.ready' FROM u WHERE status = 'ready'
+       )
+       SELECT * FROM u`,
       [rc.run.id, node.dependents, skipped, optIn, plain],
     );
-    for (const r of rows) {
-      if (r.status !== 'ready') continue;
-      rc.tx.readied++;
-      emit(rc.tx, rc.run.id, 'step.ready', r.key);
-    }
+    rc.tx.readied += rows.filter((r) => r.status === 'ready').length;
     const toActivate = rows.filter((r) => r.deps_remaining <= 0 && r.status === 'pending');
     if (toActivate.length > 0)
       await activate(
@@ -294,29 +295,24 @@ async function forEachItemDead(rc: RunCtx, item: StepRow, error: ErrorInfo): Pro
 
 /** Starts a DAG run: inserts every node as a pending step and activates the roots. */
 export async function beginDag(rc: RunCtx, graph: DagGraph): Promise<void> {
+  // Roots with nothing to evaluate are inserted ready; other roots are activated after the insert.
+  const plainRoot = (n: DagNode): boolean => n.needs.length === 0 && n.if === undefined && n.with === undefined && n.forEach === null;
   const rows: NewStep[] = Object.values(graph.nodes).map((n) => ({
     key: n.name,
     name: n.name,
     kind: n.forEach ? 'foreach' : 'task',
-    status: 'pending',
+    status: plainRoot(n) ? 'ready' : 'pending',
     maxAttempts: n.retry.maxAttempts,
     timeoutMs: n.timeoutMs,
     depsRemaining: n.needs.length,
   }));
-  // Insert quietly (no per-step 'pending' events for the whole graph), then activate the roots.
-  const inserted = await insertStepsQuiet(rc, rows);
-  const roots = inserted.filter((s) => graph.nodes[s.name]?.needs.length === 0);
-  await activate(
-    rc,
-    roots.map((step) => ({ step })),
-  );
-}
-
-async function insertStepsQuiet(rc: RunCtx, rows: NewStep[]): Promise<StepRow[]> {
+  // Insert without a 'pending' event per step of the whole graph; ready roots get 'step.ready'.
   const before = rc.tx.events.length;
-  const out = await insertSteps(rc, rows);
+  const inserted = await insertSteps(rc, rows);
   rc.tx.events.length = before;
-  return out;
+  for (const s of inserted) if (s.status === 'ready') emit(rc.tx, rc.run.id, 'step.ready', s.key);
+  const roots = inserted.filter((s) => s.status === 'pending' && graph.nodes[s.name]?.needs.length === 0);
+  if (roots.length > 0) await activate(rc, roots.map((step) => ({ step })));
 }
 
 /** Starts the run's graph (DAG roots or the state machine's start state). */

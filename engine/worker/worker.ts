@@ -5,6 +5,7 @@ import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { Executor } from '../executors/types.js';
 import { completeStep, failStep, type CompletionResult } from '../runs/complete.js';
+import { notifyReady } from '../runs/run-tx.js';
 import type { EngineCore } from '../runs/types.js';
 import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
@@ -234,7 +235,13 @@ export class Worker {
       log.info({ error: info, delayMs: Math.round(delay) }, 'attempt failed');
     }
     if (!result.accepted) this.stats.rejected++;
-    if (result.readied > 0) this.wake();
+    if (result.readied > 0) {
+      this.wake();
+      // This worker claims what it can at once; NOTIFY (after commit, never inside it) wakes idle
+      // peers for the rest instead of leaving them until their next poll.
+      const canTake = this.slots - this.inflight.size + 1;
+      if (result.readied > canTake) await notifyReady(this.core, result.readied - canTake);
+    }
   }
 
   /** Reports a result; transient database errors are retried (the lease keeps the step ours meanwhile). */
