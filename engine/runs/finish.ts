@@ -3,7 +3,6 @@
  * promoting queued runs when a concurrency slot frees up; cancelling active steps and child runs.
  */
 import type { ErrorInfo } from '../errors.js';
-import type { DagGraph } from '../spec/types.js';
 import { emit } from './events.js';
 import { lockRun } from './run-tx.js';
 import { buildScope } from './scope.js';
@@ -34,16 +33,8 @@ async function computeOutput(rc: RunCtx, given: unknown): Promise<unknown> {
     const scope = await buildScope(rc, node);
     return await evaluateTemplate(wf.output.template, scope, { field: '/output', timeoutMs: rc.tx.core.config.expressionTimeoutMs });
   }
-  if (wf.graph.model === 'dag') {
-    const sinks = (wf.graph as DagGraph).sinks;
-    const { rows } = await rc.tx.client.query<{ name: string; output: unknown }>(
-      'SELECT name, output FROM openclaw.step WHERE run_id = $1 AND parent_step_id IS NULL AND name = ANY($2)',
-      [rc.run.id, sinks],
-    );
-    const out: Record<string, unknown> = {};
-    for (const r of rows) out[r.name] = r.output ?? null;
-    return out;
-  }
+  // Without `output:`, a DAG returns its sinks' outputs (dagMaybeFinish passes them in) and a state
+  // machine the output of the state that ended it.
   return given ?? null;
 }
 
@@ -79,7 +70,9 @@ export async function finishRun(
     }
   }
   rc.run.status = status;
-  await cancelActive(rc);
+  // A run only succeeds when nothing is active any more (every DAG step done; the state machine's
+  // top scope ended after its parallels joined), so only failure and cancellation sweep.
+  if (status !== 'succeeded') await cancelActive(rc);
   await rc.tx.client.query(
     `UPDATE openclaw.run SET status = $2, output = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1`,
     [rc.run.id, status, output === null || output === undefined ? null : JSON.stringify(output), error ? JSON.stringify(error) : null],

@@ -218,12 +218,14 @@ export async function dagAfterDone(rc: RunCtx, step: StepRow, skipped: boolean):
 
 /** Finishes a DAG run once every top-level step succeeded or was skipped (run row is locked). */
 export async function dagMaybeFinish(rc: RunCtx): Promise<void> {
-  const { rows } = await rc.tx.client.query<{ open: number }>(
-    `SELECT count(*)::int AS open FROM openclaw.step
-      WHERE run_id = $1 AND parent_step_id IS NULL AND status NOT IN ('succeeded', 'skipped')`,
-    [rc.run.id],
+  // One read: is anything still open, and (for the default output) what the sinks returned.
+  const { rows } = await rc.tx.client.query<{ open: number; sinks: Record<string, unknown> | null }>(
+    `SELECT count(*) FILTER (WHERE status NOT IN ('succeeded', 'skipped'))::int AS open,
+            jsonb_object_agg(name, coalesce(output, 'null'::jsonb)) FILTER (WHERE name = ANY($2)) AS sinks
+       FROM openclaw.step WHERE run_id = $1 AND parent_step_id IS NULL`,
+    [rc.run.id, (rc.wf.graph as DagGraph).sinks],
   );
-  if ((rows[0]?.open ?? 1) === 0) await finishRun(rc, 'succeeded', {});
+  if ((rows[0]?.open ?? 1) === 0) await finishRun(rc, 'succeeded', { output: rows[0]?.sinks ?? {} });
 }
 
 // ------------------------------------------------------------------ forEach
