@@ -26,10 +26,12 @@ function statementName(text: string): string {
 class PreparingClient extends pg.Client {
   // pg's query() has many overloads; only (text, values[, callback]) with values is rewritten.
   override query(...args: unknown[]): never {
-    const [config, values] = args;
+    const [config, values, callback] = args;
     const query = super.query as unknown as (...a: unknown[]) => never;
-    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && args.length === 2) {
-      return query.call(this, { name: statementName(config), text: config, values });
+    // (text, values) from a checked-out client, or (text, values, callback) from pool.query().
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && args.length <= 3) {
+      const named = { name: statementName(config), text: config, values };
+      return typeof callback === 'function' ? query.call(this, named, callback) : query.call(this, named);
     }
     return query.apply(this, args);
   }

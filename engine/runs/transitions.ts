@@ -314,7 +314,11 @@ export async function beginDag(rc: RunCtx, graph: DagGraph): Promise<void> {
   rc.tx.events.length = before;
   for (const s of inserted) if (s.status === 'ready') emit(rc.tx, rc.run.id, 'step.ready', s.key);
   const roots = inserted.filter((s) => s.status === 'pending' && graph.nodes[s.name]?.needs.length === 0);
-  if (roots.length > 0) await activate(rc, roots.map((step) => ({ step })));
+  if (roots.length > 0)
+    await activate(
+      rc,
+      roots.map((step) => ({ step })),
+    );
 }
 
 /** Starts the run's graph (DAG roots or the state machine's start state). */
