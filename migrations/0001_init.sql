@@ -131,6 +131,7 @@ CREATE INDEX run_event_run_idx ON openclaw.run_event (run_id, id);
 
 CREATE TABLE openclaw.dead_letter (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  namespace   text NOT NULL DEFAULT 'default',
   run_id      uuid NOT NULL REFERENCES openclaw.run (id) ON DELETE CASCADE,
   step_id     bigint NOT NULL REFERENCES openclaw.step (id) ON DELETE CASCADE,
   step_key    text NOT NULL,
@@ -141,7 +142,7 @@ CREATE TABLE openclaw.dead_letter (
   created_at  timestamptz NOT NULL DEFAULT now(),
   replayed_at timestamptz
 );
-CREATE INDEX dead_letter_list_idx ON openclaw.dead_letter (created_at DESC, id);
+CREATE INDEX dead_letter_list_idx ON openclaw.dead_letter (namespace, created_at DESC, id);
 
 -- Signals delivered to a run; consumed by a `wait: {signal}` state (buffered until one waits).
 CREATE TABLE openclaw.signal (

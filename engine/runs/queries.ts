@@ -67,6 +67,24 @@ function decodeCursor(s: string | undefined): Cursor | null {
 
 const MICROS = sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** Rows strictly after the cursor in (created_at DESC, id DESC) order. */
+const beforeCursor = (c: Cursor) => sql<boolean>`(created_at, id) < (${c.t}::timestamptz, ${c.id}::uuid)`;
+
+/**
+ * Keyset pagination, newest first, stable under concurrent inserts: `fetch` gets the decoded cursor
+ * and how many rows to read (one more than the page, to know whether another page exists).
+ */
+async function keysetPage<R extends { cursor_ts: string; id: string }>(
+  opts: { limit?: number; cursor?: string },
+  fetch: (cursor: Cursor | null, take: number) => Promise<R[]>,
+): Promise<{ rows: R[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+  const rows = await fetch(decodeCursor(opts.cursor), limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null };
+}
+
 function runView(r: Record<string, unknown>): RunView {
   return {
     id: r.id as string,
@@ -124,23 +142,14 @@ export class RunQueries {
 
   /** Runs, newest first, stable under concurrent inserts (keyset pagination). */
   async listRuns(opts: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<Page<RunView>> {
-    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-    const cur = decodeCursor(opts.cursor);
-    let q = this.db.selectFrom('openclaw.run').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
-    if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
-    if (opts.status) q = q.where('status', '=', opts.status);
-    if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
-    const rows = await q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => runView(r as unknown as Record<string, unknown>)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null,
-    };
+    const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
+      let q = this.db.selectFrom('openclaw.run').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
+      if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
+      if (opts.status) q = q.where('status', '=', opts.status);
+      if (cur) q = q.where(beforeCursor(cur));
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
+    });
+    return { items: rows.map((r) => runView(r as unknown as Record<string, unknown>)), nextCursor };
   }
 
   /** The run's append-only history, oldest first (optionally after an event id, for following). */
@@ -173,20 +182,14 @@ export class RunQueries {
   }
 
   async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
-    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-    const cur = decodeCursor(opts.cursor);
-    let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts'));
-    if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
-    if (cur) q = q.where(sql<boolean>`(created_at, id) < (${cur.t}::timestamptz, ${cur.id}::uuid)`);
-    const rows = await q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
+      let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
+      if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
+      if (cur) q = q.where(beforeCursor(cur));
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
+    });
     return {
-      items: page.map((d) => ({
+      items: rows.map((d) => ({
         id: d.id,
         runId: d.run_id,
         stepKey: d.step_key,
@@ -197,7 +200,7 @@ export class RunQueries {
         createdAt: (d.created_at as Date).toISOString(),
         replayedAt: iso(d.replayed_at as Date | null),
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null,
+      nextCursor,
     };
   }
 

@@ -6,9 +6,9 @@
 import type { ErrorInfo } from '../errors.js';
 import type { CatchRule, SmGraph, SmState } from '../spec/types.js';
 import { emit } from './events.js';
-import { cancelActive, finishRun, startChildRun } from './finish.js';
+import { finishRun, startChildRun } from './finish.js';
 import { insertSteps, nextVisit, setStepStatus, visitKey } from './step-store.js';
-import { activate, evalFor } from './transitions.js';
+import { activate, evalFor, failParentStep } from './transitions.js';
 import { STEP_COLUMNS, type RunCtx, type StepRow } from './types.js';
 
 /** Where a state instance lives: the top level, or branch `branch` of parallel step `parentStepId`. */
@@ -255,15 +255,5 @@ export async function endScope(rc: RunCtx, step: StepRow, output: unknown): Prom
 /** A scope failed: the run fails, or the enclosing parallel state dies (and its catch applies). */
 export async function failScope(rc: RunCtx, at: At, error: ErrorInfo): Promise<void> {
   if (at.parentStepId === null) return await finishRun(rc, 'failed', { error });
-  const { rows } = await rc.tx.client.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE id = $1`, [at.parentStepId]);
-  const parent = rows[0];
-  if (!parent || parent.status !== 'running') return;
-  const branchError: ErrorInfo = { name: error.name, message: `branch ${at.branch ?? '?'}: ${error.message}` };
-  await cancelActive(rc, [parent.id]);
-  await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [
-    parent.id,
-    JSON.stringify(branchError),
-  ]);
-  emit(rc.tx, rc.run.id, 'step.dead', parent.key, { error: branchError });
-  await smAfterDead(rc, { ...parent, status: 'dead', error: branchError }, branchError);
+  await failParentStep(rc, at.parentStepId, { name: error.name, message: `branch ${at.branch ?? '?'}: ${error.message}` });
 }

@@ -141,15 +141,20 @@ export async function cancelSteps(rc: RunCtx, underStepIds?: string[]): Promise<
   return rows;
 }
 
-/** Writes a dead letter for a step, holding the error of every attempt (oldest first). */
+/**
+ * Writes a dead letter for a step, holding the error of every failed attempt, oldest first (rejected
+ * late completions are audit records, not failures, and are left out).
+ */
 export async function writeDeadLetter(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {
   await rc.tx.client.query(
-    `INSERT INTO openclaw.dead_letter (run_id, step_id, step_key, workflow, error, errors, attempts)
+    `INSERT INTO openclaw.dead_letter (run_id, step_id, step_key, workflow, error, errors, attempts, namespace)
      SELECT $1, $2, $3, $4, $5::jsonb,
-            coalesce((SELECT jsonb_agg(error ORDER BY id) FROM openclaw.step_attempt WHERE step_id = $2 AND error IS NOT NULL), '[]'::jsonb)
-              || CASE WHEN EXISTS (SELECT 1 FROM openclaw.step_attempt WHERE step_id = $2) THEN '[]'::jsonb ELSE jsonb_build_array($5::jsonb) END,
-            $6`,
-    [rc.run.id, step.id, step.key, rc.run.workflow, JSON.stringify(error), step.attempt],
+            coalesce((SELECT jsonb_agg(error ORDER BY id) FROM openclaw.step_attempt
+                       WHERE step_id = $2 AND status IN ('failed', 'lease_expired')), '[]'::jsonb)
+              || CASE WHEN EXISTS (SELECT 1 FROM openclaw.step_attempt WHERE step_id = $2 AND status IN ('failed', 'lease_expired'))
+                      THEN '[]'::jsonb ELSE jsonb_build_array($5::jsonb) END,
+            $6, $7`,
+    [rc.run.id, step.id, step.key, rc.run.workflow, JSON.stringify(error), step.attempt, rc.run.namespace],
   );
   emit(rc.tx, rc.run.id, 'step.dead_lettered', step.key, { error });
 }

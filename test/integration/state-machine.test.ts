@@ -209,6 +209,63 @@ states:
     expect(run.steps.map((s) => s.key).sort()).toEqual(['done', 'fan', 'fan.0.a', 'fan.0.a2', 'fan.1.b', 'fan.1.b2'].sort());
   });
 
+  it("fails fast when a branch fails: the other branch is cancelled and the parallel state's catch applies", async () => {
+    await engine.registerWorkflow(`
+name: parallel-fail
+start: fan
+states:
+  fan:
+    parallel:
+      - start: slow
+        states:
+          slow: { run: sleep, with: { ms: 30000 }, end: true }
+      - start: boom
+        states:
+          boom: { run: fail, with: { error: Broken, message: nope }, end: true }
+    next: done
+    catch:
+      - errors: [Broken]
+        next: recover
+  done: { succeed: true }
+  recover:
+    run: echo
+    with: { caught: "\${{ states.fan.error.message }}" }
+    end: true
+`);
+    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'parallel-fail' })).runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ caught: 'branch 1: nope' });
+    const status = Object.fromEntries(run.steps.map((s) => [s.key, s.status]));
+    expect(status).toEqual({ fan: 'dead', 'fan.0.slow': 'cancelled', 'fan.1.boom': 'dead', recover: 'succeeded' });
+    await waitFor(async () => worker.inFlightCount === 0, 5000);
+  });
+
+  it('a failing forEach item fails its state, which its catch can handle', async () => {
+    await engine.registerWorkflow(`
+name: sm-foreach-fail
+start: each
+states:
+  each:
+    forEach: "\${{ [1, 2, 3] }}"
+    run: fail
+    with: { error: "\${{ item = 2 ? 'BadItem' : 'Fine' }}", untilAttempt: "\${{ item = 2 ? 99 : 1 }}" }
+    next: done
+    catch:
+      - errors: [BadItem]
+        next: handled
+  done: { succeed: true }
+  handled:
+    run: echo
+    with: { why: "\${{ states.each.error }}" }
+    end: true
+`);
+    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'sm-foreach-fail' })).runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ why: { name: 'BadItem', message: 'item 1 (each[1]): failed on purpose' } });
+    const items = run.steps.filter((s) => s.kind === 'item').map((s) => [s.key, s.status]);
+    expect(items).toContainEqual(['each[1]', 'dead']);
+  });
+
   it('starts a sub-workflow as its own linked run and waits for its result', async () => {
     await engine.registerWorkflow(
       'name: child\ninputs: { type: object }\nsteps:\n  double: { run: echo, with: { v: "${{ inputs.x * 2 }}" } }\noutput: "${{ steps.double.output.v }}"\n',
