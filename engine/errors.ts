@@ -51,7 +51,9 @@ export class SpecError extends EngineError {
   readonly problems: SpecProblem[];
   constructor(problems: SpecProblem[], message?: string) {
     const first = problems[0];
-    const where = first ? `${first.path}${first.line ? ` (line ${first.line}, column ${first.column ?? 1})` : ''}` : '';
+    const at = first?.line ? `line ${first.line}, column ${first.column ?? 1}` : '';
+    // "/steps/a (line 3, column 5)", or just "line 4, column 1" for document-level problems.
+    const where = first ? (first.path ? `${first.path}${at ? ` (${at})` : ''}` : at || 'spec') : '';
     super('invalid_spec', message ?? (first ? `${where}: ${first.message}` : 'invalid spec'), { details: problems });
     this.name = 'SpecError';
     this.problems = problems;
