@@ -7,10 +7,11 @@
  */
 import type { ErrorInfo } from '../errors.js';
 import { emit } from './events.js';
-import { inRunTx } from './run-tx.js';
+import { withTx } from '../db/tx.js';
+import { inRunTx, lockRun, settleTx } from './run-tx.js';
 import { jsonBytes, writeDeadLetter } from './step-store.js';
 import { onStepDead, onStepSucceeded } from './transitions.js';
-import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow } from './types.js';
+import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState } from './types.js';
 
 export interface LeasedStep {
   id: string;
@@ -19,6 +20,9 @@ export interface LeasedStep {
   lease_token: string;
   attempt: number;
 }
+
+/** What a task attempt produced: an output, or an error with the delay before the next attempt. */
+export type Outcome = { ok: true; output: unknown } | { ok: false; error: ErrorInfo; delayMs: number };
 
 export interface CompletionResult {
   accepted: boolean;
@@ -45,49 +49,55 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
   );
 }
 
-/** Records a successful attempt (fenced by the lease token) and applies what comes next. */
-export async function completeStep(core: EngineCore, step: LeasedStep, workerId: string, output: unknown): Promise<CompletionResult> {
+/** An output over the cap becomes a non-retryable failure: never stored, never truncated. */
+function capOutput(core: EngineCore, step: LeasedStep, outcome: Outcome): Outcome {
+  if (!outcome.ok) return outcome;
   const max = core.config.maxStepOutputBytes;
-  const size = jsonBytes(output);
-  if (size > max) {
-    return await failStep(
-      core,
-      step,
-      workerId,
-      {
-        name: 'OutputTooLarge',
-        message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
-        retryable: false,
-      },
-      0,
-    );
+  const size = jsonBytes(outcome.output);
+  if (size <= max) return outcome;
+  return {
+    ok: false,
+    delayMs: 0,
+    error: {
+      name: 'OutputTooLarge',
+      message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
+      retryable: false,
+    },
+  };
+}
+
+/** Applies one outcome inside a run transaction (run row locked). Returns false for a lost lease. */
+async function applyOutcome(rc: RunCtx, step: LeasedStep, workerId: string, outcome: Outcome): Promise<boolean> {
+  return outcome.ok
+    ? await applySuccess(rc, step, workerId, outcome.output)
+    : await applyFailure(rc, step, workerId, outcome.error, outcome.delayMs);
+}
+
+/** Records a successful attempt (fenced by the lease token) and applies what comes next. */
+async function applySuccess(rc: RunCtx, step: LeasedStep, workerId: string, output: unknown): Promise<boolean> {
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `WITH u AS (
+       UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
+              lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        RETURNING ${STEP_COLUMNS}, started_at
+     ), a AS (
+       INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
+       SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
+     ), e AS (
+       INSERT INTO openclaw.run_event (run_id, step_key, type, data)
+       SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
+     )
+     SELECT * FROM u`,
+    [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
+  );
+  const row = rows[0];
+  if (!row) {
+    await recordRejected(rc, step, workerId, 'success');
+    return false;
   }
-  const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
-    const { rows } = await rc.tx.client.query<StepRow>(
-      `WITH u AS (
-         UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
-                lease_owner = NULL, lease_expires_at = NULL
-          WHERE id = $1 AND lease_token = $2 AND status = 'running'
-          RETURNING ${STEP_COLUMNS}, started_at
-       ), a AS (
-         INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
-         SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
-       ), e AS (
-         INSERT INTO openclaw.run_event (run_id, step_key, type, data)
-         SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
-       )
-       SELECT * FROM u`,
-      [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
-    );
-    const row = rows[0];
-    if (!row) {
-      await recordRejected(rc, step, workerId, 'success');
-      return false;
-    }
-    await onStepSucceeded(rc, row);
-    return true;
-  });
-  return { accepted: value, readied };
+  await onStepSucceeded(rc, row);
+  return true;
 }
 
 /**
@@ -95,45 +105,86 @@ export async function completeStep(core: EngineCore, step: LeasedStep, workerId:
  * the database clock) when the error is retryable and attempts remain; otherwise it is dead, a dead
  * letter holding every attempt's error is written, and the spec's catch / failure policy applies.
  */
-export async function failStep(
+async function applyFailure(rc: RunCtx, step: LeasedStep, workerId: string, error: ErrorInfo, delayMs: number): Promise<boolean> {
+  const retryable = error.retryable !== false;
+  const { rows } = await rc.tx.client.query<StepRow & { started_at: Date | null }>(
+    `WITH u AS (
+       UPDATE openclaw.step
+          SET status = CASE WHEN $3::bool AND attempt < max_attempts THEN 'retrying' ELSE 'dead' END,
+              error = $4, lease_owner = NULL, lease_expires_at = NULL,
+              available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
+              finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        RETURNING ${STEP_COLUMNS}, started_at
+     ), a AS (
+       INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
+       SELECT id, run_id, attempt, lease_token, $6, 'failed', $4, started_at FROM u
+     )
+     SELECT * FROM u`,
+    [step.id, step.lease_token, retryable, JSON.stringify({ ...error, attempt: step.attempt }), delayMs / 1000, workerId],
+  );
+  const row = rows[0];
+  if (!row) {
+    await recordRejected(rc, step, workerId, 'failure');
+    return false;
+  }
+  const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
+  if (row.status === 'retrying') {
+    emit(rc.tx, rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
+    return true;
+  }
+  emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
+  await writeDeadLetter(rc, row, info);
+  await onStepDead(rc, row, info);
+  return true;
+}
+
+/** Reports one attempt's outcome in its own transaction. */
+export async function reportOutcome(core: EngineCore, step: LeasedStep, workerId: string, outcome: Outcome): Promise<CompletionResult> {
+  const capped = capOutput(core, step, outcome);
+  const { value, readied } = await inRunTx(core, step.run_id, (rc) => applyOutcome(rc, step, workerId, capped));
+  return { accepted: value, readied };
+}
+
+/** Records a successful attempt (fenced by the lease token) and applies what comes next. */
+export function completeStep(core: EngineCore, step: LeasedStep, workerId: string, output: unknown): Promise<CompletionResult> {
+  return reportOutcome(core, step, workerId, { ok: true, output });
+}
+
+/** Records a failed attempt (fenced); see `applyFailure`. */
+export function failStep(
   core: EngineCore,
   step: LeasedStep,
   workerId: string,
   error: ErrorInfo,
   delayMs: number,
 ): Promise<CompletionResult> {
-  const retryable = error.retryable !== false;
-  const { value, readied } = await inRunTx(core, step.run_id, async (rc) => {
-    const { rows } = await rc.tx.client.query<StepRow & { started_at: Date | null }>(
-      `WITH u AS (
-         UPDATE openclaw.step
-            SET status = CASE WHEN $3::bool AND attempt < max_attempts THEN 'retrying' ELSE 'dead' END,
-                error = $4, lease_owner = NULL, lease_expires_at = NULL,
-                available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
-                finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
-          WHERE id = $1 AND lease_token = $2 AND status = 'running'
-          RETURNING ${STEP_COLUMNS}, started_at
-       ), a AS (
-         INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
-         SELECT id, run_id, attempt, lease_token, $6, 'failed', $4, started_at FROM u
-       )
-       SELECT * FROM u`,
-      [step.id, step.lease_token, retryable, JSON.stringify({ ...error, attempt: step.attempt }), delayMs / 1000, workerId],
-    );
-    const row = rows[0];
-    if (!row) {
-      await recordRejected(rc, step, workerId, 'failure');
-      return false;
+  return reportOutcome(core, step, workerId, { ok: false, error, delayMs });
+}
+
+/**
+ * Group commit: applies several outcomes in ONE transaction, each exactly as `reportOutcome` would
+ * (its own run lock, the same fenced statements), so one BEGIN/COMMIT and one WAL flush serve them
+ * all. Items are taken in run-id order so two batches lock their runs in the same order. A batch is
+ * all-or-nothing: if it fails, the caller reports the items one by one.
+ */
+export async function reportOutcomes(
+  core: EngineCore,
+  workerId: string,
+  items: Array<{ step: LeasedStep; outcome: Outcome }>,
+): Promise<{ accepted: boolean[]; readied: number }> {
+  const order = items.map((_, i) => i).sort((a, b) => (items[a]!.step.run_id < items[b]!.step.run_id ? -1 : 1));
+  return await withTx(core.pool, async (client) => {
+    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
+    const accepted: boolean[] = new Array<boolean>(items.length).fill(false);
+    for (const i of order) {
+      const { step, outcome } = items[i]!;
+      const rc = await lockRun(tx, step.run_id);
+      if (!rc) continue;
+      tx.inlineHops = 0;
+      accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
     }
-    const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
-    if (row.status === 'retrying') {
-      emit(rc.tx, rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
-      return true;
-    }
-    emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
-    await writeDeadLetter(rc, row, info);
-    await onStepDead(rc, row, info);
-    return true;
+    await settleTx(tx);
+    return { accepted, readied: tx.readied };
   });
-  return { accepted: value, readied };
 }

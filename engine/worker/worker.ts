@@ -4,7 +4,7 @@ import pg from 'pg';
 import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { Executor } from '../executors/types.js';
-import { completeStep, failStep, type CompletionResult } from '../runs/complete.js';
+import { reportOutcome, reportOutcomes, type CompletionResult, type Outcome } from '../runs/complete.js';
 import { notifyReady } from '../runs/run-tx.js';
 import type { EngineCore } from '../runs/types.js';
 import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
@@ -50,6 +50,9 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private listener: pg.Client | null = null;
   private untrack: (() => void) | null = null;
+  private readonly completions: Array<{ step: ClaimedStep; outcome: Outcome; resolve: (r: CompletionResult) => void }> = [];
+  private activeCompleters = 0;
+  private readonly maxCompleters: number;
   /** Completed task results (accepted or rejected) — for observability and tests. */
   readonly stats = { claimed: 0, succeeded: 0, failed: 0, rejected: 0, released: 0 };
 
@@ -60,6 +63,7 @@ export class Worker {
     this.id = options.id ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.slots = Math.max(1, options.slots ?? 8);
     this.registry = new ExecutorRegistry(options.executors ?? []);
+    this.maxCompleters = Math.max(1, Math.min(4, Math.ceil(this.slots / 2)));
   }
 
   get inFlightCount(): number {
@@ -222,7 +226,7 @@ export class Worker {
     }
     let result: CompletionResult;
     if (failure === null) {
-      result = await this.report(() => completeStep(this.core, step, this.id, output));
+      result = await this.submit(step, { ok: true, output });
       if (result.accepted) this.stats.succeeded++;
     } else {
       const policy = node?.retry;
@@ -230,7 +234,7 @@ export class Worker {
       if (policy?.nonRetryable.includes(failure.name)) retryable = false;
       const info: ErrorInfo = { name: failure.name, message: failure.message, retryable };
       const delay = policy ? backoffDelay(policy, step.attempt, retryAfterMs) : 0;
-      result = await this.report(() => failStep(this.core, step, this.id, info, delay));
+      result = await this.submit(step, { ok: false, error: info, delayMs: delay });
       if (result.accepted) this.stats.failed++;
       log.info({ error: info, delayMs: Math.round(delay) }, 'attempt failed');
     }
@@ -241,6 +245,46 @@ export class Worker {
       // peers for the rest instead of leaving them until their next poll.
       const canTake = this.slots - this.inflight.size + 1;
       if (result.readied > canTake) await notifyReady(this.core, result.readied - canTake);
+    }
+  }
+
+  /**
+   * Queues an outcome for a completer. Up to `maxCompleters` completion transactions run at once
+   * (they use both the database's cores and its own group commit); outcomes that finish while all
+   * of them are busy queue up and the next free completer applies them in one transaction: one
+   * BEGIN/COMMIT and one WAL flush for the batch instead of one per step.
+   */
+  private submit(step: ClaimedStep, outcome: Outcome): Promise<CompletionResult> {
+    return new Promise((resolve) => {
+      this.completions.push({ step, outcome, resolve });
+      if (this.activeCompleters < this.maxCompleters) {
+        this.activeCompleters++;
+        void this.drainCompletions();
+      }
+    });
+  }
+
+  private async drainCompletions(): Promise<void> {
+    try {
+      while (this.completions.length > 0) {
+        const batch = this.completions.splice(0, 64);
+        if (batch.length === 1) {
+          const [only] = batch;
+          if (only) only.resolve(await this.report(() => reportOutcome(this.core, only.step, this.id, only.outcome)));
+          continue;
+        }
+        try {
+          const { accepted, readied } = await reportOutcomes(this.core, this.id, batch);
+          batch.forEach((b, i) => b.resolve({ accepted: accepted[i] ?? false, readied: i === 0 ? readied : 0 }));
+        } catch (err) {
+          // All-or-nothing: nothing of the batch was applied. Report each on its own (with retries).
+          this.core.log.warn({ err, size: batch.length }, 'batched completion failed; reporting one by one');
+          for (const b of batch) b.resolve(await this.report(() => reportOutcome(this.core, b.step, this.id, b.outcome)));
+        }
+      }
+    } finally {
+      // Same synchronous turn as the loop's last emptiness check: no outcome can slip in between.
+      this.activeCompleters--;
     }
   }
 
