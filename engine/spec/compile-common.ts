@@ -10,7 +10,7 @@ import { analyzeExpression, type ExpressionAnalysis } from './expression-refs.js
 import { joinPointer } from './pointer.js';
 import { closest } from './schema.js';
 import { checkTemplate, parseTemplateString } from './template.js';
-import type { BuiltinName, RetryPolicy, TaskDef, TaskFields } from './types.js';
+import type { BuiltinName, Refs, RetryPolicy, TaskDef, TaskFields } from './types.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -41,6 +41,29 @@ export interface TemplateRole {
 const PLAIN: TemplateRole = { secrets: false, item: false };
 
 /** Collects problems and holds the workflow-wide defaults while one spec is compiled. */
+/**
+ * Collects what a node's expressions read: `inputs`, and the step/state names resolved by
+ * `resolve` (a qualified name, or null after it reported the problem); any dynamic access makes
+ * the whole set `'*'`.
+ */
+export function collectRefs(analyses: FieldAnalysis[], resolve: (path: string, name: string) => string | null): Refs {
+  let inputs = false;
+  let all = false;
+  const names = new Set<string>();
+  for (const { path, analysis } of analyses) {
+    if (analysis.whole || analysis.roots.has('inputs')) inputs = true;
+    if (analysis.steps === '*') {
+      all = true;
+      continue;
+    }
+    for (const name of analysis.steps) {
+      const resolved = resolve(path, name);
+      if (resolved !== null) names.add(resolved);
+    }
+  }
+  return { inputs, steps: all ? '*' : [...names] };
+}
+
 export class CompileContext {
   readonly problems: SpecProblem[] = [];
   readonly root: 'steps' | 'states';

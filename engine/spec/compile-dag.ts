@@ -3,7 +3,7 @@
  * cycle detection with the cycle named, and expression references: `steps.<name>` must name a
  * step this one needs, directly or indirectly, or its output would not exist yet.
  */
-import { compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
+import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
 import { findCycles } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
 import type { DagGraph, DagNeed, DagNode, Refs } from './types.js';
@@ -27,26 +27,20 @@ function isAncestor(nodes: Record<string, DagNode>, from: string, target: string
 
 /** Resolves `steps.<name>` references of a DAG node (or of the run output when `node` is null). */
 export function resolveDagRefs(ctx: CompileContext, nodes: Record<string, DagNode>, node: string | null, analyses: FieldAnalysis[]): Refs {
-  let inputs = false;
-  let all = false;
-  const names = new Set<string>();
-  for (const { path, analysis } of analyses) {
-    if (analysis.whole || analysis.roots.has('inputs')) inputs = true;
-    if (analysis.steps === '*') {
-      all = true;
-      continue;
+  return collectRefs(analyses, (path, name) => {
+    if (!(name in nodes)) {
+      ctx.unknownName(path, 'step', name, Object.keys(nodes));
+      return null;
     }
-    for (const name of analysis.steps) {
-      if (!(name in nodes)) ctx.unknownName(path, 'step', name, Object.keys(nodes));
-      else if (node !== null && !isAncestor(nodes, node, name)) {
-        ctx.problem(
-          path,
-          `reads steps.${name} but \`${name}\` is not among the steps \`${node}\` needs (directly or indirectly); add it to \`needs\``,
-        );
-      } else names.add(name);
+    if (node !== null && !isAncestor(nodes, node, name)) {
+      ctx.problem(
+        path,
+        `reads steps.${name} but \`${name}\` is not among the steps \`${node}\` needs (directly or indirectly); add it to \`needs\``,
+      );
+      return null;
     }
-  }
-  return { inputs, steps: all ? '*' : [...names] };
+    return name;
+  });
 }
 
 /** Compiles `steps:` into a `DagGraph`, reporting problems into `ctx`. */

@@ -5,7 +5,7 @@
  * state can still reach an end, and no loop consists of choice states only (it would spin
  * without doing work). Branch states get qualified names `<parallel>.<branch>.<local>`.
  */
-import { compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
+import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
 import { findCycles, reachable } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
 import type { CatchRule, Refs, Scope, SmGraph, SmState, WaitDef } from './types.js';
@@ -22,24 +22,13 @@ export function compileSm(ctx: CompileContext, spec: Obj): SmGraph {
   const top = new Set(Object.keys(isObj(spec.states) ? spec.states : {}));
 
   /** `states.<name>`: a state of the same branch wins, else a top-level state. */
-  const resolveRefs = (info: ScopeInfo, analyses: FieldAnalysis[]): Refs => {
-    let inputs = false;
-    let all = false;
-    const names = new Set<string>();
-    for (const { path, analysis } of analyses) {
-      if (analysis.whole || analysis.roots.has('inputs')) inputs = true;
-      if (analysis.steps === '*') {
-        all = true;
-        continue;
-      }
-      for (const name of analysis.steps) {
-        if (info.scope !== null && info.local.has(name)) names.add(info.prefix + name);
-        else if (top.has(name)) names.add(name);
-        else ctx.unknownName(path, 'state', name, info.scope !== null ? [...info.local, ...top] : top);
-      }
-    }
-    return { inputs, steps: all ? '*' : [...names] };
-  };
+  const resolveRefs = (info: ScopeInfo, analyses: FieldAnalysis[]): Refs =>
+    collectRefs(analyses, (path, name) => {
+      if (info.scope !== null && info.local.has(name)) return info.prefix + name;
+      if (top.has(name)) return name;
+      ctx.unknownName(path, 'state', name, info.scope !== null ? [...info.local, ...top] : top);
+      return null;
+    });
 
   const compileScope = (statesSpec: Obj, startLocal: string, base: string, startPath: string, scope: Scope, prefix: string): string => {
     const local = Object.keys(statesSpec);
