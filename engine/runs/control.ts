@@ -6,7 +6,7 @@ import { finishRun } from './finish.js';
 import { inRunTx, notifyReady } from './run-tx.js';
 import { setStepStatus } from './step-store.js';
 import { enterState, markWaitsChanged } from './state-machine.js';
-import { activate, onStepSucceeded, taskNode } from './transitions.js';
+import { activate, beginRun, joinForEach, onStepSucceeded, taskNode } from './transitions.js';
 import { ACTIVE_RUN_STATUSES, STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow } from './types.js';
 
 /** Cancels a run: active steps are cancelled (running tasks are told to stop), child runs too. */
@@ -64,7 +64,10 @@ export async function retryRun(core: EngineCore, runId: string): Promise<void> {
     );
     rc.run.status = 'running';
     emit(rc.tx, runId, 'run.retried');
-    if (rc.wf.graph.model === 'dag') await retryDag(rc, rc.wf.graph);
+    const { rows: existing } = await rc.tx.client.query('SELECT 1 FROM openclaw.step WHERE run_id = $1 LIMIT 1', [runId]);
+    // A run that never started (onOverlap: skip) starts now; otherwise resume from the failure.
+    if (existing.length === 0) await beginRun(rc);
+    else if (rc.wf.graph.model === 'dag') await retryDag(rc, rc.wf.graph);
     else await retryScope(rc, null);
     markWaitsChanged(rc);
   });
@@ -113,12 +116,13 @@ async function resumeItems(rc: RunCtx, parent: StepRow): Promise<boolean> {
     [parent.id, counts.open],
   );
   emit(rc.tx, rc.run.id, 'step.running', parent.key, { resumedItems: counts.open });
-  const window = taskNode(rc, parent.name).forEach?.concurrency ?? counts.open;
-  const running = await rc.tx.client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM openclaw.step WHERE parent_step_id = $1 AND status IN ('ready', 'running', 'retrying')`,
-    [parent.id],
-  );
-  const room = Math.max(0, window - (running.rows[0]?.n ?? 0));
+  // Every item succeeded and the join itself failed (e.g. its output was over the cap): join again.
+  if (counts.open === 0) {
+    await joinForEach(rc, { ...parent, status: 'running' });
+    return true;
+  }
+  // The run was finished, so no item is active now: the whole window is free.
+  const room = taskNode(rc, parent.name).forEach?.concurrency ?? counts.open;
   const released = await rc.tx.client.query<{ key: string }>(
     `UPDATE openclaw.step SET status = 'ready', available_at = now()
       WHERE id IN (SELECT id FROM openclaw.step WHERE parent_step_id = $1 AND status = 'pending' ORDER BY item_index LIMIT $2)
@@ -136,21 +140,20 @@ async function retryDag(rc: RunCtx, graph: DagGraph): Promise<void> {
     [rc.run.id],
   );
   const status = new Map(rows.map((r) => [r.name, r.status]));
-  const toActivate: StepRow[] = [];
+  const toActivate: Array<{ step: StepRow; skipDep: boolean }> = [];
   for (const step of rows) {
     if (!FAILED.includes(step.status)) continue;
     if (step.kind === 'foreach' && (await resumeItems(rc, step))) continue;
     const reset = await resetTask(rc, step);
     if (!reset) continue;
-    const node = graph.nodes[step.name];
-    const unmet = (node?.needs ?? []).filter((n) => !['succeeded', 'skipped'].includes(status.get(n.step) ?? '')).length;
-    await rc.tx.client.query('UPDATE openclaw.step SET deps_remaining = $2, skip_dep = false WHERE id = $1', [step.id, unmet]);
-    if (unmet === 0) toActivate.push(reset);
+    const needs = graph.nodes[step.name]?.needs ?? [];
+    const unmet = needs.filter((n) => !['succeeded', 'skipped'].includes(status.get(n.step) ?? '')).length;
+    // A step whose skipped need did not opt in stays on course to be skipped.
+    const skipDep = needs.some((n) => status.get(n.step) === 'skipped' && n.ifSkipped === 'skip');
+    await rc.tx.client.query('UPDATE openclaw.step SET deps_remaining = $2, skip_dep = $3 WHERE id = $1', [step.id, unmet, skipDep]);
+    if (unmet === 0) toActivate.push({ step: reset, skipDep });
   }
-  await activate(
-    rc,
-    toActivate.map((step) => ({ step })),
-  );
+  await activate(rc, toActivate);
 }
 
 /**

@@ -256,10 +256,13 @@ async function forEachItemDone(rc: RunCtx, item: StepRow): Promise<void> {
     }
   }
   if (parent.deps_remaining > 0) return;
-  const agg = await rc.tx.client.query<{ output: unknown[]; bytes: number }>(
-    `SELECT coalesce(jsonb_agg(output ORDER BY item_index), '[]'::jsonb) AS output,
-            coalesce(sum(pg_column_size(output)), 0)::int AS bytes
-       FROM openclaw.step WHERE parent_step_id = $1`,
+  await joinForEach(rc, parent);
+}
+
+/** Every item succeeded: the forEach step's output is their outputs in item order (size-capped). */
+export async function joinForEach(rc: RunCtx, parent: StepRow): Promise<void> {
+  const agg = await rc.tx.client.query<{ output: unknown[] }>(
+    `SELECT coalesce(jsonb_agg(output ORDER BY item_index), '[]'::jsonb) AS output FROM openclaw.step WHERE parent_step_id = $1`,
     [parent.id],
   );
   const output = agg.rows[0]?.output ?? [];

@@ -44,6 +44,11 @@ describe('run-level concurrency', () => {
     expect(skipped.error).toMatchObject({ name: 'ConcurrencySkipped' });
     expect(skipped.steps).toEqual([]);
     expect((await waitForRun(engine, first.runId)).status).toBe('succeeded');
+    // Retrying a skipped start runs it from the beginning.
+    await engine.retryRun(second.runId);
+    const retried = await waitForRun(engine, second.runId);
+    expect(retried.status).toBe('succeeded');
+    expect(retried.steps.map((s) => [s.key, s.status])).toEqual([['nap', 'succeeded']]);
   });
 
   it('cancel-running: a new run cancels the running one', async () => {

@@ -188,6 +188,54 @@ steps:
     expect(ok.steps.find((s) => s.key === 'b')?.attempt).toBe(2);
   });
 
+  it('retry keeps a step whose skipped need did not opt in on course to be skipped', async () => {
+    await engine.registerWorkflow(`
+name: retry-skip
+steps:
+  a: { run: echo, with: { go: false } }
+  b: { needs: [a], if: "\${{ steps.a.output.go }}", run: noop }
+  x: { run: fail, with: { error: Flaky, untilAttempt: 2 }, retry: { maxAttempts: 1 } }
+  c: { needs: [b, x], run: noop }
+`);
+    const { runId } = await engine.startRun({ workflow: 'retry-skip' });
+    const failed = await waitForRun(engine, runId);
+    expect(failed.status).toBe('failed');
+    expect(failed.steps.find((s) => s.key === 'c')?.status).toBe('cancelled');
+    await engine.retryRun(runId);
+    const run = await waitForRun(engine, runId);
+    expect(run.status).toBe('succeeded');
+    expect(Object.fromEntries(run.steps.map((s) => [s.key, s.status]))).toEqual({
+      a: 'succeeded',
+      b: 'skipped',
+      x: 'succeeded',
+      c: 'skipped',
+    });
+  });
+
+  it('retry of a forEach whose join was over the cap joins again (and fails again) without re-running items', async () => {
+    await engine.registerWorkflow(`
+name: fat-join
+steps:
+  each:
+    forEach: "\${{ [1, 2, 3] }}"
+    run: echo
+    with: { blob: "\${{ $pad('', 30000, 'x') }}" }
+`);
+    const { runId } = await engine.startRun({ workflow: 'fat-join' });
+    const first = await waitForRun(engine, runId);
+    expect(first.status).toBe('failed');
+    expect(first.error).toMatchObject({ name: 'OutputTooLarge' });
+    await engine.retryRun(runId);
+    const again = await waitForRun(engine, runId);
+    expect(again.status).toBe('failed');
+    expect(again.error).toMatchObject({ name: 'OutputTooLarge' });
+    expect(again.steps.filter((s) => s.kind === 'item').map((s) => [s.status, s.attempt])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+  });
+
   it('fails a step whose output is over the configured cap, with a clear error and no stored value', async () => {
     await engine.registerWorkflow(`
 name: big-output
