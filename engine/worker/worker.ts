@@ -47,6 +47,7 @@ export class Worker {
   private running = false;
   private loopDone: Promise<void> | null = null;
   private wakeResolve: (() => void) | null = null;
+  private wakePending = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private listener: pg.Client | null = null;
   private untrack: (() => void) | null = null;
@@ -115,13 +116,19 @@ export class Worker {
     this.core.log.info({ worker: this.id, drained, ...this.stats }, 'worker stopped');
   }
 
+  /** Wakes the claim loop; a wake-up while the loop is busy (mid-claim) is kept, never lost. */
   private wake(): void {
     const r = this.wakeResolve;
     this.wakeResolve = null;
-    r?.();
+    if (r) r();
+    else this.wakePending = true;
   }
 
   private waitForWake(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wakeResolve = null;
