@@ -11,7 +11,7 @@ import { finishRun, promoteQueued } from './finish.js';
 import { inRunTx, notifyReady, settleTx } from './run-tx.js';
 import { setStepStatus, writeDeadLetter } from './step-store.js';
 import { enterState, failScope, markWaitsChanged } from './state-machine.js';
-import { activate, dagMaybeFinish, onStepDead, onStepSucceeded } from './transitions.js';
+import { activate, dagMaybeFinish, joinForEach, onStepDead, onStepSucceeded } from './transitions.js';
 import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState } from './types.js';
 import { withTx } from '../db/tx.js';
 
@@ -153,8 +153,9 @@ export interface LivenessReport {
 /**
  * The liveness check: every non-terminal run must have a way forward (a lease, a timer, a signal
  * wait, a ready step, or — for queued runs — a concurrency slot to wait for). A run with none is
- * reported in the log and its history, then repaired: lost activations are redone, finished graphs
- * are finished, and anything else is failed with `Stalled` (so `retry` is its way forward).
+ * reported in the log and its history, then repaired: finished child runs are propagated, lost
+ * forEach joins and lost activations are redone, finished graphs are finished, and anything else
+ * is failed with `Stalled` (so `retry` is its way forward).
  */
 export async function checkLiveness(core: EngineCore, graceMs: number = core.config.livenessGraceMs): Promise<LivenessReport> {
   const report: LivenessReport = { checked: 0, repaired: [], promoted: 0 };
@@ -215,13 +216,22 @@ async function repair(rc: RunCtx): Promise<string> {
     }
   }
   if (orphans.rows.length > 0) return 'propagated finished child runs';
+  // 2. A forEach step still running although every item succeeded (a lost join): join now.
+  const unjoined = await db.query<StepRow>(
+    `SELECT ${STEP_COLUMNS} FROM openclaw.step p
+      WHERE p.run_id = $1 AND p.kind = 'foreach' AND p.status = 'running'
+        AND NOT EXISTS (SELECT 1 FROM openclaw.step i WHERE i.parent_step_id = p.id AND i.status <> 'succeeded')`,
+    [rc.run.id],
+  );
+  for (const p of unjoined.rows) await joinForEach(rc, p);
+  if (unjoined.rows.length > 0) return `joined ${unjoined.rows.map((p) => p.key).join(', ')}`;
   if (rc.wf.graph.model === 'dag') {
     const graph = rc.wf.graph as DagGraph;
     const { rows } = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE run_id = $1 AND parent_step_id IS NULL`, [
       rc.run.id,
     ]);
     const status = new Map(rows.map((r) => [r.name, r.status]));
-    // 2. Pending steps whose needs are all met but that were never activated.
+    // 3. Pending steps whose needs are all met but that were never activated.
     const lost = rows.filter(
       (r) =>
         (r.status === 'pending' || (r.status === 'running' && r.kind === 'task')) &&
@@ -238,7 +248,7 @@ async function repair(rc: RunCtx): Promise<string> {
       }
       return `re-activated ${lost.map((s) => s.key).join(', ')}`;
     }
-    // 3. Everything finished but the run was never closed.
+    // 4. Everything finished but the run was never closed.
     if (rows.every((r) => r.status === 'succeeded' || r.status === 'skipped')) {
       await dagMaybeFinish(rc);
       return 'finished a completed graph';

@@ -36,6 +36,25 @@ describe('liveness check', () => {
     await scheduler.stop();
   });
 
+  it('redoes a lost forEach join', async () => {
+    await engine.registerWorkflow('name: lost-join\nsteps:\n  each: { forEach: "${{ [1, 2] }}", run: echo, with: { i: "${{ item }}" } }\n');
+    const { runId } = await engine.startRun({ workflow: 'lost-join' });
+    // Both items finish, but the join's countdown was lost: the parent still waits for one.
+    await engine.pool.query(
+      `UPDATE openclaw.step SET status = 'succeeded', output = jsonb_build_object('i', item_index + 1), finished_at = now()
+        WHERE run_id = $1 AND kind = 'item'`,
+      [runId],
+    );
+    await engine.pool.query(`UPDATE openclaw.step SET deps_remaining = 1 WHERE run_id = $1 AND kind = 'foreach'`, [runId]);
+    const scheduler = engine.createScheduler({ livenessIntervalMs: 0 });
+    const report = await scheduler.tick();
+    expect(report.liveness?.repaired).toEqual([{ runId, action: 'joined each' }]);
+    const run = await engine.queries.getRun(runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ each: [{ i: 1 }, { i: 2 }] });
+    await scheduler.stop();
+  });
+
   it('fails a run it cannot repair as Stalled, so retry is its way forward', async () => {
     await engine.registerWorkflow('name: stuck\nstart: a\nstates:\n  a: { run: noop, next: b }\n  b: { run: noop, end: true }\n');
     const { runId } = await engine.startRun({ workflow: 'stuck' });
