@@ -24,6 +24,15 @@ function statementName(text: string): string {
  * Needs a direct connection or a session-mode pooler (so does the scheduler's leader lock).
  */
 class PreparingClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // pg-pool listens for errors only while a client is idle. A checked-out client whose server
+    // goes away between two queries (PostgreSQL restarted, connection killed) would otherwise emit
+    // an unhandled 'error' and crash the process. The error is not lost: the client's next query
+    // fails, `withTx` rolls back (or sees the connection is gone) and destroys the client.
+    this.on('error', () => undefined);
+  }
+
   // pg's query() has many overloads; only (text, values[, callback]) with values is rewritten.
   override query(...args: unknown[]): never {
     const [config, values, callback] = args;

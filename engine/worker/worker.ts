@@ -50,6 +50,7 @@ export class Worker {
   private wakePending = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private listener: pg.Client | null = null;
+  private listenerRetry: NodeJS.Timeout | null = null;
   private untrack: (() => void) | null = null;
   private readonly completions: Array<{ step: ClaimedStep; outcome: Outcome; resolve: (r: CompletionResult) => void }> = [];
   private activeCompleters = 0;
@@ -108,6 +109,8 @@ export class Worker {
     }
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    if (this.listenerRetry) clearTimeout(this.listenerRetry);
+    this.listenerRetry = null;
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => undefined);
@@ -332,17 +335,17 @@ export class Worker {
     }
   }
 
+  /** LISTEN connection for wake-ups and cancels; polling covers any gap, and it reconnects until stopped. */
   private async connectListener(): Promise<void> {
     const client = new pg.Client({ connectionString: this.core.config.databaseUrl, application_name: 'openclaw-listener' });
-    client.on('error', (err) => {
+    const lost = (err?: Error): void => {
+      if (this.listener !== client) return;
+      this.listener = null;
       this.core.log.warn({ err }, 'listener connection lost; polling until it is back');
-      if (this.listener === client) {
-        this.listener = null;
-        setTimeout(() => {
-          if (this.running) void this.connectListener().catch(() => undefined);
-        }, 1000).unref();
-      }
-    });
+      this.reconnectListenerLater();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
     client.on('notification', (msg) => {
       if (msg.channel === 'openclaw_cancel') {
         const ids = [...this.inflight.values()].filter((f) => f.step.run_id === msg.payload).map((f) => f.step.id);
@@ -354,10 +357,22 @@ export class Worker {
     try {
       await client.connect();
       await client.query('LISTEN openclaw_ready; LISTEN openclaw_cancel');
+      if (!this.running) return void (await client.end());
       this.listener = client;
+      this.wake(); // notifications sent while we were not listening are lost: look once now
     } catch (err) {
-      this.core.log.warn({ err }, 'could not LISTEN; polling only');
+      this.core.log.warn({ err }, 'could not LISTEN; polling, and trying again');
       await client.end().catch(() => undefined);
+      this.reconnectListenerLater();
     }
+  }
+
+  private reconnectListenerLater(): void {
+    if (!this.running || this.listenerRetry) return;
+    this.listenerRetry = setTimeout(() => {
+      this.listenerRetry = null;
+      void this.connectListener();
+    }, 1000);
+    this.listenerRetry.unref();
   }
 }
