@@ -6,5 +6,5 @@ import { runMigrations } from 'graphile-worker';
  * installs or upgrades that schema; it is safe to run concurrently (graphile-worker locks).
  */
 export async function installBackgroundSchema(connectionString: string): Promise<void> {
-  await runMigrations({ connectionString, logger: undefined as never });
+  await runMigrations({ connectionString });
 }

@@ -16,6 +16,27 @@ import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState 
 import { withTx } from '../db/tx.js';
 
 /**
+ * Handles each candidate in its own run transaction (`fn` re-checks the candidate's condition under
+ * the run lock and returns whether it acted), then wakes workers for the steps made ready.
+ * Returns how many candidates were acted on.
+ */
+async function eachInRunTx<C extends { run_id: string }>(
+  core: EngineCore,
+  candidates: C[],
+  fn: (rc: RunCtx, c: C) => Promise<boolean>,
+): Promise<number> {
+  let acted = 0;
+  let readied = 0;
+  for (const c of candidates) {
+    const res = await inRunTx(core, c.run_id, (rc) => fn(rc, c));
+    if (res.value) acted++;
+    readied += res.readied;
+  }
+  await notifyReady(core, readied);
+  return acted;
+}
+
+/**
  * Expired leases go back to `retrying` (keeping their place in the queue) — or to `dead` when that was the last
  * attempt, so a poison step that kills its worker every time is dead-lettered after its budget.
  * Ownership-conditional: only if the lease is still the expired one (same token, still expired).
@@ -26,16 +47,13 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
       WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT $1`,
     [limit],
   );
-  let reaped = 0;
-  let readied = 0;
-  for (const c of candidates) {
-    const res = await inRunTx(core, c.run_id, async (rc) => {
-      const error: ErrorInfo = {
-        name: 'LeaseExpired',
-        message: `worker ${c.lease_owner ?? '?'} stopped heartbeating; lease ${c.lease_token} expired`,
-      };
-      const { rows } = await rc.tx.client.query<StepRow>(
-        `WITH u AS (
+  return await eachInRunTx(core, candidates, async (rc, c) => {
+    const error: ErrorInfo = {
+      name: 'LeaseExpired',
+      message: `worker ${c.lease_owner ?? '?'} stopped heartbeating; lease ${c.lease_token} expired`,
+    };
+    const { rows } = await rc.tx.client.query<StepRow>(
+      `WITH u AS (
            UPDATE openclaw.step
               SET status = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'retrying' END,
                   lease_owner = NULL, lease_expires_at = NULL, error = $3::jsonb || jsonb_build_object('attempt', attempt),
@@ -48,27 +66,22 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
            SELECT id, run_id, attempt, lease_token, $4, 'lease_expired', error, started_at FROM u
          )
          SELECT * FROM u`,
-        [c.id, c.lease_token, JSON.stringify(error), c.lease_owner],
-      );
-      const row = rows[0];
-      if (!row) return false;
-      const info = { ...error, attempt: row.attempt };
-      core.log.warn({ runId: row.run_id, key: row.key, worker: c.lease_owner, attempt: row.attempt }, 'lease expired; step reclaimed');
-      if (row.status === 'retrying') {
-        rc.tx.readied++;
-        emit(rc.tx, rc.run.id, 'step.lease_expired', row.key, { error: info });
-        return true;
-      }
-      emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
-      await writeDeadLetter(rc, row, info);
-      await onStepDead(rc, row, info);
+      [c.id, c.lease_token, JSON.stringify(error), c.lease_owner],
+    );
+    const row = rows[0];
+    if (!row) return false;
+    const info = { ...error, attempt: row.attempt };
+    core.log.warn({ runId: row.run_id, key: row.key, worker: c.lease_owner, attempt: row.attempt }, 'lease expired; step reclaimed');
+    if (row.status === 'retrying') {
+      rc.tx.readied++;
+      emit(rc.tx, rc.run.id, 'step.lease_expired', row.key, { error: info });
       return true;
-    });
-    if (res.value) reaped++;
-    readied += res.readied;
-  }
-  await notifyReady(core, readied);
-  return reaped;
+    }
+    emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
+    await writeDeadLetter(rc, row, info);
+    await onStepDead(rc, row, info);
+    return true;
+  });
 }
 
 /** Fires due `wait: {for|until}` timers and signal-wait timeouts. */
@@ -78,62 +91,50 @@ export async function fireDueTimers(core: EngineCore, limit = 500): Promise<numb
       ORDER BY available_at LIMIT $1`,
     [limit],
   );
-  let fired = 0;
-  let readied = 0;
-  for (const c of candidates) {
-    const res = await inRunTx(core, c.run_id, async (rc) => {
-      const { rows } = await rc.tx.client.query<StepRow & { wait_signal: string | null }>(
-        `UPDATE openclaw.step
+  return await eachInRunTx(core, candidates, async (rc, c) => {
+    const { rows } = await rc.tx.client.query<StepRow & { wait_signal: string | null }>(
+      `UPDATE openclaw.step
             SET status = CASE WHEN wait_signal IS NULL THEN 'succeeded' ELSE 'failed' END,
                 finished_at = now(),
                 error = CASE WHEN wait_signal IS NULL THEN NULL
                         ELSE jsonb_build_object('name', 'WaitTimeout', 'message', 'no signal ' || wait_signal || ' before the timeout') END
           WHERE id = $1 AND status = 'waiting' AND available_at <= now()
           RETURNING ${STEP_COLUMNS}, wait_signal`,
-        [c.id],
-      );
-      const step = rows[0];
-      if (!step) return false;
-      markWaitsChanged(rc);
-      if (step.status === 'succeeded') {
-        emit(rc.tx, rc.run.id, 'step.succeeded', step.key, { timer: true });
-        await onStepSucceeded(rc, step);
-        return true;
-      }
-      const err = step.error ?? { name: 'WaitTimeout', message: 'timed out' };
-      emit(rc.tx, rc.run.id, 'step.timed_out', step.key, { error: err });
-      const st = (rc.wf.graph as SmGraph).states[step.name];
-      const at = { parentStepId: step.parent_step_id, branch: step.parent_step_id ? step.item_index : null };
-      if (st?.type === 'wait' && st.onTimeout) await enterState(rc, st.onTimeout, at, { error: err });
-      else await failScope(rc, at, err);
+      [c.id],
+    );
+    const step = rows[0];
+    if (!step) return false;
+    markWaitsChanged(rc);
+    if (step.status === 'succeeded') {
+      emit(rc.tx, rc.run.id, 'step.succeeded', step.key, { timer: true });
+      await onStepSucceeded(rc, step);
       return true;
-    });
-    if (res.value) fired++;
-    readied += res.readied;
-  }
-  await notifyReady(core, readied);
-  return fired;
+    }
+    const err = step.error ?? { name: 'WaitTimeout', message: 'timed out' };
+    emit(rc.tx, rc.run.id, 'step.timed_out', step.key, { error: err });
+    const st = (rc.wf.graph as SmGraph).states[step.name];
+    const at = { parentStepId: step.parent_step_id, branch: step.parent_step_id ? step.item_index : null };
+    if (st?.type === 'wait' && st.onTimeout) await enterState(rc, st.onTimeout, at, { error: err });
+    else await failScope(rc, at, err);
+    return true;
+  });
 }
 
 /** Fails runs past their deadline (`timeout:` at the top of the spec). */
 export async function enforceDeadlines(core: EngineCore, limit = 200): Promise<number> {
-  const { rows } = await core.pool.query<{ id: string }>(
-    `SELECT id FROM openclaw.run WHERE deadline_at <= now() AND status IN ('queued', 'running', 'waiting') LIMIT $1`,
+  const { rows } = await core.pool.query<{ run_id: string }>(
+    `SELECT id AS run_id FROM openclaw.run WHERE deadline_at <= now() AND status IN ('queued', 'running', 'waiting') LIMIT $1`,
     [limit],
   );
-  let n = 0;
-  for (const r of rows) {
-    const res = await inRunTx(core, r.id, async (rc) => {
-      const { rows: due } = await rc.tx.client.query('SELECT 1 FROM openclaw.run WHERE id = $1 AND deadline_at <= now()', [r.id]);
-      if (!due[0] || !['queued', 'running', 'waiting'].includes(rc.run.status)) return false;
-      await finishRun(rc, 'failed', {
-        error: { name: 'DeadlineExceeded', message: `run exceeded its timeout of ${rc.wf.timeoutMs ?? 0} ms` },
-      });
-      return true;
+  // Finishing a run may start a queued one: eachInRunTx wakes workers for it.
+  return await eachInRunTx(core, rows, async (rc, r) => {
+    const { rows: due } = await rc.tx.client.query('SELECT 1 FROM openclaw.run WHERE id = $1 AND deadline_at <= now()', [r.run_id]);
+    if (!due[0] || !['queued', 'running', 'waiting'].includes(rc.run.status)) return false;
+    await finishRun(rc, 'failed', {
+      error: { name: 'DeadlineExceeded', message: `run exceeded its timeout of ${rc.wf.timeoutMs ?? 0} ms` },
     });
-    if (res.value) n++;
-  }
-  return n;
+    return true;
+  });
 }
 
 /** A non-terminal run is alive when some step is ready, leased, waiting on a timer/signal, or on an active child run. */

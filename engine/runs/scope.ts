@@ -60,10 +60,9 @@ export async function buildScope(rc: RunCtx, node: NodeCommon, extra: Record<str
 
 /** The run's input (read once per transaction). */
 export async function runInput(rc: RunCtx): Promise<unknown> {
-  const cached = (rc as RunCtx & { input?: unknown }).input;
-  if (cached !== undefined) return cached;
+  if (rc.input !== undefined) return rc.input;
   const { rows } = await rc.tx.client.query<{ input: unknown }>('SELECT input FROM openclaw.run WHERE id = $1', [rc.run.id]);
   const input = rows[0]?.input ?? null;
-  (rc as RunCtx & { input?: unknown }).input = input;
+  rc.input = input;
   return input;
 }

@@ -103,4 +103,6 @@ export interface RunCtx {
   tx: TxState;
   run: RunRow;
   wf: CompiledWorkflow;
+  /** The run's input, read at most once per transaction (see scope.ts). */
+  input?: unknown;
 }

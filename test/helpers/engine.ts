@@ -3,9 +3,9 @@
  * migrated template (see global-setup.ts), so files run in parallel without sharing state.
  */
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import pg from 'pg';
-import { createEngine, type CreateEngineOptions, type Engine } from '../../engine/index.js';
+import { createEngine, type CreateEngineOptions, type Engine, type Scheduler, type Worker } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { cloneTemplate, dropDatabase } from './postgres.js';
 
@@ -85,4 +85,42 @@ export async function query<T extends pg.QueryResultRow = Record<string, unknown
 ): Promise<T[]> {
   const { rows } = await engine.pool.query<T>(text, params);
   return rows;
+}
+
+export interface EngineFixture {
+  db: TestDb;
+  engine: Engine;
+  /** Started when `slots` was given. */
+  worker: Worker;
+  /** Started when `scheduler: true` was given. */
+  scheduler: Scheduler;
+}
+
+/**
+ * The usual test-file setup: its own database, an engine (fast timings plus `config`), and on
+ * request a started worker and scheduler; all closed and dropped after the file. The fields are
+ * filled in `beforeAll`, so read them inside tests (`t.engine`), not at module level.
+ */
+export function useEngine(
+  label: string,
+  options: { slots?: number; scheduler?: boolean; config?: CreateEngineOptions } = {},
+): EngineFixture {
+  const t = {} as EngineFixture;
+  beforeAll(async () => {
+    t.db = await createTestDb(label);
+    t.engine = await testEngine(t.db, options.config);
+    if (options.slots !== undefined) {
+      t.worker = t.engine.createWorker({ slots: options.slots });
+      await t.worker.start();
+    }
+    if (options.scheduler) {
+      t.scheduler = t.engine.createScheduler();
+      t.scheduler.start();
+    }
+  });
+  afterAll(async () => {
+    await t.engine?.close();
+    await t.db?.drop();
+  });
+  return t;
 }

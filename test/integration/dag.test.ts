@@ -1,38 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, Worker } from '../../engine/index.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
-let db: TestDb;
-let engine: Engine;
-let worker: Worker;
-
-beforeAll(async () => {
-  db = await createTestDb('dag');
-  engine = await testEngine(db, { maxStepOutputBytes: 64 * 1024 });
-  worker = engine.createWorker({ slots: 4 });
-  await worker.start();
-});
-
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const t = useEngine('dag', { slots: 4, config: { maxStepOutputBytes: 64 * 1024 } });
 
 describe('workflow versions', () => {
   it('registers the same content once and changed content as the next version; runs keep their version', async () => {
-    const v1 = await engine.registerWorkflow('name: versioned\nsteps:\n  a: { run: echo, with: { v: 1 } }\n');
+    const v1 = await t.engine.registerWorkflow('name: versioned\nsteps:\n  a: { run: echo, with: { v: 1 } }\n');
     expect(v1).toMatchObject({ name: 'versioned', version: 1, created: true });
-    const again = await engine.registerWorkflow('name: versioned\nsteps:\n  a:   {run: echo,   with: {v: 1}}   # reformatted\n');
+    const again = await t.engine.registerWorkflow('name: versioned\nsteps:\n  a:   {run: echo,   with: {v: 1}}   # reformatted\n');
     expect(again).toMatchObject({ version: 1, created: false });
-    const first = await engine.startRun({ workflow: 'versioned' });
-    const v2 = await engine.registerWorkflow('name: versioned\nsteps:\n  a: { run: echo, with: { v: 2 } }\n');
+    const first = await t.engine.startRun({ workflow: 'versioned' });
+    const v2 = await t.engine.registerWorkflow('name: versioned\nsteps:\n  a: { run: echo, with: { v: 2 } }\n');
     expect(v2).toMatchObject({ version: 2, created: true });
-    const second = await engine.startRun({ workflow: 'versioned' });
-    const pinned = await engine.startRun({ workflow: 'versioned', version: 1 });
+    const second = await t.engine.startRun({ workflow: 'versioned' });
+    const pinned = await t.engine.startRun({ workflow: 'versioned', version: 1 });
     const [r1, r2, r3] = await Promise.all([
-      waitForRun(engine, first.runId),
-      waitForRun(engine, second.runId),
-      waitForRun(engine, pinned.runId),
+      waitForRun(t.engine, first.runId),
+      waitForRun(t.engine, second.runId),
+      waitForRun(t.engine, pinned.runId),
     ]);
     expect(r1.version).toBe(1);
     expect(r1.output).toEqual({ a: { v: 1 } });
@@ -44,7 +29,7 @@ describe('workflow versions', () => {
 
 describe('DAG execution', () => {
   it('runs a fan-out and join, passing outputs through expressions', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: diamond
 inputs:
   type: object
@@ -66,8 +51,8 @@ steps:
     with: { sum: "\${{ steps.left.output.v + steps.right.output.v }}", label: "n=\${{ inputs.n }}" }
 output: "\${{ steps.join.output }}"
 `);
-    const { runId } = await engine.startRun({ workflow: 'diamond', input: { n: 5 } });
-    const run = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'diamond', input: { n: 5 } });
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ sum: 16, label: 'n=5' });
     expect(run.steps.map((s) => [s.key, s.status])).toEqual([
@@ -76,14 +61,14 @@ output: "\${{ steps.join.output }}"
       ['right', 'succeeded'],
       ['join', 'succeeded'],
     ]);
-    const events = await engine.queries.getEvents(runId);
+    const events = await t.engine.queries.getEvents(runId);
     expect(events[0]?.type).toBe('run.created');
     expect(events.at(-1)?.type).toBe('run.succeeded');
     expect(events.filter((e) => e.type === 'step.succeeded')).toHaveLength(4);
   });
 
   it('skips a step whose `if` is false, propagates the skip, and runs opted-in dependants', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: skipper
 steps:
   a: { run: echo, with: { go: false } }
@@ -97,8 +82,8 @@ steps:
     run: echo
     with: { ran: true }
 `);
-    const { runId } = await engine.startRun({ workflow: 'skipper' });
-    const run = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'skipper' });
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('succeeded');
     const status = Object.fromEntries(run.steps.map((s) => [s.key, s.status]));
     expect(status).toEqual({ a: 'succeeded', b: 'skipped', c: 'skipped', d: 'succeeded' });
@@ -106,7 +91,7 @@ steps:
   });
 
   it('fans out with forEach (bounded concurrency) and joins the outputs in item order', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: fanout
 steps:
   list: { run: echo, with: { files: [a, b, c, d, e, f, g] } }
@@ -121,15 +106,15 @@ steps:
     run: echo
     with: { count: "\${{ $count(steps.score.output) }}" }
 `);
-    const { runId } = await engine.startRun({ workflow: 'fanout' });
-    const run = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'fanout' });
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('succeeded');
     const score = run.steps.find((s) => s.key === 'score');
     expect(score?.output).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((file, n) => ({ file, n })));
     expect(run.steps.filter((s) => s.kind === 'item')).toHaveLength(7);
     expect(run.output).toEqual({ total: { count: 7 } });
     // The window never had more than 2 items ready or running at once: replay the history.
-    const events = await engine.queries.getEvents(runId);
+    const events = await t.engine.queries.getEvents(runId);
     let open = 0;
     let max = 0;
     for (const e of events) {
@@ -142,18 +127,18 @@ steps:
   });
 
   it('finishes an empty forEach at once with an empty array', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: empty-fanout
 steps:
   each: { forEach: "\${{ [] }}", run: noop }
 `);
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'empty-fanout' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'empty-fanout' })).runId);
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ each: [] });
   });
 
   it('fails the run when a step dies, cancels the rest, and retries from the failure keeping succeeded outputs', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: retry-from-failure
 steps:
   a: { run: echo, with: { x: 1 } }
@@ -164,18 +149,18 @@ steps:
     retry: { maxAttempts: 1 }
   c: { needs: [b], run: echo, with: { fromA: "\${{ steps.a.output.x }}" } }
 `);
-    const { runId } = await engine.startRun({ workflow: 'retry-from-failure' });
-    const failed = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'retry-from-failure' });
+    const failed = await waitForRun(t.engine, runId);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ name: 'Boom', step: 'b' });
     expect(Object.fromEntries(failed.steps.map((s) => [s.key, s.status]))).toEqual({ a: 'succeeded', b: 'dead', c: 'cancelled' });
 
-    await engine.retryRun(runId);
-    const ok = await waitForRun(engine, runId);
+    await t.engine.retryRun(runId);
+    const ok = await waitForRun(t.engine, runId);
     expect(ok.status).toBe('succeeded');
     expect(ok.output).toEqual({ c: { fromA: 1 } });
     const attempts = await query<{ key: string; n: number }>(
-      engine,
+      t.engine,
       `SELECT s.key, count(*)::int AS n FROM openclaw.step_attempt a JOIN openclaw.step s ON s.id = a.step_id
         WHERE s.run_id = $1 GROUP BY s.key ORDER BY s.key`,
       [runId],
@@ -189,7 +174,7 @@ steps:
   });
 
   it('retry keeps a step whose skipped need did not opt in on course to be skipped', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: retry-skip
 steps:
   a: { run: echo, with: { go: false } }
@@ -197,12 +182,12 @@ steps:
   x: { run: fail, with: { error: Flaky, untilAttempt: 2 }, retry: { maxAttempts: 1 } }
   c: { needs: [b, x], run: noop }
 `);
-    const { runId } = await engine.startRun({ workflow: 'retry-skip' });
-    const failed = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'retry-skip' });
+    const failed = await waitForRun(t.engine, runId);
     expect(failed.status).toBe('failed');
     expect(failed.steps.find((s) => s.key === 'c')?.status).toBe('cancelled');
-    await engine.retryRun(runId);
-    const run = await waitForRun(engine, runId);
+    await t.engine.retryRun(runId);
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('succeeded');
     expect(Object.fromEntries(run.steps.map((s) => [s.key, s.status]))).toEqual({
       a: 'succeeded',
@@ -213,7 +198,7 @@ steps:
   });
 
   it('retry of a forEach whose join was over the cap joins again (and fails again) without re-running items', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: fat-join
 steps:
   each:
@@ -221,12 +206,12 @@ steps:
     run: echo
     with: { blob: "\${{ $pad('', 30000, 'x') }}" }
 `);
-    const { runId } = await engine.startRun({ workflow: 'fat-join' });
-    const first = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'fat-join' });
+    const first = await waitForRun(t.engine, runId);
     expect(first.status).toBe('failed');
     expect(first.error).toMatchObject({ name: 'OutputTooLarge' });
-    await engine.retryRun(runId);
-    const again = await waitForRun(engine, runId);
+    await t.engine.retryRun(runId);
+    const again = await waitForRun(t.engine, runId);
     expect(again.status).toBe('failed');
     expect(again.error).toMatchObject({ name: 'OutputTooLarge' });
     expect(again.steps.filter((s) => s.kind === 'item').map((s) => [s.status, s.attempt])).toEqual([
@@ -237,13 +222,13 @@ steps:
   });
 
   it('fails a step whose output is over the configured cap, with a clear error and no stored value', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: big-output
 steps:
   big: { run: echo, with: { blob: "\${{ $pad('', 70000, 'x') }}" } }
 `);
-    const { runId } = await engine.startRun({ workflow: 'big-output' });
-    const run = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'big-output' });
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('failed');
     const big = run.steps[0];
     expect(big?.status).toBe('dead');
@@ -253,7 +238,7 @@ steps:
   });
 
   it('aborts a task at its timeout and counts it as a failed attempt', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: slow
 steps:
   nap:
@@ -263,23 +248,23 @@ steps:
     retry: { maxAttempts: 2, delay: 10ms, jitter: none }
 `);
     const started = Date.now();
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'slow' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'slow' })).runId);
     expect(Date.now() - started).toBeLessThan(8000);
     expect(run.status).toBe('failed');
     expect(run.steps[0]).toMatchObject({ status: 'dead', attempt: 2, error: { name: 'TimeoutError' } });
   });
 
   it('stops a non-retryable error after one attempt', async () => {
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: non-retryable
 defaults:
   retry: { maxAttempts: 5, delay: 10ms, nonRetryable: [ValidationError] }
 steps:
   v: { run: fail, with: { error: ValidationError, message: bad row } }
 `);
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'non-retryable' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'non-retryable' })).runId);
     expect(run.steps[0]).toMatchObject({ status: 'dead', attempt: 1 });
-    const dl = await engine.queries.listDeadLetters({ workflow: 'non-retryable' });
+    const dl = await t.engine.queries.listDeadLetters({ workflow: 'non-retryable' });
     expect(dl.items).toHaveLength(1);
     expect(dl.items[0]).toMatchObject({ stepKey: 'v', attempts: 1, error: { name: 'ValidationError' } });
   });
@@ -287,44 +272,46 @@ steps:
 
 describe('starting runs', () => {
   it('validates input against `inputs`', async () => {
-    await engine.registerWorkflow(
+    await t.engine.registerWorkflow(
       'name: typed\ninputs: { type: object, properties: { day: { type: string } }, required: [day] }\nsteps:\n  a: { run: noop }\n',
     );
-    await expect(engine.startRun({ workflow: 'typed', input: { day: 3 } })).rejects.toMatchObject({ code: 'invalid_input', status: 400 });
-    await expect(engine.startRun({ workflow: 'typed', input: {} })).rejects.toThrow(/day/);
-    await expect(engine.startRun({ workflow: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(t.engine.startRun({ workflow: 'typed', input: { day: 3 } })).rejects.toMatchObject({ code: 'invalid_input', status: 400 });
+    await expect(t.engine.startRun({ workflow: 'typed', input: {} })).rejects.toThrow(/day/);
+    await expect(t.engine.startRun({ workflow: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('returns the same run for a repeated idempotency key and refuses the key with another input', async () => {
-    await engine.registerWorkflow('name: idem\nsteps:\n  a: { run: noop }\n');
-    const a = await engine.startRun({ workflow: 'idem', input: { x: 1, y: 2 }, idempotencyKey: 'k1' });
-    const b = await engine.startRun({ workflow: 'idem', input: { y: 2, x: 1 }, idempotencyKey: 'k1' });
+    await t.engine.registerWorkflow('name: idem\nsteps:\n  a: { run: noop }\n');
+    const a = await t.engine.startRun({ workflow: 'idem', input: { x: 1, y: 2 }, idempotencyKey: 'k1' });
+    const b = await t.engine.startRun({ workflow: 'idem', input: { y: 2, x: 1 }, idempotencyKey: 'k1' });
     expect(a.created).toBe(true);
     expect(b).toMatchObject({ runId: a.runId, created: false });
-    await expect(engine.startRun({ workflow: 'idem', input: { x: 2 }, idempotencyKey: 'k1' })).rejects.toMatchObject({
+    await expect(t.engine.startRun({ workflow: 'idem', input: { x: 2 }, idempotencyKey: 'k1' })).rejects.toMatchObject({
       code: 'idempotency_key_reused',
       status: 409,
     });
   });
 
   it('archived workflows start no new runs', async () => {
-    await engine.registerWorkflow('name: old-one\nsteps:\n  a: { run: noop }\n');
-    await engine.archiveWorkflow('old-one');
-    await expect(engine.startRun({ workflow: 'old-one' })).rejects.toMatchObject({ code: 'conflict' });
+    await t.engine.registerWorkflow('name: old-one\nsteps:\n  a: { run: noop }\n');
+    await t.engine.archiveWorkflow('old-one');
+    await expect(t.engine.startRun({ workflow: 'old-one' })).rejects.toMatchObject({ code: 'conflict' });
   });
 });
 
 describe('cancel', () => {
   it('cancels a running run, tells the running task to stop, and refuses to cancel a finished run', async () => {
-    await engine.registerWorkflow('name: long\nsteps:\n  nap: { run: sleep, with: { ms: 30000 } }\n  after: { needs: [nap], run: noop }\n');
-    const { runId } = await engine.startRun({ workflow: 'long' });
-    await waitFor(async () => (await engine.queries.getRun(runId)).steps[0]?.status === 'running');
-    await engine.cancelRun(runId);
-    const run = await waitForRun(engine, runId);
+    await t.engine.registerWorkflow(
+      'name: long\nsteps:\n  nap: { run: sleep, with: { ms: 30000 } }\n  after: { needs: [nap], run: noop }\n',
+    );
+    const { runId } = await t.engine.startRun({ workflow: 'long' });
+    await waitFor(async () => (await t.engine.queries.getRun(runId)).steps[0]?.status === 'running');
+    await t.engine.cancelRun(runId);
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('cancelled');
     expect(run.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
     // The worker aborts the sleeping task (via NOTIFY or its next heartbeat) and frees the slot.
-    await waitFor(async () => worker.inFlightCount === 0, 5000);
-    await expect(engine.cancelRun(runId)).rejects.toMatchObject({ code: 'conflict', status: 409 });
+    await waitFor(async () => t.worker.inFlightCount === 0, 5000);
+    await expect(t.engine.cancelRun(runId)).rejects.toMatchObject({ code: 'conflict', status: 409 });
   });
 });

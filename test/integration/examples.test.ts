@@ -1,68 +1,55 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, Scheduler, Worker } from '../../engine/index.js';
-import { createTestDb, testEngine, waitForRun, waitForStatus, type TestDb } from '../helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { useEngine, waitForRun, waitForStatus } from '../helpers/engine.js';
+
+const t = useEngine('examples', { slots: 4, scheduler: true });
 
 const dir = new URL('../../workflows/', import.meta.url);
-let db: TestDb;
-let engine: Engine;
-let worker: Worker;
-let scheduler: Scheduler;
-
-beforeAll(async () => {
-  db = await createTestDb('examples');
-  engine = await testEngine(db);
-  worker = engine.createWorker({ slots: 4 });
-  await worker.start();
-  scheduler = engine.createScheduler();
-  scheduler.start();
-});
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
 
 describe('workflows/ examples', () => {
   it('every example registers', async () => {
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {
-      const res = await engine.registerWorkflow(readFileSync(new URL(f, dir), 'utf8'));
+      const res = await t.engine.registerWorkflow(readFileSync(new URL(f, dir), 'utf8'));
       expect(res.version).toBe(1);
     }
   });
 
   it('fanout-join: fans out and joins', async () => {
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'fanout-join', input: { files: ['a.csv', 'bb.csv'] } })).runId);
+    const run = await waitForRun(
+      t.engine,
+      (await t.engine.startRun({ workflow: 'fanout-join', input: { files: ['a.csv', 'bb.csv'] } })).runId,
+    );
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ files: 2, bytes: 1100 });
   });
 
   it('flaky-step: succeeds on the third attempt', async () => {
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'flaky-step' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'flaky-step' })).runId);
     expect(run.status).toBe('succeeded');
     expect(run.steps.find((s) => s.key === 'flaky')?.attempt).toBe(3);
     expect(run.output).toEqual({ batch: 42, status: 'done' });
   });
 
   it('order-fulfilment: small orders ship at once', async () => {
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'order-fulfilment', input: { amount: 20 } })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'order-fulfilment', input: { amount: 20 } })).runId);
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ shipped: true, amount: 20 });
   });
 
   it('order-fulfilment: big orders wait for the approve signal', async () => {
-    const { runId } = await engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5000 } });
-    await waitForStatus(engine, runId, 'waiting');
-    await engine.signalRun(runId, 'approve', { by: 'ada' });
-    const run = await waitForRun(engine, runId);
+    const { runId } = await t.engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5000 } });
+    await waitForStatus(t.engine, runId, 'waiting');
+    await t.engine.signalRun(runId, 'approve', { by: 'ada' });
+    const run = await waitForRun(t.engine, runId);
     expect(run.output).toEqual({ shipped: true, amount: 5000 });
   });
 
   it('order-fulfilment: out of stock is caught and cancels the order', async () => {
     const run = await waitForRun(
-      engine,
-      (await engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5, inStock: false } })).runId,
+      t.engine,
+      (await t.engine.startRun({ workflow: 'order-fulfilment', input: { amount: 5, inStock: false } })).runId,
     );
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ name: 'OrderCancelled' });

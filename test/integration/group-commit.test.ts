@@ -1,32 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { reportOutcomes } from '../../engine/runs/complete.js';
 import { claimSteps } from '../../engine/worker/claim.js';
-import { createTestDb, query, testEngine, type TestDb } from '../helpers/engine.js';
+import { query, useEngine } from '../helpers/engine.js';
 
-let db: TestDb;
-let engine: Engine;
-beforeAll(async () => {
-  db = await createTestDb('group');
-  engine = await testEngine(db);
-});
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const t = useEngine('group');
 
 describe('group commit', () => {
   it('applies a batch of outcomes in one transaction, each fenced by its own lease token', async () => {
-    await engine.registerWorkflow('name: pair\nsteps:\n  a: { run: noop }\n  b: { needs: [a], run: noop }\n');
-    await engine.registerWorkflow('name: flaky1\nsteps:\n  f: { run: noop, retry: { maxAttempts: 2 } }\n');
-    const r1 = await engine.startRun({ workflow: 'pair' });
-    const r2 = await engine.startRun({ workflow: 'pair' });
-    const r3 = await engine.startRun({ workflow: 'flaky1' });
-    const claimed = await claimSteps(engine.pool, 'w1', 10, 60_000);
+    await t.engine.registerWorkflow('name: pair\nsteps:\n  a: { run: noop }\n  b: { needs: [a], run: noop }\n');
+    await t.engine.registerWorkflow('name: flaky1\nsteps:\n  f: { run: noop, retry: { maxAttempts: 2 } }\n');
+    const r1 = await t.engine.startRun({ workflow: 'pair' });
+    const r2 = await t.engine.startRun({ workflow: 'pair' });
+    const r3 = await t.engine.startRun({ workflow: 'flaky1' });
+    const claimed = await claimSteps(t.engine.pool, 'w1', 10, 60_000);
     expect(claimed).toHaveLength(3);
     const byRun = (id: string) => claimed.find((c) => c.run_id === id)!;
     const stale = { ...byRun(r2.runId), lease_token: '999' }; // a zombie's completion
-    const { accepted, readied } = await reportOutcomes(engine.core, 'w1', [
+    const { accepted, readied } = await reportOutcomes(t.engine.core, 'w1', [
       { step: byRun(r1.runId), outcome: { ok: true, output: { n: 1 } } },
       { step: stale, outcome: { ok: true, output: { n: 2 } } },
       { step: byRun(r3.runId), outcome: { ok: false, error: { name: 'Flaky', message: 'x' }, delayMs: 0 } },
@@ -34,7 +24,7 @@ describe('group commit', () => {
     expect(accepted).toEqual([true, false, true]);
     expect(readied).toBe(1); // r1's b
     const steps = await query<{ run_id: string; key: string; status: string }>(
-      engine,
+      t.engine,
       'SELECT run_id, key, status FROM openclaw.step WHERE run_id = ANY($1) ORDER BY run_id, key',
       [[r1.runId, r2.runId, r3.runId]],
     );
@@ -43,7 +33,7 @@ describe('group commit', () => {
     );
     expect(status).toEqual({ 'r1.a': 'succeeded', 'r1.b': 'ready', 'r2.a': 'running', 'r2.b': 'pending', 'r3.f': 'retrying' });
     const attempts = await query<{ status: string; n: number }>(
-      engine,
+      t.engine,
       'SELECT status, count(*)::int AS n FROM openclaw.step_attempt GROUP BY status ORDER BY status',
     );
     expect(attempts).toEqual([

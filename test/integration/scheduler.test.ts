@@ -1,42 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { claimSteps } from '../../engine/worker/claim.js';
-import { createTestDb, query, testEngine, waitFor, type TestDb } from '../helpers/engine.js';
+import { query, useEngine, waitFor } from '../helpers/engine.js';
 
-let db: TestDb;
-let engine: Engine;
-
-beforeAll(async () => {
-  db = await createTestDb('sched');
-  engine = await testEngine(db);
-});
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const t = useEngine('sched');
 
 describe('scheduler leadership', () => {
   it('acts only as leader; a follower steps in when the leader holds the lock but stops heartbeating', async () => {
-    await engine.registerWorkflow('name: orphan\nsteps:\n  a: { run: noop, retry: { maxAttempts: 2 } }\n');
-    const { runId } = await engine.startRun({ workflow: 'orphan' });
+    await t.engine.registerWorkflow('name: orphan\nsteps:\n  a: { run: noop, retry: { maxAttempts: 2 } }\n');
+    const { runId } = await t.engine.startRun({ workflow: 'orphan' });
     // A "worker" that claims and then vanishes: its lease will expire.
-    const [claimed] = await claimSteps(engine.pool, 'ghost', 1, 200);
+    const [claimed] = await claimSteps(t.engine.pool, 'ghost', 1, 200);
     expect(claimed?.run_id).toBe(runId);
 
-    const leader = engine.createScheduler();
-    const follower = engine.createScheduler();
+    const leader = t.engine.createScheduler();
+    const follower = t.engine.createScheduler();
     expect((await leader.tick()).leader).toBe(true);
     expect(await follower.tick()).toMatchObject({ leader: false, rescue: false, reaped: 0 });
 
     // The leader is now frozen: it keeps the session lock but no longer ticks. Age its heartbeat.
-    await engine.pool.query(`UPDATE openclaw.scheduler_leader SET heartbeat_at = now() - interval '1 minute'`);
+    await t.engine.pool.query(`UPDATE openclaw.scheduler_leader SET heartbeat_at = now() - interval '1 minute'`);
     await waitFor(
-      async () => (await query(engine, `SELECT 1 FROM openclaw.step WHERE run_id = $1 AND lease_expires_at < now()`, [runId])).length > 0,
+      async () => (await query(t.engine, `SELECT 1 FROM openclaw.step WHERE run_id = $1 AND lease_expires_at < now()`, [runId])).length > 0,
     );
     const rescue = await follower.tick();
     expect(rescue).toMatchObject({ leader: true, rescue: true, reaped: 1 });
     const [step] = await query<{ status: string; error: { name: string; attempt: number } }>(
-      engine,
+      t.engine,
       'SELECT status, error FROM openclaw.step WHERE run_id = $1',
       [runId],
     );

@@ -1,36 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskError, type Engine, type Executor, type TaskInvocation } from '../../engine/index.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { TaskError, type Executor, type TaskInvocation } from '../../engine/index.js';
+import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
-let db: TestDb;
-let engine: Engine;
-
-beforeAll(async () => {
-  db = await createTestDb('worker');
-  engine = await testEngine(db);
-});
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const t = useEngine('worker');
 
 describe('worker', () => {
   it('keeps a long task leased with heartbeats (one attempt, never reclaimed)', async () => {
-    await engine.registerWorkflow('name: long-task\nsteps:\n  nap: { run: sleep, with: { ms: 4000 } }\n');
-    const worker = engine.createWorker({ slots: 1 });
-    const scheduler = engine.createScheduler();
+    await t.engine.registerWorkflow('name: long-task\nsteps:\n  nap: { run: sleep, with: { ms: 4000 } }\n');
+    const worker = t.engine.createWorker({ slots: 1 });
+    const scheduler = t.engine.createScheduler();
     await worker.start();
     scheduler.start();
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'long-task' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'long-task' })).runId);
     expect(run.status).toBe('succeeded');
     const attempts = await query(
-      engine,
+      t.engine,
       `SELECT a.status FROM openclaw.step_attempt a JOIN openclaw.step s ON s.id = a.step_id WHERE s.run_id = $1`,
       [run.id],
     );
     expect(attempts).toEqual([{ status: 'succeeded' }]);
     const [w] = await query<{ last_seen: Date; started_at: Date }>(
-      engine,
+      t.engine,
       'SELECT last_seen, started_at FROM openclaw.worker WHERE id = $1',
       [worker.id],
     );
@@ -40,26 +30,26 @@ describe('worker', () => {
   });
 
   it('graceful stop hands unfinished leases back: ready again at once, the attempt not counted', async () => {
-    await engine.registerWorkflow('name: handback\nsteps:\n  nap: { run: sleep, with: { ms: 20000 }, retry: { maxAttempts: 1 } }\n');
-    const first = engine.createWorker({ slots: 1 });
+    await t.engine.registerWorkflow('name: handback\nsteps:\n  nap: { run: sleep, with: { ms: 20000 }, retry: { maxAttempts: 1 } }\n');
+    const first = t.engine.createWorker({ slots: 1 });
     await first.start();
-    const { runId } = await engine.startRun({ workflow: 'handback' });
-    await waitFor(async () => (await engine.queries.getRun(runId)).steps[0]?.status === 'running');
+    const { runId } = await t.engine.startRun({ workflow: 'handback' });
+    await waitFor(async () => (await t.engine.queries.getRun(runId)).steps[0]?.status === 'running');
     await first.stop(200);
     const [step] = await query<{ status: string; attempt: number; lease_owner: string | null }>(
-      engine,
+      t.engine,
       'SELECT status, attempt, lease_owner FROM openclaw.step WHERE run_id = $1',
       [runId],
     );
     expect(step).toEqual({ status: 'ready', attempt: 0, lease_owner: null });
-    const attempts = await query(engine, 'SELECT status, worker FROM openclaw.step_attempt WHERE run_id = $1', [runId]);
+    const attempts = await query(t.engine, 'SELECT status, worker FROM openclaw.step_attempt WHERE run_id = $1', [runId]);
     expect(attempts).toEqual([{ status: 'released', worker: first.id }]);
     expect(first.stats.released).toBe(1);
     // With maxAttempts 1, the step can still run: the handed-back attempt did not use the budget.
-    await engine.pool.query(`UPDATE openclaw.step SET input = '{"ms": 10}' WHERE run_id = $1`, [runId]);
-    const second = engine.createWorker({ slots: 1 });
+    await t.engine.pool.query(`UPDATE openclaw.step SET input = '{"ms": 10}' WHERE run_id = $1`, [runId]);
+    const second = t.engine.createWorker({ slots: 1 });
     await second.start();
-    const run = await waitForRun(engine, runId);
+    const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('succeeded');
     expect(run.steps[0]?.attempt).toBe(1);
     await second.stop();
@@ -88,7 +78,7 @@ describe('worker', () => {
         return { status: 200, attempt: inv.attempt };
       },
     };
-    await engine.registerWorkflow(`
+    await t.engine.registerWorkflow(`
 name: seam
 steps:
   call:
@@ -96,9 +86,9 @@ steps:
     timeout: 300ms
     retry: { maxAttempts: 2, delay: 10ms, jitter: none }
 `);
-    const worker = engine.createWorker({ slots: 2, executors: [fake] });
+    const worker = t.engine.createWorker({ slots: 2, executors: [fake] });
     await worker.start();
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'seam' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'seam' })).runId);
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ call: { status: 200, attempt: 2 } });
     expect(seen).toEqual([
@@ -107,7 +97,7 @@ steps:
     ]);
     expect(run.steps[0]?.error).toBeNull();
     const errs = await query<{ error: { name: string } }>(
-      engine,
+      t.engine,
       `SELECT error FROM openclaw.step_attempt WHERE run_id = $1 AND status = 'failed'`,
       [run.id],
     );
@@ -116,23 +106,23 @@ steps:
   });
 
   it('reports a task kind with no executor as a non-retryable UnsupportedTask', async () => {
-    await engine.registerWorkflow(
+    await t.engine.registerWorkflow(
       'name: no-executor\nsteps:\n  c: { container: { image: local/busybox, command: ["true"] }, retry: { maxAttempts: 3 } }\n',
     );
-    const worker = engine.createWorker({ slots: 1 });
+    const worker = t.engine.createWorker({ slots: 1 });
     await worker.start();
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'no-executor' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'no-executor' })).runId);
     expect(run.steps[0]).toMatchObject({ status: 'dead', attempt: 1, error: { name: 'UnsupportedTask' } });
     await worker.stop();
   });
 
   it('enforces a run deadline (top-level timeout) from the scheduler', async () => {
-    await engine.registerWorkflow('name: deadline\ntimeout: 500ms\nsteps:\n  nap: { run: sleep, with: { ms: 30000 } }\n');
-    const worker = engine.createWorker({ slots: 1 });
-    const scheduler = engine.createScheduler();
+    await t.engine.registerWorkflow('name: deadline\ntimeout: 500ms\nsteps:\n  nap: { run: sleep, with: { ms: 30000 } }\n');
+    const worker = t.engine.createWorker({ slots: 1 });
+    const scheduler = t.engine.createScheduler();
     await worker.start();
     scheduler.start();
-    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'deadline' })).runId);
+    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'deadline' })).runId);
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ name: 'DeadlineExceeded' });
     expect(run.steps[0]?.status).toBe('cancelled');
