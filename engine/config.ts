@@ -25,6 +25,8 @@ export interface EngineConfig {
   maxStepInputBytes: number;
   maxStepOutputBytes: number;
   maxRunInputBytes: number;
+  /** Per attempt: step log lines beyond this many bytes are dropped (with one marker line). */
+  maxStepLogBytes: number;
   expressionTimeoutMs: number;
   /** Default per-attempt timeout for tasks that set none (0 = none). */
   defaultTaskTimeoutMs: number;
@@ -44,6 +46,7 @@ export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
   maxStepInputBytes: 1024 * 1024,
   maxStepOutputBytes: 1024 * 1024,
   maxRunInputBytes: 1024 * 1024,
+  maxStepLogBytes: 1024 * 1024,
   expressionTimeoutMs: 100,
   defaultTaskTimeoutMs: 0,
   poolSize: 10,
@@ -62,6 +65,7 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   maxStepInputBytes: 'OPENCLAW_MAX_STEP_INPUT_BYTES',
   maxStepOutputBytes: 'OPENCLAW_MAX_STEP_OUTPUT_BYTES',
   maxRunInputBytes: 'OPENCLAW_MAX_RUN_INPUT_BYTES',
+  maxStepLogBytes: 'OPENCLAW_MAX_STEP_LOG_BYTES',
   expressionTimeoutMs: 'OPENCLAW_EXPRESSION_TIMEOUT_MS',
   defaultTaskTimeoutMs: 'OPENCLAW_DEFAULT_TASK_TIMEOUT_MS',
   poolSize: 'OPENCLAW_POOL_SIZE',

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   conflict: 409,
   idempotency_key_reused: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   schema_too_new: 500,
   internal: 500,

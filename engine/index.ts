@@ -28,7 +28,14 @@ export { Scheduler, type SchedulerOptions, type TickReport } from './scheduler/s
 export { backoffDelay } from './worker/backoff.js';
 export type { StartRunOptions, StartRunResult } from './runs/start.js';
 export type { RegisterResult } from './runs/register.js';
-export type { RunView, StepView, Page } from './runs/queries.js';
+export type { RunView, StepView, StepLogLine, Page } from './runs/queries.js';
 export { RUN_STATUSES, STEP_STATUSES, type RunStatus, type StepStatus, type RunTrigger } from './runs/types.js';
 export { createLogger, type Logger } from './telemetry/logger.js';
 export { openHandles } from './telemetry/lifetimes.js';
+export {
+  startEmbeddedPostgres,
+  freePort,
+  withDatabase,
+  type EmbeddedPostgresOptions,
+  type RunningPostgres,
+} from './db/embedded-postgres.js';

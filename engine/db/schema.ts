@@ -96,6 +96,16 @@ export interface DeadLetterTable {
   replayed_at: Timestamp | null;
 }
 
+export interface StepLogTable {
+  id: Generated<string>;
+  run_id: string;
+  step_key: string;
+  attempt: number;
+  stream: string;
+  message: string;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   'openclaw.workflow': WorkflowTable;
   'openclaw.workflow_version': WorkflowVersionTable;
@@ -103,4 +113,5 @@ export interface Database {
   'openclaw.step': StepTable;
   'openclaw.run_event': RunEventTable;
   'openclaw.dead_letter': DeadLetterTable;
+  'openclaw.step_log': StepLogTable;
 }

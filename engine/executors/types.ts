@@ -21,6 +21,18 @@ export interface TaskInvocation {
   /** The attempt's timeout in ms, or null. */
   timeoutMs: number | null;
   log: Logger;
+  /**
+   * The step's own log, served by `GET /v1/runs/{id}/steps/{key}/logs` (per attempt, capped at
+   * `maxStepLogBytes`). For what the task prints — container stdout/stderr, wasm log calls — not
+   * for the engine's diagnostics (those go to `log`). Never blocks: lines are written in batches.
+   */
+  stepLog: StepLogSink;
+}
+
+export type StepLogStream = 'stdout' | 'stderr' | 'log';
+
+export interface StepLogSink {
+  write(message: string, stream?: StepLogStream): void;
 }
 
 export interface Executor {

@@ -23,6 +23,14 @@ export interface StepView {
   finishedAt: string | null;
 }
 
+export interface StepLogLine {
+  id: string;
+  attempt: number;
+  stream: string;
+  message: string;
+  createdAt: string;
+}
+
 export interface RunView {
   id: string;
   workflow: string;
@@ -140,6 +148,19 @@ export class RunQueries {
     };
   }
 
+  /** Just the run's status (404 when it does not exist). */
+  async getRunStatus(id: string): Promise<string> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
+    const r = await this.db
+      .selectFrom('openclaw.run')
+      .select('status')
+      .where('id', '=', id)
+      .where('namespace', '=', this.namespace)
+      .executeTakeFirst();
+    if (!r) throw new NotFoundError('run', id);
+    return r.status;
+  }
+
   /** Runs, newest first, stable under concurrent inserts (keyset pagination). */
   async listRuns(opts: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<Page<RunView>> {
     const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
@@ -159,7 +180,12 @@ export class RunQueries {
   ): Promise<Array<{ id: string; type: string; stepKey: string | null; data: unknown; createdAt: string }>> {
     await this.getRunExists(runId);
     let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
-    if (afterId) q = q.where('id', '>', afterId);
+    if (afterId) {
+      if (!/^\d{1,19}$/.test(afterId)) {
+        throw new EngineError('invalid_request', 'after must be an event id from this run', { details: { field: 'after' } });
+      }
+      q = q.where('id', '>', afterId);
+    }
     const rows = await q.orderBy('id').limit(10_000).execute();
     return rows.map((e) => ({
       id: e.id,
@@ -168,6 +194,52 @@ export class RunQueries {
       data: e.data ?? null,
       createdAt: (e.created_at as Date).toISOString(),
     }));
+  }
+
+  /**
+   * A step's log lines, oldest first, optionally for one attempt and after a line id (to follow).
+   * 404 when the run or the step does not exist.
+   */
+  async getStepLogs(
+    runId: string,
+    stepKey: string,
+    opts: { attempt?: number; after?: string; limit?: number } = {},
+  ): Promise<{ items: StepLogLine[]; nextCursor: string | null }> {
+    await this.getRunExists(runId);
+    const step = await this.db
+      .selectFrom('openclaw.step')
+      .select('id')
+      .where('run_id', '=', runId)
+      .where('key', '=', stepKey)
+      .executeTakeFirst();
+    if (!step) throw new NotFoundError('step', stepKey);
+    const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
+    let q = this.db.selectFrom('openclaw.step_log').selectAll().where('run_id', '=', runId).where('step_key', '=', stepKey);
+    if (opts.attempt !== undefined) q = q.where('attempt', '=', opts.attempt);
+    if (opts.after !== undefined) {
+      if (!/^\d{1,19}$/.test(opts.after)) {
+        throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', {
+          details: { field: 'cursor' },
+        });
+      }
+      q = q.where('id', '>', opts.after);
+    }
+    const rows = await q
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((l) => ({
+        id: l.id,
+        attempt: l.attempt,
+        stream: l.stream,
+        message: l.message,
+        createdAt: (l.created_at as Date).toISOString(),
+      })),
+      nextCursor: rows.length > limit && last ? last.id : null,
+    };
   }
 
   private async getRunExists(runId: string): Promise<void> {

@@ -35,7 +35,7 @@ export interface RetryPolicy {
   nonRetryable: string[];
 }
 
-export type BuiltinName = 'noop' | 'sleep' | 'fail' | 'echo';
+export type BuiltinName = 'noop' | 'sleep' | 'fail' | 'echo' | 'log';
 
 /** What a task step does. `kind` selects the executor; the rest is the spec's task block verbatim (a template). */
 export type TaskDef =

@@ -10,6 +10,7 @@ import type { EngineCore } from '../runs/types.js';
 import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 import { backoffDelay } from './backoff.js';
+import { StepLogWriter } from './step-logs.js';
 import { claimSteps, heartbeat, releaseLease, stillHeld, type ClaimedStep } from './claim.js';
 
 export interface WorkerOptions {
@@ -55,6 +56,7 @@ export class Worker {
   private readonly completions: Array<{ step: ClaimedStep; outcome: Outcome; resolve: (r: CompletionResult) => void }> = [];
   private activeCompleters = 0;
   private readonly maxCompleters: number;
+  private readonly stepLogs: StepLogWriter;
   /** Completed task results (accepted or rejected) — for observability and tests. */
   readonly stats = { claimed: 0, succeeded: 0, failed: 0, rejected: 0, released: 0 };
 
@@ -66,6 +68,7 @@ export class Worker {
     this.slots = Math.max(1, options.slots ?? 8);
     this.registry = new ExecutorRegistry(options.executors ?? []);
     this.maxCompleters = Math.max(1, Math.min(4, Math.ceil(this.slots / 2)));
+    this.stepLogs = new StepLogWriter(core.pool, core.log, core.config.maxStepLogBytes);
   }
 
   get inFlightCount(): number {
@@ -114,6 +117,7 @@ export class Worker {
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => undefined);
+    await this.stepLogs.stop();
     await this.core.pool.query('UPDATE openclaw.worker SET stopped_at = now() WHERE id = $1', [this.id]).catch(() => undefined);
     this.untrack?.();
     this.core.log.info({ worker: this.id, drained, ...this.stats }, 'worker stopped');
@@ -198,6 +202,7 @@ export class Worker {
     let failure: ErrorInfo | null = null;
     let retryAfterMs = 0;
     let timer: NodeJS.Timeout | undefined;
+    const stepLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
     try {
       node = await this.taskFields(step);
       const timeoutMs = node.timeoutMs ?? (this.core.config.defaultTaskTimeoutMs || null);
@@ -212,6 +217,7 @@ export class Worker {
         signal: abort.signal,
         timeoutMs,
         log,
+        stepLog,
       });
       const aborted = new Promise<never>((_, reject) => {
         if (timeoutMs !== null) {
@@ -230,6 +236,8 @@ export class Worker {
     } finally {
       if (timer) clearTimeout(timer);
     }
+    // A finished step's logs are complete once its outcome is visible.
+    if (stepLog.written > 0) await this.stepLogs.flush();
     if (entry.handedBack) {
       log.info('result not reported: the lease was handed back or lost');
       return;

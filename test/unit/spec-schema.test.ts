@@ -44,7 +44,7 @@ describe('workflow JSON Schema', () => {
     });
     expect(at(ps, '/steps/b/nedds')).toMatchObject({ line: 4, message: 'unknown property `nedds` (did you mean `needs`?)' });
     expect(at(ps, '/steps/c')?.message).toBe('must have exactly one task kind: run, wasm, container or http');
-    expect(at(ps, '/steps/d/run')?.message).toBe('must be one of: "noop", "sleep", "fail", "echo"');
+    expect(at(ps, '/steps/d/run')?.message).toBe('must be one of: "noop", "sleep", "fail", "echo", "log"');
     expect(at(ps, '/steps/d/timeout')?.message).toMatch(/must be a duration/);
     expect(at(ps, '/steps/bad name')?.message).toMatch(/invalid name "bad name"/);
     expect(at(ps, '/steps/f/needs/1/ifSkipped')).toMatchObject({ line: 8, message: 'must be one of: "skip", "run"' });

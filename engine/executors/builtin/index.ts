@@ -26,7 +26,10 @@ function field(input: unknown, name: string): unknown {
  * - `sleep` (`with: {ms}`): holds the worker slot for ms, output null;
  * - `fail` (`with: {error, message, untilAttempt}`): fails attempts < untilAttempt (always without it),
  *   then succeeds with output null;
- * - `echo`: output = its evaluated `with`.
+ * - `echo`: output = its evaluated `with`;
+ * - `log` (`with: {message, stream?}`): writes `message` (a string, or JSON) to the step's log,
+ *   output = `{logged: <bytes>}`.
+ * `sleep` and `fail` also note what they do in the step's log.
  */
 export const builtinExecutor: Executor = {
   kinds: ['builtin'],
@@ -40,15 +43,27 @@ export const builtinExecutor: Executor = {
       case 'sleep': {
         const ms = Number(field(inv.input, 'ms') ?? 0);
         if (!Number.isFinite(ms) || ms < 0) throw new NonRetryableError('ValidationError', 'sleep: with.ms must be a non-negative number');
+        inv.stepLog.write(`sleeping ${ms} ms`);
         await abortableSleep(ms, inv.signal);
         return null;
       }
       case 'fail': {
         const until = field(inv.input, 'untilAttempt');
-        if (typeof until === 'number' && inv.attempt >= until) return null;
+        if (typeof until === 'number' && inv.attempt >= until) {
+          inv.stepLog.write(`attempt ${inv.attempt}: succeeding (untilAttempt ${until})`);
+          return null;
+        }
         const name = String(field(inv.input, 'error') ?? 'Error');
         const message = String(field(inv.input, 'message') ?? 'failed on purpose');
+        inv.stepLog.write(`attempt ${inv.attempt}: failing with ${name}: ${message}`, 'stderr');
         throw new TaskError(name, message);
+      }
+      case 'log': {
+        const raw = field(inv.input, 'message');
+        const message = typeof raw === 'string' ? raw : JSON.stringify(raw ?? null);
+        const stream = field(inv.input, 'stream');
+        inv.stepLog.write(message, stream === 'stdout' || stream === 'stderr' ? stream : 'log');
+        return { logged: Buffer.byteLength(message) };
       }
     }
   },

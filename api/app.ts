@@ -1,0 +1,107 @@
+/**
+ * `buildApp()`: the fastify instance with every route, its schemas, the OpenAPI document
+ * (`/openapi.json`, `/docs`), one error shape, body limits, YAML and JSON bodies, and the auth
+ * hook. It does not listen (tests use `inject`); server.ts does.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Engine, Logger } from '../engine/index.js';
+import { allowLocal, authPlugin, type Authenticate } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { runRoutes } from './routes/runs.js';
+import { systemRoutes } from './routes/system.js';
+import { workflowRoutes } from './routes/workflows.js';
+import { sharedSchemas } from './schemas.js';
+
+export interface BuildAppOptions {
+  engine: Engine;
+  /** Request logging: a pino logger (default: the engine's, at its level) or false. */
+  logger?: Logger | false;
+  /** Largest request body in bytes (default OPENCLAW_MAX_BODY_BYTES or 4 MiB). */
+  bodyLimit?: number;
+  /** Who is calling (the API-key layer plugs in here). Default: everyone is the local admin. */
+  authenticate?: Authenticate;
+  /** How often a followed event stream checks for new events (ms, default 250). */
+  followPollMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received, for JSON and YAML bodies (specs keep their positions). */
+    rawBody?: string;
+  }
+}
+
+const YAML_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml'];
+
+export function defaultBodyLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.OPENCLAW_MAX_BODY_BYTES;
+  const n = raw ? Number(raw) : 4 * 1024 * 1024;
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`OPENCLAW_MAX_BODY_BYTES must be a positive integer, got ${raw}`);
+  return n;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { engine } = options;
+  const bodyLimit = options.bodyLimit ?? defaultBodyLimit();
+  const fastifyOptions: FastifyServerOptions = {
+    bodyLimit,
+    // Request ids are echoed in X-Request-Id and in 500 bodies, to find the log line.
+    requestIdHeader: 'x-request-id',
+    // Path tricks resolve to one route or to none: no `//` merging, no trailing-slash aliases,
+    // exact case (auth and routing see the same path).
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true, maxParamLength: 500 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  };
+  if (options.logger !== false) fastifyOptions.loggerInstance = (options.logger ?? engine.log).child({ component: 'api' });
+  const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  // JSON and YAML bodies keep their raw text (a spec's errors point at its own lines).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  // Only JSON and YAML bodies: anything else is 415 unsupported_media_type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    void defaultJson(request, body as string, done);
+  });
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, body);
+  });
+
+  installErrorHandling(app, bodyLimit);
+  for (const s of sharedSchemas) app.addSchema(s);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'OpenClaw API',
+        version: '1',
+        description:
+          'Durable workflows on PostgreSQL. Errors are `{"error": {"code", "message", "details"}}`; codes are in docs/errors.md.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (arrives with the API-key layer).' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { authenticate: options.authenticate ?? allowLocal });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(systemRoutes, { engine });
+  await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
+  await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
+  await app.register(deadLetterRoutes, { engine });
+  await app.ready();
+  return app;
+}

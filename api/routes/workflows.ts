@@ -1,0 +1,146 @@
+/** Workflows: register (YAML or JSON), list, read, archive — and start runs. */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { EngineError, type Engine } from '../../engine/index.js';
+import { errors, PageQuery, ref, WorkflowNameParams } from '../schemas.js';
+
+const specBodyDescription =
+  'A workflow spec (see /v1/schema/workflow.json and docs/spec-reference.md), as YAML or JSON. ' +
+  'Errors name the spec path with its line and column.';
+
+export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTypes: string[] }> = async (app, { engine, yamlTypes }) => {
+  const yamlBody = { schema: { type: 'string', description: specBodyDescription } };
+  app.post(
+    '/v1/workflows',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'Register a spec: a new version (201), or the existing one for the same content (200)',
+        body: {
+          content: {
+            'application/json': { schema: { type: 'object', description: specBodyDescription } },
+            ...Object.fromEntries(yamlTypes.map((t) => [t, yamlBody])),
+          },
+        },
+        response: { 200: ref('WorkflowRegistered'), 201: ref('WorkflowRegistered'), ...errors(400, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const text = request.rawBody;
+      if (text === undefined || text.trim() === '') {
+        throw new EngineError('invalid_spec', 'the request body is empty; send a spec as YAML or JSON', {
+          details: [{ path: '', message: 'empty body' }],
+        });
+      }
+      const isJson = (request.headers['content-type'] ?? '').startsWith('application/json');
+      const r = await engine.registerWorkflow(text, { format: isJson ? 'json' : 'yaml' });
+      return reply
+        .status(r.created ? 201 : 200)
+        .header('location', `/v1/workflows/${encodeURIComponent(r.name)}/versions/${r.version}`)
+        .send({ name: r.name, version: r.version, created: r.created, createdAt: r.createdAt.toISOString() });
+    },
+  );
+
+  app.get(
+    '/v1/workflows',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'Registered workflows, by name',
+        querystring: Type.Object(PageQuery),
+        response: { 200: ref('WorkflowPage'), ...errors(400) },
+      },
+    },
+    (request) => engine.queries.listWorkflows(request.query),
+  );
+
+  app.get(
+    '/v1/workflows/:name',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'The latest version, with its spec',
+        params: WorkflowNameParams,
+        response: { 200: ref('Workflow'), ...errors(404) },
+      },
+    },
+    (request) => engine.queries.getWorkflow(request.params.name),
+  );
+
+  app.get(
+    '/v1/workflows/:name/versions/:version',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'One version, with its spec',
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), version: Type.Integer({ minimum: 1 }) }),
+        response: { 200: ref('Workflow'), ...errors(400, 404) },
+      },
+    },
+    (request) => engine.queries.getWorkflow(request.params.name, request.params.version),
+  );
+
+  app.delete(
+    '/v1/workflows/:name',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'Archive: no new runs (schedules stop); running runs finish. Registering again restores it.',
+        params: WorkflowNameParams,
+        response: { 204: Type.Null({ description: 'archived' }), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      await engine.archiveWorkflow(request.params.name);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/workflows/:name/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run (201); a repeated idempotency key with the same input returns the same run (200)',
+        params: WorkflowNameParams,
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: 'Same as the body field idempotencyKey.' }),
+          ),
+        }),
+        body: Type.Optional(
+          Type.Object(
+            {
+              input: Type.Optional(Type.Unknown({ description: 'Validated against the workflow’s `inputs` schema.' })),
+              version: Type.Optional(Type.Integer({ minimum: 1, description: 'Pin a version; default the latest.' })),
+              idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 200: ref('Run'), 201: ref('Run'), ...errors(400, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const header = request.headers['idempotency-key'];
+      if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
+        throw new EngineError('invalid_request', 'Idempotency-Key header and body idempotencyKey differ; send one of them', {
+          details: { field: 'idempotencyKey' },
+        });
+      }
+      const idempotencyKey = header ?? body.idempotencyKey;
+      const started = await engine.startRun({
+        workflow: request.params.name,
+        input: body.input,
+        ...(body.version === undefined ? {} : { version: body.version }),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        trigger: { type: 'api' },
+      });
+      const run = await engine.queries.getRun(started.runId);
+      return reply
+        .status(started.created ? 201 : 200)
+        .header('location', `/v1/runs/${run.id}`)
+        .send(run);
+    },
+  );
+};

@@ -1,0 +1,252 @@
+/**
+ * Shared response schemas (plain JSON Schema, registered once with `$id` so the OpenAPI document
+ * lists them under components) and the request schemas built with TypeBox (typed handlers).
+ * Shapes follow ../shared/design/api.md; every route's response is serialised through these, so a
+ * field missing here never reaches a client.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import { RUN_STATUSES, STEP_STATUSES } from '../engine/index.js';
+
+const nullable = (type: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: [type, 'null'], ...extra });
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableTime = nullable('string', { format: 'date-time' });
+/** Any JSON value (input, output, payloads). */
+const anyJson = { description: 'any JSON value' };
+
+export const ErrorInfoSchema = {
+  $id: 'ErrorInfo',
+  type: ['object', 'null'],
+  description: 'A step or run error: `{name, message, attempt}`.',
+  properties: {
+    name: { type: 'string' },
+    message: { type: 'string' },
+    attempt: { type: 'integer' },
+    retryable: { type: 'boolean' },
+  },
+  additionalProperties: true,
+} as const;
+
+export const ErrorResponseSchema = {
+  $id: 'ErrorResponse',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable snake_case code; see docs/errors.md.' },
+        message: { type: 'string' },
+        details: { description: 'Structured context, e.g. spec problems with path, line and column.' },
+      },
+    },
+  },
+} as const;
+
+export const StepSchema = {
+  $id: 'Step',
+  type: 'object',
+  required: ['key', 'name', 'status', 'attempt'],
+  properties: {
+    key: { type: 'string', description: 'Unique in the run: `load`, `score[3]`, `check#2`, `fan.0.a`.' },
+    name: { type: 'string', description: 'The step (or qualified state) name in the spec.' },
+    kind: { type: 'string' },
+    status: { type: 'string', enum: [...STEP_STATUSES] },
+    attempt: { type: 'integer' },
+    maxAttempts: { type: 'integer' },
+    input: anyJson,
+    output: anyJson,
+    error: { $ref: 'ErrorInfo#' },
+    childRunId: nullable('string', { format: 'uuid' }),
+    startedAt: nullableTime,
+    finishedAt: nullableTime,
+  },
+} as const;
+
+const runProperties = {
+  id: { type: 'string', format: 'uuid' },
+  workflow: { type: 'string' },
+  version: { type: 'integer' },
+  status: { type: 'string', enum: [...RUN_STATUSES] },
+  input: anyJson,
+  output: anyJson,
+  error: { $ref: 'ErrorInfo#' },
+  trigger: { type: 'object', additionalProperties: true, description: 'How the run started, e.g. `{type: "api"}`.' },
+  idempotencyKey: nullable('string'),
+  parentRunId: nullable('string', { format: 'uuid' }),
+  createdAt: time,
+  startedAt: nullableTime,
+  finishedAt: nullableTime,
+  deadlineAt: nullableTime,
+} as const;
+
+export const RunSummarySchema = {
+  $id: 'RunSummary',
+  type: 'object',
+  required: ['id', 'workflow', 'version', 'status', 'createdAt'],
+  properties: runProperties,
+} as const;
+
+export const RunSchema = {
+  $id: 'Run',
+  type: 'object',
+  required: ['id', 'workflow', 'version', 'status', 'createdAt', 'steps'],
+  properties: { ...runProperties, steps: { type: 'array', items: { $ref: 'Step#' } } },
+} as const;
+
+export const RunPageSchema = {
+  $id: 'RunPage',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: { $ref: 'RunSummary#' } }, nextCursor: nullable('string') },
+} as const;
+
+export const EventSchema = {
+  $id: 'RunEvent',
+  type: 'object',
+  required: ['id', 'type', 'createdAt'],
+  properties: {
+    id: { type: 'string', description: 'Increasing within a run; pass as `after` (or `Last-Event-ID`) to resume.' },
+    type: { type: 'string', description: 'e.g. run.started, step.ready, step.running, step.succeeded, step.retrying, run.succeeded' },
+    stepKey: nullable('string'),
+    data: anyJson,
+    createdAt: time,
+  },
+} as const;
+
+export const EventListSchema = {
+  $id: 'RunEventList',
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: { $ref: 'RunEvent#' } } },
+} as const;
+
+export const StepLogPageSchema = {
+  $id: 'StepLogPage',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'attempt', 'stream', 'message', 'createdAt'],
+        properties: {
+          id: { type: 'string' },
+          attempt: { type: 'integer' },
+          stream: { type: 'string', enum: ['stdout', 'stderr', 'log'] },
+          message: { type: 'string' },
+          createdAt: time,
+        },
+      },
+    },
+    nextCursor: nullable('string'),
+  },
+} as const;
+
+export const WorkflowSummarySchema = {
+  $id: 'WorkflowSummary',
+  type: 'object',
+  required: ['name', 'latestVersion', 'archived', 'createdAt', 'updatedAt'],
+  properties: {
+    name: { type: 'string' },
+    latestVersion: { type: 'integer' },
+    archived: { type: 'boolean' },
+    createdAt: time,
+    updatedAt: time,
+  },
+} as const;
+
+export const WorkflowPageSchema = {
+  $id: 'WorkflowPage',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: { $ref: 'WorkflowSummary#' } }, nextCursor: nullable('string') },
+} as const;
+
+export const WorkflowSchema = {
+  $id: 'Workflow',
+  type: 'object',
+  required: ['name', 'version', 'latestVersion', 'archived', 'contentHash', 'spec', 'createdAt'],
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    latestVersion: { type: 'integer' },
+    archived: { type: 'boolean' },
+    contentHash: { type: 'string' },
+    spec: { type: 'object', additionalProperties: true, description: 'The parsed spec (see /v1/schema/workflow.json).' },
+    specText: { type: 'string', description: 'The spec exactly as registered.' },
+    createdAt: time,
+  },
+} as const;
+
+export const RegisteredSchema = {
+  $id: 'WorkflowRegistered',
+  type: 'object',
+  required: ['name', 'version', 'created', 'createdAt'],
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    created: { type: 'boolean', description: 'false when the same content was already registered (that version is returned).' },
+    createdAt: time,
+  },
+} as const;
+
+export const DeadLetterSchema = {
+  $id: 'DeadLetter',
+  type: 'object',
+  required: ['id', 'runId', 'stepKey', 'workflow', 'attempts', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    runId: { type: 'string', format: 'uuid' },
+    stepKey: { type: 'string' },
+    workflow: { type: 'string' },
+    error: { $ref: 'ErrorInfo#' },
+    errors: { type: 'array', items: { $ref: 'ErrorInfo#' }, description: 'Every attempt’s error, oldest first.' },
+    attempts: { type: 'integer' },
+    createdAt: time,
+    replayedAt: nullableTime,
+  },
+} as const;
+
+export const DeadLetterPageSchema = {
+  $id: 'DeadLetterPage',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: { $ref: 'DeadLetter#' } }, nextCursor: nullable('string') },
+} as const;
+
+export const sharedSchemas = [
+  ErrorInfoSchema,
+  ErrorResponseSchema,
+  StepSchema,
+  RunSummarySchema,
+  RunSchema,
+  RunPageSchema,
+  EventSchema,
+  EventListSchema,
+  StepLogPageSchema,
+  WorkflowSummarySchema,
+  WorkflowPageSchema,
+  WorkflowSchema,
+  RegisteredSchema,
+  DeadLetterSchema,
+  DeadLetterPageSchema,
+];
+
+export const ref = (id: string): { $ref: string } => ({ $ref: `${id}#` });
+
+/** Error responses a route documents, by status. */
+export function errors(...statuses: number[]): Record<number, { $ref: string }> {
+  return Object.fromEntries(statuses.map((s) => [s, ref('ErrorResponse')]));
+}
+
+// ---- request schemas (TypeBox: typed handlers) ----
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Page size (1–500).' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'The `nextCursor` of the previous page.' })),
+};
+
+export const RunIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Run id' }) });
+export const WorkflowNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
