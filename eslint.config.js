@@ -31,6 +31,23 @@ export default tseslint.config(
     },
   },
   {
+    // api/ and cli/ use the engine only through its public face (engine/index.ts).
+    files: ['api/**/*.ts', 'cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+engine/(?!index\\.js$)',
+              message: 'import the engine through engine/index.js only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // spec/ is pure: no database, no runs.
     files: ['engine/spec/**/*.ts'],
     rules: {

@@ -150,6 +150,7 @@ export const WorkflowSummarySchema = {
   required: ['name', 'latestVersion', 'archived', 'createdAt', 'updatedAt'],
   properties: {
     name: { type: 'string' },
+    description: nullable('string', { description: 'The latest version’s `description`.' }),
     latestVersion: { type: 'integer' },
     archived: { type: 'boolean' },
     createdAt: time,

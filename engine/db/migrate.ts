@@ -63,14 +63,21 @@ export interface MigrateResult {
  */
 export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<MigrateResult> {
   await assertSchemaNotNewer(pool, dir);
-  // Kysely creates its schema with IF NOT EXISTS, which still races under concurrency; serialise it.
-  await pool.query(`SELECT pg_advisory_lock(hashtext('openclaw.migrate'))`).then(async () => {
-    try {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${MIGRATION_SCHEMA}`);
-    } finally {
-      await pool.query(`SELECT pg_advisory_unlock(hashtext('openclaw.migrate'))`);
-    }
-  });
+  // Kysely creates its schema with IF NOT EXISTS, which still races under concurrency; serialise it
+  // with a transaction-scoped lock on one connection (a session lock taken and released through
+  // the pool could land on two different connections).
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('openclaw.migrate'))`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${MIGRATION_SCHEMA}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
   const { migrator } = migratorFor(pool, dir);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new EngineError('internal', `migration failed: ${(error as Error).message}`, { cause: error });

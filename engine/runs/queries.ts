@@ -306,10 +306,17 @@ export class RunQueries {
 
   async listWorkflows(opts: { limit?: number; cursor?: string } = {}): Promise<Page<Record<string, unknown>>> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-    let q = this.db.selectFrom('openclaw.workflow').selectAll().where('namespace', '=', this.namespace);
-    if (opts.cursor) q = q.where('name', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
+    let q = this.db
+      .selectFrom('openclaw.workflow as w')
+      .leftJoin('openclaw.workflow_version as v', (j) =>
+        j.onRef('v.namespace', '=', 'w.namespace').onRef('v.name', '=', 'w.name').onRef('v.version', '=', 'w.latest_version'),
+      )
+      .selectAll('w')
+      .select(sql<string | null>`v.spec->>'description'`.as('description'))
+      .where('w.namespace', '=', this.namespace);
+    if (opts.cursor) q = q.where('w.name', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
     const rows = await q
-      .orderBy('name')
+      .orderBy('w.name')
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit);
@@ -317,6 +324,7 @@ export class RunQueries {
     return {
       items: page.map((w) => ({
         name: w.name,
+        description: w.description ?? null,
         latestVersion: w.latest_version,
         archived: w.archived_at !== null,
         createdAt: (w.created_at as Date).toISOString(),

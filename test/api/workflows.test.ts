@@ -109,6 +109,12 @@ describe('reading and archiving workflows', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(names).toEqual([...names].sort());
+    const first = await t.call({ url: '/v1/workflows?limit=500' });
+    expect(first.body.items.find((w: { name: string }) => w.name === 'lst-a')).toMatchObject({
+      latestVersion: 1,
+      archived: false,
+      description: null,
+    });
     expect(names).toEqual(expect.arrayContaining(['lst-a', 'lst-b', 'lst-c']));
     expect(new Set(names).size).toBe(names.length);
   });

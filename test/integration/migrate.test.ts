@@ -30,9 +30,9 @@ describe('migrator', () => {
     try {
       const results = await Promise.all(pools.map((p) => migrate(p)));
       const applied = results.flatMap((r) => r.applied);
-      expect(applied).toEqual(['0001_init']);
+      expect(applied).toEqual(['0001_init', '0002_step_log']);
       const again = await migrate(pools[0] as pg.Pool);
-      expect(again).toEqual({ applied: [], current: ['0001_init'] });
+      expect(again).toEqual({ applied: [], current: ['0001_init', '0002_step_log'] });
       const { rows } = await (pools[0] as pg.Pool).query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'step_ready_idx'`);
       expect(rows[0]?.n).toBe(1);
     } finally {

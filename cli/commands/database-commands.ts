@@ -1,0 +1,104 @@
+/**
+ * The commands that use PostgreSQL directly: `dev`, `server`, `worker`, `migrate`. Their
+ * implementations (cli/runtime/) are loaded only when run, so the client commands start fast
+ * without loading the engine or fastify.
+ */
+import { Option, type Command } from 'commander';
+import { contextOf } from '../context.js';
+import { intArg, portArg } from '../input.js';
+
+const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v);
+
+function listenOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--port <port>', 'API port (0: any free port)').env('OPENCLAW_PORT').default(8080).argParser(portArg))
+    .addOption(new Option('--host <host>', 'address to bind').env('OPENCLAW_HOST').default('127.0.0.1'))
+    .addOption(
+      new Option(
+        '--allow-unauthenticated',
+        'allow binding a non-loopback address although the API has no auth yet (env OPENCLAW_ALLOW_UNAUTHENTICATED=1)',
+      ).default(truthy(process.env.OPENCLAW_ALLOW_UNAUTHENTICATED)),
+    );
+}
+
+export function registerDatabaseCommands(program: Command): void {
+  listenOptions(
+    program.command('dev').description('run everything locally in one process: embedded PostgreSQL, API, scheduler and a worker'),
+  )
+    .addOption(new Option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its data').env('OPENCLAW_HOME').default('./.openclaw'))
+    .addOption(new Option('--slots <n>', 'worker slots (tasks run at once)').default(8).argParser(intArg(1, 1024)))
+    .option('--workflows <dir>', 'register the specs in this directory at start (default: ./workflows, else the bundled examples)')
+    .addHelpText(
+      'after',
+      `
+Needs no configuration: without DATABASE_URL it starts an embedded PostgreSQL whose data stays in
+--data-dir and is reused on the next start. With DATABASE_URL set, it uses that database instead.
+Prints "OpenClaw ready at http://HOST:PORT" once the API accepts requests. Ctrl-C stops it.
+
+Environment: DATABASE_URL, OPENCLAW_PORT, OPENCLAW_HOST, OPENCLAW_HOME, OPENCLAW_LOG_LEVEL (default warn).
+
+Examples:
+  openclaw dev
+  openclaw dev --port 0 --data-dir /tmp/oc --workflows ./my-flows`,
+    )
+    .action(
+      async (
+        opts: { port: number; host: string; dataDir: string; slots: number; workflows?: string; allowUnauthenticated: boolean },
+        cmd: Command,
+      ) => {
+        const { runDev } = await import('../runtime/dev.js');
+        await runDev(
+          {
+            port: opts.port,
+            host: opts.host,
+            dataDir: opts.dataDir,
+            slots: opts.slots,
+            allowUnauthenticated: opts.allowUnauthenticated,
+            ...(opts.workflows === undefined ? {} : { workflows: opts.workflows }),
+          },
+          contextOf(cmd),
+        );
+      },
+    );
+
+  listenOptions(program.command('server').description('run the API and the scheduler against DATABASE_URL (workers run separately)'))
+    .option('--migrate', 'apply pending migrations at start (default: only check that the schema is current)')
+    .addHelpText(
+      'after',
+      `
+Environment: DATABASE_URL (required), OPENCLAW_PORT, OPENCLAW_HOST, OPENCLAW_ALLOW_UNAUTHENTICATED,
+OPENCLAW_LOG_LEVEL (default info; JSON logs on stdout), and the engine's OPENCLAW_* settings.`,
+    )
+    .action(async (opts: { port: number; host: string; allowUnauthenticated: boolean; migrate?: boolean }, cmd: Command) => {
+      const { runServer } = await import('../runtime/server.js');
+      await runServer({ ...opts, migrate: opts.migrate === true }, contextOf(cmd));
+    });
+
+  program
+    .command('worker')
+    .description('claim and run steps against DATABASE_URL until SIGTERM/SIGINT (then drain and exit 0)')
+    .option('--slots <n>', 'tasks run at once (default 8)', intArg(1, 1024))
+    .option('--scheduler', 'also run the scheduler loop here (it acts only while it holds the leader lock)')
+    .option('--id <id>', 'worker id (default: host:pid:random)')
+    .addHelpText('after', "\nEnvironment: DATABASE_URL (required), OPENCLAW_LOG_LEVEL, and the engine's OPENCLAW_* settings.")
+    .action(async (opts: { slots?: number; scheduler?: boolean; id?: string }, cmd: Command) => {
+      const { runWorker } = await import('../runtime/worker.js');
+      await runWorker(
+        {
+          scheduler: opts.scheduler === true,
+          ...(opts.slots === undefined ? {} : { slots: opts.slots }),
+          ...(opts.id === undefined ? {} : { id: opts.id }),
+        },
+        contextOf(cmd),
+      );
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations to DATABASE_URL')
+    .addHelpText('after', '\nSafe to run concurrently and repeatedly: a second run waits, then finds nothing to do.')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { runMigrate } = await import('../runtime/migrate.js');
+      await runMigrate(contextOf(cmd));
+    });
+}

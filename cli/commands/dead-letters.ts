@@ -1,0 +1,42 @@
+/** `openclaw dead-letters`: steps that used up their attempts, with their last error. */
+import type { Command } from 'commander';
+import type { DeadLetterBody, Page } from '../api-types.js';
+import { clientOf, contextOf, withUrl } from '../context.js';
+import { intArg } from '../input.js';
+import { formatTaskError, formatTime, table } from '../output.js';
+
+export function registerDeadLetters(program: Command): void {
+  withUrl(
+    program
+      .command('dead-letters')
+      .description('list dead-lettered steps, newest first (replay one with `openclaw replay <id>`)')
+      .option('--workflow <name>', 'only this workflow')
+      .option('--limit <n>', 'page size (1-500, default 50)', intArg(1, 500))
+      .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
+  ).action(async (opts: { workflow?: string; limit?: number; cursor?: string }, cmd: Command) => {
+    const { json, print } = contextOf(cmd);
+    const { body } = await clientOf(cmd).get<Page<DeadLetterBody>>('/v1/dead-letters', {
+      workflow: opts.workflow,
+      limit: opts.limit,
+      cursor: opts.cursor,
+    });
+    if (json) return print.json(body);
+    if (body.items.length === 0) print.out('no dead letters');
+    else
+      print.out(
+        table(
+          ['ID', 'RUN', 'STEP', 'WORKFLOW', 'ATTEMPTS', 'CREATED', 'ERROR'],
+          body.items.map((d) => [
+            String(d.id),
+            d.runId ?? '',
+            d.stepKey ?? '',
+            d.workflow ?? '',
+            String(d.attempts ?? ''),
+            formatTime(d.createdAt),
+            formatTaskError(d.error),
+          ]),
+        ),
+      );
+    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw dead-letters --cursor ${body.nextCursor}`));
+  });
+}

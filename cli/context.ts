@@ -1,0 +1,42 @@
+/** What every command needs: the global flags (`--json`, `--no-color`), a printer, an API client. */
+import { Option, type Command } from 'commander';
+import { ApiClient, DEFAULT_URL } from './client.js';
+import { createPrinter, useColor, type Printer } from './output.js';
+
+export interface Context {
+  /** `--json`: print machine-readable JSON on stdout instead of text. */
+  json: boolean;
+  print: Printer;
+}
+
+/**
+ * `--json` and `--no-color` are accepted before the command (`openclaw --json runs`) and after it
+ * (`openclaw runs --json`): each command declares them too, since the program's options stop at
+ * the command name (so that `run --version 2` is the run's flag, not the program's).
+ */
+export function withCommonOptions(cmd: Command): Command {
+  return cmd.option('--json', 'machine-readable JSON output').option('--no-color', 'no colours (also: NO_COLOR=1)');
+}
+
+/** Reads `--json` / `--no-color` wherever they were given: on the command or on the program. */
+export function contextOf(cmd: Command): Context {
+  let json = false;
+  let color: boolean | undefined;
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const o = c.opts<{ json?: boolean; color?: boolean }>();
+    if (o.json === true) json = true;
+    if (o.color === false) color = false;
+  }
+  return { json, print: createPrinter({ color: useColor(color) }) };
+}
+
+/** Adds `--url` (env OPENCLAW_URL) to a client command. */
+export function withUrl(cmd: Command): Command {
+  return cmd.addOption(new Option('--url <url>', 'API base URL').env('OPENCLAW_URL').default(DEFAULT_URL));
+}
+
+/** The API client for a command that has `--url`; OPENCLAW_API_KEY, when set, is sent as a bearer token. */
+export function clientOf(cmd: Command): ApiClient {
+  const { url } = cmd.opts<{ url: string }>();
+  return new ApiClient(url, { apiKey: process.env.OPENCLAW_API_KEY || undefined });
+}

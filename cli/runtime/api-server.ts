@@ -1,0 +1,64 @@
+/** Starts the HTTP API for `dev` and `server`, with start-up errors a person can act on. */
+import net from 'node:net';
+import { isLoopback, startServer, type RunningServer } from '../../api/index.js';
+import type { Engine } from '../../engine/index.js';
+import { CliError } from '../errors.js';
+import type { Printer } from '../output.js';
+
+export interface ApiServerOptions {
+  engine: Engine;
+  host: string;
+  port: number;
+  allowUnauthenticated: boolean;
+}
+
+/**
+ * Fails early, before the database and the worker start, for the two mistakes seen most: a
+ * non-loopback address without --allow-unauthenticated, and a port already taken.
+ */
+export async function preflightListen(options: Omit<ApiServerOptions, 'engine'>): Promise<void> {
+  if (!isLoopback(options.host) && !options.allowUnauthenticated) {
+    throw new CliError(`refusing to bind ${options.host}: the API has no authentication yet, so only loopback addresses are allowed`, {
+      lines: ['Pass --allow-unauthenticated (OPENCLAW_ALLOW_UNAUTHENTICATED=1) to expose it anyway, e.g. inside a private network.'],
+    });
+  }
+  if (options.port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => reject(listenError(err, options)));
+    probe.listen({ host: options.host, port: options.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function listenError(err: unknown, options: { host: string; port: number }): Error {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(`port ${options.port} on ${options.host} is already in use`, {
+      lines: ['Pass another --port (or --port 0 for any free one), or stop what is listening there.'],
+      cause: err,
+    });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CliError(`cannot listen on ${options.host}: no such local address`, { cause: err });
+  }
+  if (code === 'EACCES') {
+    return new CliError(`not allowed to listen on port ${options.port} (ports below 1024 need privileges)`, { cause: err });
+  }
+  return new CliError(err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+export async function startApi(options: ApiServerOptions): Promise<RunningServer> {
+  try {
+    return await startServer(options);
+  } catch (err) {
+    throw listenError(err, options);
+  }
+}
+
+/** Where the API and its docs are, then the one line scripts wait for: `OpenClaw ready at URL`. */
+export function printReady(print: Printer, url: string): void {
+  print.out(`  API       ${url}/v1`);
+  print.out(`  docs      ${url}/docs`);
+  print.out(`  OpenAPI   ${url}/openapi.json`);
+  print.out(`OpenClaw ready at ${url}`);
+}

