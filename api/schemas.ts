@@ -117,8 +117,11 @@ export const EventSchema = {
 export const EventListSchema = {
   $id: 'RunEventList',
   type: 'object',
-  required: ['items'],
-  properties: { items: { type: 'array', items: { $ref: 'RunEvent#' } } },
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: { $ref: 'RunEvent#' } },
+    nextCursor: nullable('string', { description: 'More events exist: pass as `after`.' }),
+  },
 } as const;
 
 export const StepLogPageSchema = {

@@ -59,7 +59,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
           'Reconnect with `Last-Event-ID` (or `after`) to resume without gaps or repeats.',
         params: RunIdParams,
         querystring: Type.Object({
-          after: Type.Optional(Type.String({ pattern: EVENT_ID, description: 'Only events after this event id.' })),
+          after: Type.Optional(Type.String({ pattern: EVENT_ID, description: 'Only events after this event id (a `nextCursor`).' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000, description: 'Events per page (JSON).' })),
           follow: Type.Optional(
             Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], {
               description: 'Stream events live (server-sent events): 1 or true.',
@@ -83,7 +84,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
       const after = request.headers['last-event-id'] ?? request.query.after;
       if (request.query.follow === '1' || request.query.follow === 'true')
         return follow(engine, request, reply, { runId: request.params.id, after, pollMs: followPollMs, streams });
-      return { items: await engine.queries.getEvents(request.params.id, after) };
+      const { items, nextCursor } = await engine.queries.getEvents(request.params.id, {
+        ...(after === undefined ? {} : { after }),
+        ...(request.query.limit === undefined ? {} : { limit: request.query.limit }),
+      });
+      return { items, nextCursor };
     },
   );
 
@@ -177,7 +182,8 @@ async function follow(
   opts: { runId: string; after: string | undefined; pollMs: number; streams: Set<() => void> },
 ): Promise<FastifyReply> {
   const { runId, after, pollMs, streams } = opts;
-  let status = await engine.queries.getRunStatus(runId); // 404 before the stream starts
+  // 404 before the stream starts; the status is read before the events (see getEvents).
+  let batch = await engine.queries.getEvents(runId, after === undefined ? {} : { after });
   const res = reply.raw;
   reply.hijack();
   res.writeHead(200, {
@@ -200,23 +206,23 @@ async function follow(
   try {
     res.write(`retry: 1000\n\n`);
     while (!closed) {
-      const events = await engine.queries.getEvents(runId, cursor);
-      for (const e of events) {
+      for (const e of batch.items) {
         res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
         cursor = e.id;
         lastWrite = Date.now();
       }
-      if (TERMINAL.has(status)) {
-        res.write(`event: end\ndata: ${JSON.stringify({ runId, status })}\n\n`);
+      if (TERMINAL.has(batch.status) && batch.nextCursor === null) {
+        res.write(`event: end\ndata: ${JSON.stringify({ runId, status: batch.status })}\n\n`);
         break;
       }
       if (Date.now() - lastWrite > KEEPALIVE_MS) {
         res.write(': keep-alive\n\n');
         lastWrite = Date.now();
       }
-      await delay(pollMs, undefined, { signal: wake.signal }).catch(() => undefined);
+      // A full page means more is already there: read on without waiting.
+      if (batch.nextCursor === null) await delay(pollMs, undefined, { signal: wake.signal }).catch(() => undefined);
       if (closed) break;
-      status = await engine.queries.getRunStatus(runId);
+      batch = await engine.queries.getEvents(runId, cursor === undefined ? {} : { after: cursor });
     }
   } catch (err) {
     request.log.warn({ err, runId }, 'event stream stopped');

@@ -23,6 +23,14 @@ export interface StepView {
   finishedAt: string | null;
 }
 
+export interface RunEventView {
+  id: string;
+  type: string;
+  stepKey: string | null;
+  data: unknown;
+  createdAt: string;
+}
+
 export interface StepLogLine {
   id: string;
   attempt: number;
@@ -149,7 +157,7 @@ export class RunQueries {
   }
 
   /** Just the run's status (404 when it does not exist). */
-  async getRunStatus(id: string): Promise<string> {
+  private async getRunStatus(id: string): Promise<string> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
     const r = await this.db
       .selectFrom('openclaw.run')
@@ -173,27 +181,40 @@ export class RunQueries {
     return { items: rows.map((r) => runView(r as unknown as Record<string, unknown>)), nextCursor };
   }
 
-  /** The run's append-only history, oldest first (optionally after an event id, for following). */
+  /**
+   * The run's append-only history, oldest first, after an event id (to page or follow), with the
+   * run's status read first: when that status is terminal, the events returned include the last.
+   */
   async getEvents(
     runId: string,
-    afterId?: string,
-  ): Promise<Array<{ id: string; type: string; stepKey: string | null; data: unknown; createdAt: string }>> {
-    await this.getRunExists(runId);
+    opts: { after?: string; limit?: number } = {},
+  ): Promise<{ status: string; items: RunEventView[]; nextCursor: string | null }> {
+    const status = await this.getRunStatus(runId);
+    const limit = Math.min(Math.max(opts.limit ?? 10_000, 1), 10_000);
     let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
-    if (afterId) {
-      if (!/^\d{1,19}$/.test(afterId)) {
+    if (opts.after) {
+      if (!/^\d{1,19}$/.test(opts.after)) {
         throw new EngineError('invalid_request', 'after must be an event id from this run', { details: { field: 'after' } });
       }
-      q = q.where('id', '>', afterId);
+      q = q.where('id', '>', opts.after);
     }
-    const rows = await q.orderBy('id').limit(10_000).execute();
-    return rows.map((e) => ({
-      id: e.id,
-      type: e.type,
-      stepKey: e.step_key,
-      data: e.data ?? null,
-      createdAt: (e.created_at as Date).toISOString(),
-    }));
+    const rows = await q
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      status,
+      items: page.map((e) => ({
+        id: e.id,
+        type: e.type,
+        stepKey: e.step_key,
+        data: e.data ?? null,
+        createdAt: (e.created_at as Date).toISOString(),
+      })),
+      nextCursor: rows.length > limit && last ? last.id : null,
+    };
   }
 
   /**

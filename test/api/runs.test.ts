@@ -127,8 +127,21 @@ describe('history', () => {
     expect(types.indexOf('step.succeeded')).toBeGreaterThan(types.indexOf('step.running'));
     const ids = res.body.items.map((e: { id: string }) => BigInt(e.id));
     expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+    expect(res.body.nextCursor).toBeNull();
     const rest = await t.call({ url: `/v1/runs/${id}/events?after=${res.body.items[2].id}` });
     expect(rest.body.items).toEqual(res.body.items.slice(3));
+    // Paged: limit + nextCursor (passed as after) walk the same history.
+    const paged: unknown[] = [];
+    let after: string | null = null;
+    do {
+      const page: { body: { items: unknown[]; nextCursor: string | null } } = await t.call({
+        url: `/v1/runs/${id}/events?limit=4${after ? `&after=${after}` : ''}`,
+      });
+      expect(page.body.items.length).toBeLessThanOrEqual(4);
+      paged.push(...page.body.items);
+      after = page.body.nextCursor;
+    } while (after);
+    expect(paged).toEqual(res.body.items);
   });
 
   it('follow=1 streams server-sent events live and ends with the run; Last-Event-ID resumes without repeats', async () => {

@@ -61,7 +61,7 @@ output: "\${{ steps.join.output }}"
       ['right', 'succeeded'],
       ['join', 'succeeded'],
     ]);
-    const events = await t.engine.queries.getEvents(runId);
+    const { items: events } = await t.engine.queries.getEvents(runId);
     expect(events[0]?.type).toBe('run.created');
     expect(events.at(-1)?.type).toBe('run.succeeded');
     expect(events.filter((e) => e.type === 'step.succeeded')).toHaveLength(4);
@@ -114,7 +114,7 @@ steps:
     expect(run.steps.filter((s) => s.kind === 'item')).toHaveLength(7);
     expect(run.output).toEqual({ total: { count: 7 } });
     // The window never had more than 2 items ready or running at once: replay the history.
-    const events = await t.engine.queries.getEvents(runId);
+    const { items: events } = await t.engine.queries.getEvents(runId);
     let open = 0;
     let max = 0;
     for (const e of events) {

@@ -15,7 +15,7 @@ describe('liveness check', () => {
     const report = await scheduler.tick();
     expect(report.leader).toBe(true);
     expect(report.liveness?.repaired).toEqual([{ runId, action: 're-activated b' }]);
-    const events = await t.engine.queries.getEvents(runId);
+    const { items: events } = await t.engine.queries.getEvents(runId);
     expect(events.some((e) => e.type === 'liveness.repaired')).toBe(true);
     const worker = t.engine.createWorker({ slots: 1 });
     await worker.start();

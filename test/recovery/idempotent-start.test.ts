@@ -64,7 +64,7 @@ describe('R16: idempotent start under concurrency', () => {
     // One set of steps and one creation in the history; the run then executes once.
     const steps = await query<{ key: string }>(engine, 'SELECT key FROM openclaw.step WHERE run_id = $1 ORDER BY id', [runId]);
     expect(steps.map((s) => s.key)).toEqual(['first', 'second']);
-    const events = await engine.queries.getEvents(runId);
+    const { items: events } = await engine.queries.getEvents(runId);
     expect(events.filter((e) => e.type === 'run.created')).toHaveLength(1);
     const worker = engine.createWorker({ slots: 2 });
     await worker.start();

@@ -106,7 +106,7 @@ describe('R13: retry policy', () => {
       expect(gaps[i], `gap before attempt ${i + 2}`).toBeLessThan(delay + SLACK_MS);
     });
     await expectDeadLetter(runId, 4);
-    const events = await engine.queries.getEvents(runId);
+    const { items: events } = await engine.queries.getEvents(runId);
     expect(events.filter((e) => e.type === 'step.started')).toHaveLength(4);
     expect(events.filter((e) => e.type === 'step.retrying').map((e) => (e.data as { delayMs: number }).delayMs)).toEqual([200, 400, 800]);
     expect(events.filter((e) => e.type === 'step.dead_lettered')).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('R13: retry policy', () => {
     const runId = await runFlaky('flaky-jitter', '{ maxAttempts: 5, backoff: exponential, delay: 200ms, maxDelay: 500ms, jitter: full }');
     const rows = await attemptGaps(runId, 'x');
     expect(rows.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
-    const events = await engine.queries.getEvents(runId);
+    const { items: events } = await engine.queries.getEvents(runId);
     const chosen = events.filter((e) => e.type === 'step.retrying').map((e) => (e.data as { delayMs: number }).delayMs);
     const gaps = rows.slice(1).map((r) => r.gap_ms!);
     console.log(
@@ -210,7 +210,7 @@ steps:
       // Oldest first: each error names the worker that died on that attempt.
       expect(letters[0]!.errors[0]!.message).toContain(crashed[0]!);
       expect(letters[0]!.errors[1]!.message).toContain(crashed[1]!);
-      const events = await engine.queries.getEvents(poison.runId);
+      const { items: events } = await engine.queries.getEvents(poison.runId);
       expect(events.filter((e) => e.type === 'step.started')).toHaveLength(2);
       expect(events.filter((e) => e.type === 'step.lease_expired')).toHaveLength(1);
       expect(events.filter((e) => e.type === 'step.dead_lettered')).toHaveLength(1);

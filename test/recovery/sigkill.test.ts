@@ -115,7 +115,7 @@ describe('R1: SIGKILL a worker mid-step', () => {
         ['b', 2],
         ['c', 1],
       ]);
-      const events = await engine.queries.getEvents(runId);
+      const { items: events } = await engine.queries.getEvents(runId);
       expect(events.filter((e) => e.type === 'step.lease_expired').map((e) => e.stepKey)).toEqual(['b']);
       expect(events.filter((e) => e.type === 'step.succeeded')).toHaveLength(3);
     } finally {

@@ -82,7 +82,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
         await query(engine, 'SELECT status, output, error, finished_at, updated_at FROM openclaw.run WHERE id = $1', [runId]);
       const stepsBefore = await snapStep();
       const runBefore = await snapRun();
-      const eventsBefore = (await engine.queries.getEvents(runId)).length;
+      const eventsBefore = (await engine.queries.getEvents(runId)).items.length;
 
       // The zombie was frozen past its lease: the lease expired and was reclaimed while it slept.
       const before = await attemptsOf(engine.pool, [runId]);
@@ -102,7 +102,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       // The late report changed nothing: step rows, run row and history are as they were.
       expect(await snapStep()).toEqual(stepsBefore);
       expect(await snapRun()).toEqual(runBefore);
-      expect((await engine.queries.getEvents(runId)).length).toBe(eventsBefore);
+      expect((await engine.queries.getEvents(runId)).items.length).toBe(eventsBefore);
 
       const attempts = await attemptsOf(engine.pool, [runId]);
       const work = attempts.filter((a) => a.key === 'work');
@@ -124,7 +124,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       for (const s of await stepLedger(engine.pool, [runId])) expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
 
       // The late result never failed the run.
-      const events = await engine.queries.getEvents(runId);
+      const { items: events } = await engine.queries.getEvents(runId);
       expect(events.filter((e) => ['step.failed', 'step.dead', 'step.retrying', 'run.failed'].includes(e.type))).toEqual([]);
       const [final] = await query<{ status: string }>(engine, 'SELECT status FROM openclaw.run WHERE id = $1', [runId]);
       expect(final?.status).toBe('succeeded');
