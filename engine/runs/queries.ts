@@ -226,7 +226,7 @@ export class RunQueries {
     stepKey: string,
     opts: { attempt?: number; after?: string; limit?: number } = {},
   ): Promise<{ items: StepLogLine[]; nextCursor: string | null }> {
-    await this.getRunExists(runId);
+    await this.getRunStatus(runId); // 404 for an unknown run
     const step = await this.db
       .selectFrom('openclaw.step')
       .select('id')
@@ -263,16 +263,6 @@ export class RunQueries {
     };
   }
 
-  private async getRunExists(runId: string): Promise<void> {
-    if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new NotFoundError('run', runId);
-    const r = await this.db
-      .selectFrom('openclaw.run')
-      .select('id')
-      .where('id', '=', runId)
-      .where('namespace', '=', this.namespace)
-      .executeTakeFirst();
-    if (!r) throw new NotFoundError('run', runId);
-  }
 
   async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
     const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
