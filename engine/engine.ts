@@ -5,6 +5,7 @@ import { loadConfig, type EngineConfig } from './config.js';
 import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import type { Database } from './db/schema.js';
+import { defaultExecutors } from './default-executors.js';
 import { EngineError } from './errors.js';
 import type { Executor } from './executors/types.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
@@ -23,7 +24,7 @@ export interface CreateEngineOptions extends Partial<EngineConfig> {
   logger?: Logger;
   /** Apply pending migrations (and graphile-worker's) at start. Default false: only check. */
   migrate?: boolean;
-  /** Extra executors given to every worker this engine creates. */
+  /** The non-built-in executors given to every worker this engine creates (default: wasm, container, http; see default-executors.ts). */
   executors?: Executor[];
 }
 
@@ -39,12 +40,12 @@ export class Engine {
   private readonly owned: Array<{ stop(): Promise<void> }> = [];
   private readonly untrack: () => void;
 
-  constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[]) {
+  constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
     this.core = { pool, config, log, graphs: new GraphCache() };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
     this.queries = new RunQueries(this.db, config.namespace);
-    this.executors = executors;
+    this.executors = executors ?? defaultExecutors(this.core);
     this.untrack = trackHandle('engine');
   }
 
@@ -134,5 +135,5 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
     await pool.end();
     throw err;
   }
-  return new Engine(config, pool, log, executors ?? []);
+  return new Engine(config, pool, log, executors);
 }

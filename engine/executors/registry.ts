@@ -11,6 +11,11 @@ export class ExecutorRegistry {
     for (const e of [builtinExecutor, ...executors]) for (const k of e.kinds) this.byKind.set(k, e);
   }
 
+  /** Each configured executor once. */
+  get executors(): Executor[] {
+    return [...new Set(this.byKind.values())];
+  }
+
   get(kind: TaskDef['kind']): Executor {
     const e = this.byKind.get(kind);
     if (!e) throw new NonRetryableError('UnsupportedTask', `no executor for ${kind} tasks is configured on this worker`);

@@ -9,6 +9,13 @@ import type { Logger } from '../telemetry/logger.js';
  */
 export interface TaskInvocation {
   task: TaskDef;
+  /**
+   * The task block (`wasm:`, `container:` or `http:` fields) with its expressions evaluated and
+   * `${{ secrets.NAME }}` replaced by the secret's value — use this, never `task.spec`. null for
+   * built-ins. Secret values must not be echoed: the worker masks them in outputs, errors and
+   * step logs, but an executor should not put them anywhere on purpose.
+   */
+  spec: Record<string, unknown> | null;
   /** The step's evaluated `with:` (null when none). */
   input: unknown;
   runId: string;
@@ -39,4 +46,8 @@ export interface Executor {
   /** The task kinds this executor runs. */
   readonly kinds: ReadonlyArray<TaskDef['kind']>;
   execute(invocation: TaskInvocation): Promise<unknown>;
+  /** Called when a worker using this executor starts (e.g. to clean up after a crashed predecessor). */
+  start?(context: { workerId: string; log: Logger }): Promise<void>;
+  /** Called when that worker has stopped (release pools, caches). */
+  stop?(): Promise<void>;
 }

@@ -83,6 +83,7 @@ export class Worker {
        ON CONFLICT (id) DO UPDATE SET last_seen = now(), stopped_at = NULL, slots = EXCLUDED.slots`,
       [this.id, os.hostname(), process.pid, this.slots],
     );
+    for (const e of this.registry.executors) await e.start?.({ workerId: this.id, log: this.core.log });
     this.running = true;
     this.untrack = trackHandle(`worker ${this.id}`);
     if (this.options.listen !== false) await this.connectListener();
@@ -118,6 +119,9 @@ export class Worker {
     this.listener = null;
     await listener?.end().catch(() => undefined);
     await this.stepLogs.stop();
+    for (const e of this.registry.executors) {
+      await e.stop?.().catch((err: unknown) => this.core.log.warn({ err }, 'executor stop failed'));
+    }
     await this.core.pool.query('UPDATE openclaw.worker SET stopped_at = now() WHERE id = $1', [this.id]).catch(() => undefined);
     this.untrack?.();
     this.core.log.info({ worker: this.id, drained, ...this.stats }, 'worker stopped');
@@ -209,6 +213,7 @@ export class Worker {
       const executor = this.registry.get(node.task.kind);
       const run = executor.execute({
         task: node.task,
+        spec: node.task.kind === 'builtin' ? null : (node.task.spec as Record<string, unknown>),
         input: step.input ?? null,
         runId: step.run_id,
         stepKey: step.key,
