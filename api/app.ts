@@ -12,6 +12,8 @@ import { allowLocal, authPlugin, type Authenticate } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { runRoutes } from './routes/runs.js';
+import { secretRoutes } from './routes/secrets.js';
+import { skillRoutes } from './routes/skills.js';
 import { systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
@@ -102,6 +104,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
   await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
   await app.register(deadLetterRoutes, { engine });
+  await app.register(secretRoutes, { engine });
+  await app.register(skillRoutes, { engine });
   await app.ready();
   return app;
 }

@@ -8,6 +8,8 @@ import { registerDatabaseCommands } from './commands/database-commands.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerLogs } from './commands/logs.js';
 import { registerRun } from './commands/run.js';
+import { registerSecrets } from './commands/secrets.js';
+import { registerSkills } from './commands/skills.js';
 import { registerRuns } from './commands/runs.js';
 import { registerStatus } from './commands/status.js';
 import { registerWorkflows } from './commands/workflows.js';
@@ -56,6 +58,8 @@ Docs: docs/cli.md`,
   registerDeadLetters(program);
   registerWorkflows(program);
   registerLogs(program);
+  registerSecrets(program);
+  registerSkills(program);
   for (const cmd of program.commands) if (cmd.name() !== 'help') withCommonOptions(cmd);
   return program;
 }

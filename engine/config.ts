@@ -1,3 +1,5 @@
+import { parseMasterKey } from './secrets/crypto.js';
+
 /**
  * Engine configuration: defaults, overridden by environment variables, overridden by explicit
  * options; validated once at start-up. Every limit is configurable and named in error messages.
@@ -31,6 +33,53 @@ export interface EngineConfig {
   /** Default per-attempt timeout for tasks that set none (0 = none). */
   defaultTaskTimeoutMs: number;
   poolSize: number;
+  /** Master key for secrets: 32 bytes, base64 or hex ('' = no secrets available). */
+  secretKey: string;
+  /** Earlier master keys, comma-separated: still read while `openclaw secrets rotate` re-wraps. */
+  previousSecretKeys: string;
+  /**
+   * HTTP task egress allowlist, comma-separated: hosts (`api.internal`), host:port, IPs or CIDRs
+   * (`10.1.0.0/16`, `127.0.0.1:9000`) that may be reached although they are private, loopback or
+   * link-local. Empty: only public addresses.
+   */
+  httpAllow: string;
+  httpConnectTimeoutMs: number;
+  /** Whole-request bound for HTTP tasks whose step sets no timeout. */
+  httpTimeoutMs: number;
+  httpMaxResponseBytes: number;
+  httpMaxRedirects: number;
+  /** Container tasks: the most memory a spec may ask for (more is refused: ResourceLimitExceeded). */
+  containerMaxMemoryBytes: number;
+  /** Container tasks: memory for a spec that asks for none. */
+  containerDefaultMemoryBytes: number;
+  containerMaxCpus: number;
+  containerDefaultCpus: number;
+  containerMaxPids: number;
+  containerDefaultPids: number;
+  /** Whether `network: bridge` is allowed (default false: every container has no network). */
+  containerAllowNetwork: boolean;
+  /** `missing`: pull images that are not on the Docker host; `never`: local images only. */
+  containerPull: string;
+  /** `uid:gid` container commands run as; never root. */
+  containerUser: string;
+  /** Size of the writable tmpfs at /tmp in every container (counts against its memory). */
+  containerTmpfsBytes: number;
+  /** `stdout` in a container's `{exitCode, stdout}` output keeps at most this many bytes (its end). */
+  containerMaxStdoutBytes: number;
+  /** WASM tasks: linear memory cap (per memory) for a step that sets no `wasm.memory`. */
+  wasmMemoryLimitBytes: number;
+  /** WASM tasks: the most a step's `wasm.memory` may ask for (more is refused: InvalidTask). */
+  wasmMaxMemoryBytes: number;
+  /** WASM tasks: JS heap (V8 old generation) of each sandbox thread, in MiB. */
+  wasmHeapLimitMb: number;
+  /** WASM tasks: largest output (the JSON text a skill returns); over it: OutputTooLarge. */
+  wasmMaxOutputBytes: number;
+  /** WASM tasks: timeout for a step that sets none (and no defaultTaskTimeoutMs). */
+  wasmTimeoutMs: number;
+  /** WASM tasks: where transpiled components are cached ('' = <tmpdir>/openclaw-wasm-<uid>). */
+  wasmCacheDir: string;
+  /** Largest skill component `registerSkill` / `POST /v1/skills` accepts. */
+  maxSkillBytes: number;
 }
 
 export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
@@ -50,7 +99,51 @@ export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
   expressionTimeoutMs: 100,
   defaultTaskTimeoutMs: 0,
   poolSize: 10,
+  secretKey: '',
+  previousSecretKeys: '',
+  httpAllow: '',
+  httpConnectTimeoutMs: 5_000,
+  httpTimeoutMs: 30_000,
+  httpMaxResponseBytes: 1024 * 1024,
+  httpMaxRedirects: 5,
+  containerMaxMemoryBytes: 2 * 1024 ** 3,
+  containerDefaultMemoryBytes: 256 * 1024 ** 2,
+  containerMaxCpus: 2,
+  containerDefaultCpus: 1,
+  containerMaxPids: 1024,
+  containerDefaultPids: 256,
+  containerAllowNetwork: false,
+  containerPull: 'missing',
+  containerUser: '65534:65534',
+  containerTmpfsBytes: 64 * 1024 ** 2,
+  containerMaxStdoutBytes: 64 * 1024,
+  wasmMemoryLimitBytes: 256 * 1024 ** 2,
+  wasmMaxMemoryBytes: 1024 ** 3,
+  wasmHeapLimitMb: 128,
+  wasmMaxOutputBytes: 1024 * 1024,
+  wasmTimeoutMs: 60_000,
+  wasmCacheDir: '',
+  maxSkillBytes: 32 * 1024 ** 2,
 };
+
+/** Settings read as text; every other setting is a non-negative number. */
+const STRING_KEYS = new Set<string>([
+  'namespace',
+  'secretKey',
+  'previousSecretKeys',
+  'httpAllow',
+  'containerPull',
+  'containerUser',
+  'wasmCacheDir',
+]);
+/** Settings read as true/false (1/0, yes/no, on/off). */
+const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork']);
+
+function parseBoolean(raw: string): boolean | string {
+  if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
+  if (/^(0|false|no|off)$/i.test(raw.trim())) return false;
+  return raw;
+}
 
 const envNames: Record<keyof typeof defaultConfig, string> = {
   namespace: 'OPENCLAW_NAMESPACE',
@@ -69,6 +162,31 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   expressionTimeoutMs: 'OPENCLAW_EXPRESSION_TIMEOUT_MS',
   defaultTaskTimeoutMs: 'OPENCLAW_DEFAULT_TASK_TIMEOUT_MS',
   poolSize: 'OPENCLAW_POOL_SIZE',
+  secretKey: 'OPENCLAW_SECRET_KEY',
+  previousSecretKeys: 'OPENCLAW_SECRET_KEY_PREVIOUS',
+  httpAllow: 'OPENCLAW_HTTP_ALLOW',
+  httpConnectTimeoutMs: 'OPENCLAW_HTTP_CONNECT_TIMEOUT_MS',
+  httpTimeoutMs: 'OPENCLAW_HTTP_TIMEOUT_MS',
+  httpMaxResponseBytes: 'OPENCLAW_HTTP_MAX_RESPONSE_BYTES',
+  httpMaxRedirects: 'OPENCLAW_HTTP_MAX_REDIRECTS',
+  containerMaxMemoryBytes: 'OPENCLAW_CONTAINER_MAX_MEMORY_BYTES',
+  containerDefaultMemoryBytes: 'OPENCLAW_CONTAINER_DEFAULT_MEMORY_BYTES',
+  containerMaxCpus: 'OPENCLAW_CONTAINER_MAX_CPUS',
+  containerDefaultCpus: 'OPENCLAW_CONTAINER_DEFAULT_CPUS',
+  containerMaxPids: 'OPENCLAW_CONTAINER_MAX_PIDS',
+  containerDefaultPids: 'OPENCLAW_CONTAINER_DEFAULT_PIDS',
+  containerAllowNetwork: 'OPENCLAW_CONTAINER_ALLOW_NETWORK',
+  containerPull: 'OPENCLAW_CONTAINER_PULL',
+  containerUser: 'OPENCLAW_CONTAINER_USER',
+  containerTmpfsBytes: 'OPENCLAW_CONTAINER_TMPFS_BYTES',
+  containerMaxStdoutBytes: 'OPENCLAW_CONTAINER_MAX_STDOUT_BYTES',
+  wasmMemoryLimitBytes: 'OPENCLAW_WASM_MEMORY_LIMIT_BYTES',
+  wasmMaxMemoryBytes: 'OPENCLAW_WASM_MAX_MEMORY_BYTES',
+  wasmHeapLimitMb: 'OPENCLAW_WASM_HEAP_LIMIT_MB',
+  wasmMaxOutputBytes: 'OPENCLAW_WASM_MAX_OUTPUT_BYTES',
+  wasmTimeoutMs: 'OPENCLAW_WASM_TIMEOUT_MS',
+  wasmCacheDir: 'OPENCLAW_WASM_CACHE_DIR',
+  maxSkillBytes: 'OPENCLAW_MAX_SKILL_BYTES',
 };
 
 /** Builds a validated config from defaults, `env` and `overrides` (in increasing priority). */
@@ -77,20 +195,73 @@ export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.Pr
   for (const [key, name] of Object.entries(envNames) as Array<[keyof typeof defaultConfig, string]>) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    fromEnv[key] = key === 'namespace' ? raw : Number(raw);
+    fromEnv[key] = STRING_KEYS.has(key) ? raw : BOOLEAN_KEYS.has(key) ? parseBoolean(raw) : Number(raw);
   }
   const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? '';
   const cfg = { ...defaultConfig, ...fromEnv, ...overrides, databaseUrl } as EngineConfig;
   const problems: string[] = [];
   if (!cfg.databaseUrl) problems.push('databaseUrl (DATABASE_URL) is required');
   for (const key of Object.keys(defaultConfig) as Array<keyof typeof defaultConfig>) {
-    if (key === 'namespace') continue;
+    if (STRING_KEYS.has(key)) continue;
     const v = cfg[key];
+    if (BOOLEAN_KEYS.has(key)) {
+      if (typeof v !== 'boolean') problems.push(`${key} (${envNames[key]}) must be true or false, got ${String(v)}`);
+      continue;
+    }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
       problems.push(`${key} (${envNames[key]}) must be a non-negative number, got ${String(v)}`);
   }
   if (cfg.heartbeatIntervalMs >= cfg.leaseTtlMs)
     problems.push(`heartbeatIntervalMs (${cfg.heartbeatIntervalMs}) must be below leaseTtlMs (${cfg.leaseTtlMs})`);
+  for (const [i, k] of [cfg.secretKey, ...cfg.previousSecretKeys.split(',')].entries()) {
+    if (!k.trim()) continue;
+    try {
+      parseMasterKey(k, i === 0 ? 'secretKey (OPENCLAW_SECRET_KEY)' : 'previousSecretKeys (OPENCLAW_SECRET_KEY_PREVIOUS)');
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  problems.push(...containerProblems(cfg));
+  problems.push(...wasmProblems(cfg));
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return cfg;
+}
+
+function containerProblems(cfg: EngineConfig): string[] {
+  const problems: string[] = [];
+  if (cfg.containerPull !== 'never' && cfg.containerPull !== 'missing')
+    problems.push(`containerPull (OPENCLAW_CONTAINER_PULL) must be never or missing, got ${JSON.stringify(cfg.containerPull)}`);
+  const [uid, gid = ''] = cfg.containerUser.split(':');
+  if (!uid || /^(0|root)$/.test(uid) || /^(0|root)$/.test(gid))
+    problems.push(
+      `containerUser (OPENCLAW_CONTAINER_USER) must name a non-root user such as 65534:65534, got ${JSON.stringify(cfg.containerUser)}`,
+    );
+  for (const [def, max] of [
+    ['containerDefaultMemoryBytes', 'containerMaxMemoryBytes'],
+    ['containerDefaultCpus', 'containerMaxCpus'],
+    ['containerDefaultPids', 'containerMaxPids'],
+  ] as const) {
+    if (cfg[def] > cfg[max]) problems.push(`${def} (${envNames[def]}) is ${cfg[def]}, above ${max} (${cfg[max]})`);
+  }
+  if (cfg.containerDefaultCpus <= 0) problems.push('containerDefaultCpus (OPENCLAW_CONTAINER_DEFAULT_CPUS) must be above 0');
+  if (cfg.containerDefaultPids < 1) problems.push('containerDefaultPids (OPENCLAW_CONTAINER_DEFAULT_PIDS) must be at least 1');
+  if (cfg.containerDefaultMemoryBytes < 6 * 1024 ** 2)
+    problems.push('containerDefaultMemoryBytes (OPENCLAW_CONTAINER_DEFAULT_MEMORY_BYTES) must be at least 6 MiB (Docker refuses less)');
+  return problems;
+}
+
+function wasmProblems(cfg: EngineConfig): string[] {
+  const problems: string[] = [];
+  if (cfg.wasmMemoryLimitBytes < 65_536)
+    problems.push(
+      `wasmMemoryLimitBytes (OPENCLAW_WASM_MEMORY_LIMIT_BYTES) must be at least 65536 (one page), got ${cfg.wasmMemoryLimitBytes}`,
+    );
+  if (cfg.wasmMemoryLimitBytes > cfg.wasmMaxMemoryBytes)
+    problems.push(
+      `wasmMemoryLimitBytes (${cfg.wasmMemoryLimitBytes}) must not be above wasmMaxMemoryBytes (OPENCLAW_WASM_MAX_MEMORY_BYTES, ${cfg.wasmMaxMemoryBytes})`,
+    );
+  if (cfg.wasmHeapLimitMb < 16)
+    problems.push(`wasmHeapLimitMb (OPENCLAW_WASM_HEAP_LIMIT_MB) must be at least 16, got ${cfg.wasmHeapLimitMb}`);
+  if (cfg.wasmTimeoutMs < 1) problems.push(`wasmTimeoutMs (OPENCLAW_WASM_TIMEOUT_MS) must be at least 1, got ${cfg.wasmTimeoutMs}`);
+  return problems;
 }

@@ -6,6 +6,8 @@ import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js'
 import { createPool } from './db/pool.js';
 import type { Database } from './db/schema.js';
 import { defaultExecutors } from './default-executors.js';
+import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
+import { deleteSecret, keyringFrom, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
 import { EngineError } from './errors.js';
 import type { Executor } from './executors/types.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
@@ -41,7 +43,7 @@ export class Engine {
   private readonly untrack: () => void;
 
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
-    this.core = { pool, config, log, graphs: new GraphCache() };
+    this.core = { pool, config, log, graphs: new GraphCache(), keyring: keyringFrom(config) };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
     this.queries = new RunQueries(this.db, config.namespace);
@@ -79,6 +81,39 @@ export class Engine {
   }
   replayDeadLetter(id: string): Promise<{ runId: string }> {
     return replayDeadLetter(this.core, id);
+  }
+
+  /** Stores a secret (encrypted; write-only). `created` is false when it replaced a value. */
+  putSecret(name: string, value: string): Promise<{ created: boolean; secret: SecretInfo }> {
+    return putSecret(this.core, this.core.keyring, name, value);
+  }
+  /** Names and times only: values never leave the store except into a running task. */
+  listSecrets(): Promise<SecretInfo[]> {
+    return listSecrets(this.core);
+  }
+  deleteSecret(name: string): Promise<void> {
+    return deleteSecret(this.core, name);
+  }
+  /** Re-wraps every secret not yet under the current master key (see docs/secrets.md). */
+  rotateSecretKey(): Promise<{ rewrapped: number; unreadable: string[] }> {
+    return rotateSecrets(this.core, this.core.keyring);
+  }
+  /** True when this process can store and resolve secrets (it has OPENCLAW_SECRET_KEY). */
+  get secretsAvailable(): boolean {
+    return this.core.keyring.current !== null;
+  }
+
+  /**
+   * Registers a skill version (a WebAssembly component and its manifest) for `wasm` tasks:
+   * `created: false` when the same bytes are already registered as that version; `conflict` when
+   * other bytes are (versions are immutable).
+   */
+  registerSkill(options: RegisterSkillOptions): Promise<RegisterSkillResult> {
+    return registerSkill(this.core, options, this.core.config.maxSkillBytes);
+  }
+  /** Registered skill versions (without their bytes), by name, newest version first. */
+  listSkills(filter: { name?: string } = {}): Promise<SkillSummary[]> {
+    return listSkills(this.core, filter);
   }
 
   /** Creates a worker (not started). It is stopped by `close()` if still running. */

@@ -19,6 +19,7 @@ export const ErrorCodes = {
   unsupported_media_type: 415,
   rate_limited: 429,
   schema_too_new: 500,
+  unavailable: 503,
   internal: 500,
 } as const;
 

@@ -39,3 +39,21 @@ export {
   type EmbeddedPostgresOptions,
   type RunningPostgres,
 } from './db/embedded-postgres.js';
+export { generateMasterKey } from './secrets/crypto.js';
+export type { SecretInfo } from './secrets/store.js';
+export type { RegisterSkillOptions, RegisterSkillResult, SkillSummary } from './skills/registry.js';
+export { validateManifest, type SkillManifest } from './skills/manifest.js';
+export { parseSkillRef, parseRange, parseVersion, type SkillRef, type Version, type VersionRange } from './skills/semver.js';
+export {
+  createWasmExecutor,
+  componentHeaderProblem,
+  forbiddenImports,
+  forbiddenImportMessage,
+  inspectComponent,
+  ALLOWED_IMPORTS,
+  type WasmExecutor,
+  type WasmExecutorOptions,
+  type WasmLimits,
+  type ResolveSkill,
+  type ResolvedSkill,
+} from './executors/wasm/index.js';

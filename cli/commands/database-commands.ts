@@ -28,6 +28,11 @@ export function registerDatabaseCommands(program: Command): void {
     .addOption(new Option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its data').env('OPENCLAW_HOME').default('./.openclaw'))
     .addOption(new Option('--slots <n>', 'worker slots (tasks run at once)').default(8).argParser(intArg(1, 1024)))
     .option('--workflows <dir>', 'register the specs in this directory at start (default: ./workflows, else the bundled examples)')
+    .option(
+      '--skills <dir>',
+      'build and register the WASM skills in this directory at start (default: ./wasm-skills, else the bundled ones)',
+    )
+    .option('--no-skills', 'do not build or register skills')
     .addHelpText(
       'after',
       `
@@ -43,7 +48,15 @@ Examples:
     )
     .action(
       async (
-        opts: { port: number; host: string; dataDir: string; slots: number; workflows?: string; allowUnauthenticated: boolean },
+        opts: {
+          port: number;
+          host: string;
+          dataDir: string;
+          slots: number;
+          workflows?: string;
+          skills?: string | boolean;
+          allowUnauthenticated: boolean;
+        },
         cmd: Command,
       ) => {
         const { runDev } = await import('../runtime/dev.js');
@@ -55,6 +68,7 @@ Examples:
             slots: opts.slots,
             allowUnauthenticated: opts.allowUnauthenticated,
             ...(opts.workflows === undefined ? {} : { workflows: opts.workflows }),
+            ...(opts.skills === undefined ? {} : { skills: opts.skills }),
           },
           contextOf(cmd),
         );

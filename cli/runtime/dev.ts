@@ -5,12 +5,14 @@
  */
 import path from 'node:path';
 import { createEngine, createLogger } from '../../engine/index.js';
+import { devSecretKey } from './secret-key.js';
 import type { Context } from '../context.js';
 import { preflightListen, printReady, startApi } from './api-server.js';
 import { redactUrl } from './database-url.js';
 import { loadEmbeddedPostgres, startDevDatabase } from './embedded-db.js';
 import { Lifecycle, StopRequested } from './lifecycle.js';
 import { registerWorkflowDir, resolveWorkflowsDir } from './workflow-dir.js';
+import { registerSkillDir, resolveSkillsDir } from './skill-dir.js';
 
 export interface DevOptions {
   port: number;
@@ -18,6 +20,8 @@ export interface DevOptions {
   dataDir: string;
   slots: number;
   workflows?: string;
+  /** A skills folder, false for none (`--no-skills`), or unset for ./wasm-skills or the packaged ones. */
+  skills?: string | boolean;
   allowUnauthenticated: boolean;
 }
 
@@ -52,7 +56,17 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
     life.checkpoint();
 
     const logger = createLogger({ level: process.env.OPENCLAW_LOG_LEVEL ?? 'warn' });
-    const engine = await createEngine({ databaseUrl, migrate: true, logger });
+    // Secrets work out of the box: a key generated on first start and kept with the data.
+    const secret = devSecretKey(opts.dataDir);
+    print.out(`  secrets   key from ${secret.source}`);
+    const engine = await createEngine({
+      databaseUrl,
+      migrate: true,
+      logger,
+      secretKey: secret.key,
+      // Transpiled skills are cached with the dev data (unless OPENCLAW_WASM_CACHE_DIR says otherwise).
+      ...(process.env.OPENCLAW_WASM_CACHE_DIR ? {} : { wasmCacheDir: path.join(opts.dataDir, 'wasm-cache') }),
+    });
     life.add('engine', () => engine.close());
     life.checkpoint();
 
@@ -62,6 +76,15 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
       await registerWorkflowDir(engine, dir, print);
     } else {
       print.out('  workflows (none found)');
+    }
+    life.checkpoint();
+
+    const skillsDir = opts.skills === false ? undefined : resolveSkillsDir(typeof opts.skills === 'string' ? opts.skills : undefined);
+    if (skillsDir) {
+      print.out(`  skills    ${skillsDir}`);
+      await registerSkillDir(engine, skillsDir, print);
+    } else {
+      print.out(`  skills    ${opts.skills === false ? '(--no-skills)' : '(none found)'}`);
     }
     life.checkpoint();
 

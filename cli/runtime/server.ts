@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { preflightListen, printReady, startApi } from './api-server.js';
 import { redactUrl, requireDatabaseUrl } from './database-url.js';
+import { requireSecretKey } from './secret-key.js';
 import { Lifecycle, StopRequested } from './lifecycle.js';
 
 export interface ServerOptions {
@@ -19,6 +20,7 @@ export interface ServerOptions {
 export async function runServer(opts: ServerOptions, ctx: Context): Promise<void> {
   const { print } = ctx;
   const databaseUrl = requireDatabaseUrl('server');
+  requireSecretKey('server');
   const life = new Lifecycle({ say: (l) => print.out(l), warn: (l) => print.err(`warning: ${l}`) });
   life.installSignalHandlers();
   try {

@@ -3,6 +3,7 @@ import { createLogger, runWorkerProcess } from '../../engine/index.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { requireDatabaseUrl } from './database-url.js';
+import { requireSecretKey } from './secret-key.js';
 
 export interface WorkerCommandOptions {
   slots?: number;
@@ -12,6 +13,7 @@ export interface WorkerCommandOptions {
 
 export async function runWorker(opts: WorkerCommandOptions, ctx: Context): Promise<void> {
   const databaseUrl = requireDatabaseUrl('worker');
+  requireSecretKey('worker');
   // runWorkerProcess installs its own SIGTERM/SIGINT handlers: stop claiming, drain, close, exit 0.
   const p = await runWorkerProcess({
     databaseUrl,

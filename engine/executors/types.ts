@@ -20,6 +20,8 @@ export interface TaskInvocation {
   input: unknown;
   runId: string;
   stepKey: string;
+  /** The worker running this attempt (labels, cleanup after a crash). */
+  workerId: string;
   /** `<run id>:<step key>` — stable across attempts, for idempotent side effects. */
   idempotencyKey: string;
   /** 1-based attempt number (the fencing token a task can pass on). */

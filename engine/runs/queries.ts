@@ -263,7 +263,6 @@ export class RunQueries {
     };
   }
 
-
   async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
     const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
       let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);

@@ -4,6 +4,7 @@
  * commit together or not at all.
  */
 import { TaskError, type ErrorInfo } from '../errors.js';
+import { secretScope, taskHasTemplates } from '../secrets/placeholders.js';
 import { evaluateTemplate } from '../spec/expressions.js';
 import type { DagGraph, DagNode, SmGraph, SmTaskState, Template, TaskFields, NodeCommon } from '../spec/types.js';
 import { emit } from './events.js';
@@ -36,6 +37,18 @@ export async function evalFor(
   return await evaluateTemplate(template, scope, { field: `${node.path}/${field}`, timeoutMs: rc.tx.core.config.expressionTimeoutMs });
 }
 
+/**
+ * The task block with its expressions evaluated (secrets bound to placeholders), or null when it
+ * has none: the worker then uses the graph's block as is.
+ */
+async function evalTaskSpec(rc: RunCtx, node: TaskNode, extra: Record<string, unknown> = {}): Promise<unknown> {
+  if (!taskHasTemplates(node.task) || node.task.kind === 'builtin') return null;
+  return await evalFor(rc, node, node.task.spec, node.task.kind, { ...extra, secrets: secretScope(node.task.spec) });
+}
+
+/** Nothing to evaluate when the step becomes ready: it can be made ready in the countdown statement. */
+const isPlain = (n: DagNode): boolean => n.if === undefined && n.with === undefined && n.forEach === null && !taskHasTemplates(n.task);
+
 function asErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof TaskError) return { name: err.name, message: err.message };
   if (err instanceof Error) return { name: 'ExpressionError', message: err.message };
@@ -57,6 +70,7 @@ export async function killStep(rc: RunCtx, step: StepRow, error: ErrorInfo): Pro
 export async function activate(rc: RunCtx, steps: Array<{ step: StepRow; skipDep?: boolean }>): Promise<void> {
   const readyIds: string[] = [];
   const readyInputs: Array<string | null> = [];
+  const readySpecs: Array<string | null> = [];
   const cfg = rc.tx.core.config;
   for (const { step, skipDep } of steps) {
     const node = taskNode(rc, step.name);
@@ -84,19 +98,21 @@ export async function activate(rc: RunCtx, steps: Array<{ step: StepRow; skipDep
         });
         continue;
       }
+      const taskSpec = await evalTaskSpec(rc, node);
       readyIds.push(step.id);
       readyInputs.push(input === null || input === undefined ? null : JSON.stringify(input));
+      readySpecs.push(taskSpec === null ? null : JSON.stringify(taskSpec));
     } catch (err) {
       await killStep(rc, step, asErrorInfo(err));
     }
   }
   if (readyIds.length === 0) return;
   const { rows } = await rc.tx.client.query<{ key: string }>(
-    `UPDATE openclaw.step s SET status = 'ready', input = v.input, available_at = now()
-       FROM unnest($1::bigint[], $2::jsonb[]) AS v(id, input)
+    `UPDATE openclaw.step s SET status = 'ready', input = v.input, task_spec = v.task_spec, available_at = now()
+       FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[]) AS v(id, input, task_spec)
       WHERE s.id = v.id AND s.status = 'pending'
       RETURNING s.key`,
-    [readyIds, readyInputs],
+    [readyIds, readyInputs, readySpecs],
   );
   rc.tx.readied += rows.length;
   for (const r of rows) emit(rc.tx, rc.run.id, 'step.ready', r.key);
@@ -138,6 +154,7 @@ async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode): Promi
         retryable: false,
       });
     }
+    const taskSpec = await evalTaskSpec(rc, node, { item: items[i], index: i });
     rows.push({
       key: `${parent.key}[${i}]`,
       name: parent.name,
@@ -149,6 +166,7 @@ async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode): Promi
       itemIndex: i,
       visit: parent.visit,
       input,
+      taskSpec,
     });
   }
   await insertSteps(rc, rows);
@@ -185,7 +203,7 @@ export async function dagAfterDone(rc: RunCtx, step: StepRow, skipped: boolean):
     // statement when their count reaches zero; the others are activated below.
     const plain = node.dependents.filter((d) => {
       const n = graph.nodes[d];
-      return n !== undefined && n.if === undefined && n.with === undefined && n.forEach === null;
+      return n !== undefined && isPlain(n);
     });
     const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number; skip_dep: boolean }>(
       `WITH u AS (
@@ -307,7 +325,7 @@ export async function failParentStep(rc: RunCtx, parentStepId: string, error: Er
 /** Starts a DAG run: inserts every node as a pending step and activates the roots. */
 export async function beginDag(rc: RunCtx, graph: DagGraph): Promise<void> {
   // Roots with nothing to evaluate are inserted ready; other roots are activated after the insert.
-  const plainRoot = (n: DagNode): boolean => n.needs.length === 0 && n.if === undefined && n.with === undefined && n.forEach === null;
+  const plainRoot = (n: DagNode): boolean => n.needs.length === 0 && isPlain(n);
   const rows: NewStep[] = Object.values(graph.nodes).map((n) => ({
     key: n.name,
     name: n.name,

@@ -1,3 +1,4 @@
+import type { Keyring } from '../secrets/store.js';
 import type pg from 'pg';
 import type { EngineConfig } from '../config.js';
 import type { ErrorInfo } from '../errors.js';
@@ -76,6 +77,8 @@ export interface EngineCore {
   config: EngineConfig;
   log: Logger;
   graphs: GraphCache;
+  /** Master keys for secrets (current first); `current` is null when none is configured. */
+  keyring: Keyring;
 }
 
 export interface PendingEvent {

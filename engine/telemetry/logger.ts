@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { hasActiveSecrets, maskDeep } from '../secrets/mask.js';
 
 export type { Logger };
 
@@ -13,11 +14,19 @@ function serializeError(err: unknown): unknown {
 }
 
 /** The engine's structured logger (pino, JSON lines). Level from OPENCLAW_LOG_LEVEL (default info). */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+  const opts: pino.LoggerOptions = {
     name: options.name ?? 'openclaw',
     level: options.level ?? process.env.OPENCLAW_LOG_LEVEL ?? 'info',
     base: { pid: process.pid },
     serializers: { err: serializeError },
-  });
+    hooks: {
+      // While a task holds secret values, no log line may carry one (see secrets/mask.ts).
+      logMethod(args, method) {
+        if (!hasActiveSecrets()) return method.apply(this, args);
+        return method.apply(this, args.map((a) => maskDeep(a)) as typeof args);
+      },
+    },
+  };
+  return options.destination ? pino(opts, options.destination) : pino(opts);
 }

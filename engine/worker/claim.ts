@@ -10,6 +10,8 @@ export interface ClaimedStep {
   max_attempts: number;
   lease_token: string;
   input: unknown;
+  /** The evaluated task block (with secret placeholders), or null: use the graph's. */
+  task_spec: unknown;
   version_id: string;
 }
 
@@ -33,7 +35,7 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
           SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_token = s.lease_token + 1,
               lease_expires_at = now() + make_interval(secs => $3::float8), started_at = now(), finished_at = NULL
          FROM c WHERE s.id = c.id
-        RETURNING s.id, s.run_id, s.key, s.name, s.kind, s.attempt, s.max_attempts, s.lease_token, s.input
+        RETURNING s.id, s.run_id, s.key, s.name, s.kind, s.attempt, s.max_attempts, s.lease_token, s.input, s.task_spec
      ), ev AS (
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.started', jsonb_build_object('attempt', attempt, 'worker', $1::text) FROM u

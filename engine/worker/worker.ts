@@ -3,7 +3,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import { ExecutorRegistry } from '../executors/registry.js';
-import type { Executor } from '../executors/types.js';
+import type { Executor, StepLogStream } from '../executors/types.js';
 import { reportOutcome, reportOutcomes, type CompletionResult, type Outcome } from '../runs/complete.js';
 import { notifyReady } from '../runs/run-tx.js';
 import type { EngineCore } from '../runs/types.js';
@@ -11,6 +11,8 @@ import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 import { backoffDelay } from './backoff.js';
 import { StepLogWriter } from './step-logs.js';
+import { resolveTaskSecrets } from './task-secrets.js';
+import { maskDeep, maskString, registerSecretValues } from '../secrets/mask.js';
 import { claimSteps, heartbeat, releaseLease, stillHeld, type ClaimedStep } from './claim.js';
 
 export interface WorkerOptions {
@@ -206,17 +208,34 @@ export class Worker {
     let failure: ErrorInfo | null = null;
     let retryAfterMs = 0;
     let timer: NodeJS.Timeout | undefined;
-    const stepLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
+    const rawLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
+    // Secret values this task receives: masked in its log, output and error, and in process logs.
+    let secrets: string[] = [];
+    let unregister = (): void => {};
+    const stepLog = {
+      get written() {
+        return rawLog.written;
+      },
+      write: (message: string, stream?: StepLogStream) => rawLog.write(secrets.length ? maskString(message, secrets) : message, stream),
+    };
     try {
       node = await this.taskFields(step);
       const timeoutMs = node.timeoutMs ?? (this.core.config.defaultTaskTimeoutMs || null);
       const executor = this.registry.get(node.task.kind);
+      let spec: Record<string, unknown> | null = null;
+      if (node.task.kind !== 'builtin') {
+        const resolved = await resolveTaskSecrets(this.core, step.task_spec ?? node.task.spec);
+        secrets = resolved.values;
+        unregister = registerSecretValues(secrets);
+        spec = resolved.spec as Record<string, unknown>;
+      }
       const run = executor.execute({
         task: node.task,
-        spec: node.task.kind === 'builtin' ? null : (node.task.spec as Record<string, unknown>),
+        spec,
         input: step.input ?? null,
         runId: step.run_id,
         stepKey: step.key,
+        workerId: this.id,
         idempotencyKey: `${step.run_id}:${step.key}`,
         attempt: step.attempt,
         signal: abort.signal,
@@ -241,9 +260,14 @@ export class Worker {
     } finally {
       if (timer) clearTimeout(timer);
     }
+    if (secrets.length > 0) {
+      output = maskDeep(output, secrets);
+      if (failure) failure = { ...failure, message: maskString(failure.message, secrets), name: maskString(failure.name, secrets) };
+    }
     // A finished step's logs are complete once its outcome is visible.
     if (stepLog.written > 0) await this.stepLogs.flush();
     if (entry.handedBack) {
+      unregister();
       log.info('result not reported: the lease was handed back or lost');
       return;
     }
@@ -261,6 +285,7 @@ export class Worker {
       if (result.accepted) this.stats.failed++;
       log.info({ error: info, delayMs: Math.round(delay) }, 'attempt failed');
     }
+    unregister();
     if (!result.accepted) this.stats.rejected++;
     if (result.readied > 0) {
       this.wake();

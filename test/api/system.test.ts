@@ -27,6 +27,8 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['get', '/v1/dead-letters'],
   ['post', '/v1/dead-letters/{id}/replay'],
   ['get', '/v1/schema/workflow.json'],
+  ['post', '/v1/skills'],
+  ['get', '/v1/skills'],
 ];
 
 describe('health', () => {

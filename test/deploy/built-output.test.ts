@@ -18,6 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase, withDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/engine.js';
+import { generateMasterKey } from '../../engine/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -140,7 +141,13 @@ const dbUrl = withDatabase(admin, dbName);
 let pool: pg.Pool;
 
 // Fast timings where the defaults would only make the test slower (drain on SIGTERM, idle polling).
-const env = { DATABASE_URL: dbUrl, OPENCLAW_LOG_LEVEL: 'warn', OPENCLAW_DRAIN_TIMEOUT_MS: '3000', OPENCLAW_POLL_MS: '200' };
+const env = {
+  DATABASE_URL: dbUrl,
+  OPENCLAW_SECRET_KEY: generateMasterKey(),
+  OPENCLAW_LOG_LEVEL: 'warn',
+  OPENCLAW_DRAIN_TIMEOUT_MS: '3000',
+  OPENCLAW_POLL_MS: '200',
+};
 
 beforeAll(() => {
   if (!existsSync(path.join(root, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` first');

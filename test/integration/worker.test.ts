@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TaskError, type Executor, type TaskInvocation } from '../../engine/index.js';
-import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
+import { query, testEngine, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
 const t = useEngine('worker');
 
@@ -106,14 +106,20 @@ steps:
   });
 
   it('reports a task kind with no executor as a non-retryable UnsupportedTask', async () => {
-    await t.engine.registerWorkflow(
-      'name: no-executor\nsteps:\n  c: { container: { image: local/busybox, command: ["true"] }, retry: { maxAttempts: 3 } }\n',
-    );
-    const worker = t.engine.createWorker({ slots: 1 });
-    await worker.start();
-    const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'no-executor' })).runId);
-    expect(run.steps[0]).toMatchObject({ status: 'dead', attempt: 1, error: { name: 'UnsupportedTask' } });
-    await worker.stop();
+    // An engine configured with built-ins only (no default wasm/container/http executors).
+    const bare = await testEngine(t.db, { executors: [] });
+    try {
+      await bare.registerWorkflow(
+        'name: no-executor\nsteps:\n  c: { container: { image: local/busybox, command: ["true"] }, retry: { maxAttempts: 3 } }\n',
+      );
+      const worker = bare.createWorker({ slots: 1 });
+      await worker.start();
+      const run = await waitForRun(bare, (await bare.startRun({ workflow: 'no-executor' })).runId);
+      expect(run.steps[0]).toMatchObject({ status: 'dead', attempt: 1, error: { name: 'UnsupportedTask' } });
+      await worker.stop();
+    } finally {
+      await bare.close();
+    }
   });
 
   it('enforces a run deadline (top-level timeout) from the scheduler', async () => {

@@ -1,0 +1,233 @@
+/**
+ * `http:` tasks, with undici: connect and total timeouts, `expect`ed statuses, JSON decoding, a
+ * response size cap, `Idempotency-Key: <run id>:<step key>` on every request, retry semantics
+ * (5xx, 429 and network errors retryable, honouring `Retry-After`; other statuses not), and SSRF
+ * protection on every hop (see egress.ts). Redirects are followed by hand so that each one is
+ * checked like the first request.
+ */
+import dns from 'node:dns';
+import net from 'node:net';
+import { Agent, request, type Dispatcher } from 'undici';
+import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
+import type { Executor, TaskInvocation } from '../types.js';
+import { describeAddress, EgressPolicy } from './egress.js';
+
+export interface HttpExecutorOptions {
+  /** `OPENCLAW_HTTP_ALLOW`: non-public destinations that may be reached anyway. */
+  allow: string;
+  connectTimeoutMs: number;
+  /** Whole-request bound when the step sets no timeout. */
+  timeoutMs: number;
+  /** Largest response body read; a task may ask for less (`maxResponseBytes`). */
+  maxResponseBytes: number;
+  maxRedirects: number;
+}
+
+interface HttpSpec {
+  method?: string;
+  url: string;
+  headers?: Record<string, string | number | boolean>;
+  query?: Record<string, string | number | boolean>;
+  body?: unknown;
+  expect?: number | number[];
+  followRedirects?: boolean;
+  maxResponseBytes?: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+class EgressBlocked extends NonRetryableError {
+  constructor(message: string) {
+    super('EgressBlocked', message);
+  }
+}
+
+/** Seconds or an HTTP date → ms (bounded to an hour). */
+function retryAfterMs(header: string | string[] | undefined): number | null {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!v) return null;
+  const secs = Number(v);
+  const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(v) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : null;
+}
+
+function headerObject(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number, url: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) {
+      body.destroy();
+      throw new NonRetryableError(
+        'ResponseTooLarge',
+        `${url}: response body is larger than ${max} bytes (maxResponseBytes / OPENCLAW_HTTP_MAX_RESPONSE_BYTES)`,
+      );
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function createHttpExecutor(options: HttpExecutorOptions): Executor {
+  const policy = new EgressPolicy(options.allow);
+
+  /** A dispatcher whose DNS answers are checked against the policy before connecting. */
+  const agentFor = (host: string, port: number): Agent => {
+    const lookup: net.LookupFunction = (hostname, opts, cb) => {
+      dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
+        if (err) return cb(err, '');
+        const bad = addresses.find((a) => !policy.allows(host, port, a.address));
+        if (bad) {
+          const blockedErr = new EgressBlocked(
+            `${host} resolves to ${bad.address}, ${describeAddress(bad.address)}; HTTP tasks may not reach it unless OPENCLAW_HTTP_ALLOW lists it (e.g. ${host}:${port})`,
+          );
+          return cb(blockedErr as unknown as NodeJS.ErrnoException, '');
+        }
+        if (opts.all) return cb(null, addresses);
+        const first = addresses[0];
+        if (!first) return cb(Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), '');
+        return cb(null, first.address, first.family);
+      });
+    };
+    return new Agent({ connect: { timeout: options.connectTimeoutMs, lookup } });
+  };
+
+  function target(raw: string, query?: HttpSpec['query']): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new NonRetryableError('InvalidUrl', `http.url is not a valid absolute URL: ${JSON.stringify(raw)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new NonRetryableError('InvalidUrl', `http.url must be http or https, got ${url.protocol}`);
+    }
+    if (url.username || url.password)
+      throw new NonRetryableError('InvalidUrl', 'http.url must not carry credentials; use headers and secrets');
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.append(k, String(v));
+    return url;
+  }
+
+  const portOf = (url: URL): number => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+
+  /** IP-literal hosts skip DNS, so they are checked here, before connecting. */
+  function checkLiteral(url: URL): void {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (net.isIP(host) && !policy.allows(host, portOf(url), host)) {
+      throw new EgressBlocked(
+        `${host} is ${describeAddress(host)}; HTTP tasks may not reach it unless OPENCLAW_HTTP_ALLOW lists it (e.g. ${url.host})`,
+      );
+    }
+  }
+
+  return {
+    kinds: ['http'],
+    async execute(inv: TaskInvocation): Promise<unknown> {
+      const spec = inv.spec as unknown as HttpSpec;
+      let url = target(spec.url, spec.query);
+      let method = (spec.method ?? 'GET').toUpperCase();
+      const expect = spec.expect === undefined ? null : Array.isArray(spec.expect) ? spec.expect : [spec.expect];
+      const maxBytes = Math.min(spec.maxResponseBytes ?? options.maxResponseBytes, options.maxResponseBytes);
+      const headers: Record<string, string> = { 'idempotency-key': inv.idempotencyKey };
+      for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = String(v);
+      let body: string | undefined;
+      if (spec.body !== undefined && spec.body !== null) {
+        if (typeof spec.body === 'string') {
+          body = spec.body;
+          headers['content-type'] ??= 'text/plain; charset=utf-8';
+        } else {
+          body = JSON.stringify(spec.body);
+          headers['content-type'] ??= 'application/json';
+        }
+      }
+      const total = inv.timeoutMs ?? options.timeoutMs;
+      const signal = AbortSignal.any([inv.signal, AbortSignal.timeout(total)]);
+      for (let hop = 0; ; hop++) {
+        checkLiteral(url);
+        const agent = agentFor(url.hostname.replace(/^\[|\]$/g, ''), portOf(url));
+        try {
+          let res: Dispatcher.ResponseData;
+          try {
+            res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: body ?? null, signal, dispatcher: agent });
+          } catch (err) {
+            throw networkError(err, url, signal, total);
+          }
+          if (REDIRECTS.has(res.statusCode) && spec.followRedirects !== false && !(expect?.includes(res.statusCode) ?? false)) {
+            await res.body.dump();
+            const location = res.headers.location;
+            const loc = Array.isArray(location) ? location[0] : location;
+            if (!loc) throw new NonRetryableError('HttpError', `${method} ${url.href} → ${res.statusCode} without a Location header`);
+            if (hop + 1 > options.maxRedirects) {
+              throw new NonRetryableError(
+                'TooManyRedirects',
+                `${spec.url}: more than ${options.maxRedirects} redirects (OPENCLAW_HTTP_MAX_REDIRECTS)`,
+              );
+            }
+            const next = target(new URL(loc, url).href);
+            if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+              method = 'GET';
+              body = undefined;
+              delete headers['content-type'];
+            }
+            if (next.origin !== url.origin) delete headers.authorization;
+            url = next;
+            continue;
+          }
+          let raw: Buffer;
+          try {
+            raw = await readCapped(res.body, maxBytes, url.href);
+          } catch (err) {
+            if (err instanceof TaskError) throw err;
+            throw networkError(err, url, signal, total);
+          }
+          const resHeaders = headerObject(res.headers);
+          const text = raw.toString('utf8');
+          let decoded: unknown = text;
+          if (/\bjson\b/i.test(resHeaders['content-type'] ?? '') && text.length > 0) {
+            try {
+              decoded = JSON.parse(text);
+            } catch {
+              decoded = text;
+            }
+          }
+          const ok = expect ? expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
+          if (!ok) {
+            const snippet = text.length > 300 ? `${text.slice(0, 300)}…` : text;
+            const message = `${method} ${url.href} → ${res.statusCode}${snippet ? `: ${snippet}` : ''}`;
+            if (res.statusCode === 429 || res.statusCode >= 500) {
+              const after = retryAfterMs(res.headers['retry-after']);
+              throw after === null ? new TaskError('HttpError', message) : new RetryAfterError('HttpError', message, after);
+            }
+            throw new NonRetryableError('HttpError', message);
+          }
+          return { status: res.statusCode, headers: resHeaders, body: decoded };
+        } finally {
+          void agent.close();
+        }
+      }
+    },
+  };
+}
+
+function networkError(err: unknown, url: URL, signal: AbortSignal, totalMs: number): Error {
+  if (err instanceof TaskError) return err;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof EgressBlocked) return cause;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof TaskError) return reason;
+    if (reason instanceof Error && reason.name === 'TimeoutError')
+      return new TaskError('TimeoutError', `${url.href}: no complete response within ${totalMs} ms`);
+    return reason instanceof Error ? reason : new TaskError('Aborted', String(reason));
+  }
+  const code = (err as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TaskError('NetworkError', `${url.href}: ${code ? `${code} ` : ''}${message}`);
+}

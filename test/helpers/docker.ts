@@ -1,0 +1,125 @@
+/**
+ * Container-task test helpers: a Docker check that fails loudly (CI must run these tests), the
+ * local test images, an executor built from the default configuration, and invocations with a
+ * step log that records what was written.
+ *
+ * OPENCLAW_SKIP_DOCKER_TESTS=1 skips the tests that need Docker (a developer machine without it);
+ * otherwise a missing daemon or image fails the file with a message saying how to set it up.
+ */
+import { randomUUID } from 'node:crypto';
+import Docker from 'dockerode';
+import { describe } from 'vitest';
+import { defaultConfig } from '../../engine/config.js';
+import { ContainerExecutor, type ContainerExecutorOptions } from '../../engine/executors/container/index.js';
+import type { StepLogStream, TaskInvocation } from '../../engine/executors/types.js';
+import { createLogger } from '../../engine/telemetry/logger.js';
+
+export const BUSYBOX = 'local/busybox';
+export const NODE = 'local/node';
+
+export const skipDocker = process.env.OPENCLAW_SKIP_DOCKER_TESTS === '1';
+
+/** `describe`, or `describe.skip` when OPENCLAW_SKIP_DOCKER_TESTS=1. */
+export function describeDocker(name: string, fn: () => void): void {
+  (skipDocker ? describe.skip : describe)(name, fn);
+}
+
+const HOW =
+  'The container tests need a Docker daemon and the images local/busybox and local/node: run ' +
+  '`sudo scripts/docker-setup.sh` (Debian; installs docker.io, starts dockerd, builds the images), ' +
+  'or set OPENCLAW_SKIP_DOCKER_TESTS=1 to skip them.';
+
+/** A client for the daemon the engine uses (DOCKER_HOST), after checking that it answers and has the images. */
+export async function requireDocker(): Promise<Docker> {
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(
+      `Docker is not reachable (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: ${(err as Error).message}). ${HOW}`,
+    );
+  }
+  for (const image of [BUSYBOX, NODE]) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      throw new Error(`Docker image ${image} is missing. ${HOW}`);
+    }
+  }
+  return docker;
+}
+
+/** The executor's options from the engine defaults (local images only), with overrides. */
+export function containerOptions(overrides: Partial<ContainerExecutorOptions> = {}): ContainerExecutorOptions {
+  const c = defaultConfig;
+  return {
+    maxMemoryBytes: c.containerMaxMemoryBytes,
+    defaultMemoryBytes: c.containerDefaultMemoryBytes,
+    maxCpus: c.containerMaxCpus,
+    defaultCpus: c.containerDefaultCpus,
+    maxPids: c.containerMaxPids,
+    defaultPids: c.containerDefaultPids,
+    allowNetwork: c.containerAllowNetwork,
+    pull: 'never',
+    user: c.containerUser,
+    tmpfsBytes: c.containerTmpfsBytes,
+    maxStdoutBytes: c.containerMaxStdoutBytes,
+    maxOutputBytes: c.maxStepOutputBytes,
+    scope: `test-${randomUUID().slice(0, 8)}`,
+    ...overrides,
+  };
+}
+
+export function testExecutor(overrides: Partial<ContainerExecutorOptions> = {}): ContainerExecutor {
+  return new ContainerExecutor(containerOptions(overrides));
+}
+
+export interface LoggedLine {
+  stream: StepLogStream;
+  message: string;
+}
+
+export interface TestInvocation extends TaskInvocation {
+  lines: LoggedLine[];
+  abort: AbortController;
+}
+
+/** An invocation of `spec` with `input`; its step log lines land in `lines`. */
+export function invocation(spec: Record<string, unknown>, input: unknown = null, extra: Partial<TaskInvocation> = {}): TestInvocation {
+  const lines: LoggedLine[] = [];
+  const abort = new AbortController();
+  const runId = randomUUID();
+  return {
+    task: { kind: 'container', spec },
+    spec,
+    input,
+    runId,
+    stepKey: 'probe',
+    workerId: 'test-worker',
+    idempotencyKey: `${runId}:probe`,
+    attempt: 1,
+    signal: abort.signal,
+    timeoutMs: null,
+    log: createLogger({ level: process.env.OPENCLAW_TEST_LOG ?? 'silent' }),
+    stepLog: { write: (message, stream = 'log') => void lines.push({ stream, message }) },
+    ...extra,
+    lines,
+    abort,
+  };
+}
+
+/** Managed containers carrying `label=value` (all states). */
+export async function managedContainers(docker: Docker, label: string, value: string): Promise<Docker.ContainerInfo[]> {
+  return await docker.listContainers({ all: true, filters: { label: ['openclaw.managed=true', `${label}=${value}`] } });
+}
+
+/** The error an executor promise rejects with (fails the test if it resolves). */
+export async function failure(p: Promise<unknown>): Promise<Error & { retryable?: boolean }> {
+  let value: unknown;
+  try {
+    value = await p;
+  } catch (err) {
+    return err as Error & { retryable?: boolean };
+  }
+  throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+}
