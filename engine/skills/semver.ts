@@ -5,7 +5,9 @@
  * `1` (newest 1.x.y), `1.2` (newest 1.2.x), `1.2.3` or `=1.2.3` (exactly), `^1.2` / `^1.2.3`
  * (same major, at least that version; for 0.x the minor is fixed, as in npm), `~1.2` / `~1.2.3`
  * (same minor, at least that patch), and `*`, `latest` or nothing (the newest of all).
+ * Matching and ordering are npm's `semver`; this module only fixes which forms a spec may write.
  */
+import semver from 'semver';
 
 export interface Version {
   major: number;
@@ -14,22 +16,21 @@ export interface Version {
 }
 
 export interface VersionRange {
-  /** Inclusive lower bound. */
-  min: Version;
-  /** Exclusive upper bound, or null for none. */
-  below: Version | null;
+  /** The range as npm's `semver` understands it. */
+  range: semver.Range;
   /** The range as written (for messages). */
   text: string;
 }
 
 const NUM = '(0|[1-9]\\d{0,8})';
 const VERSION = new RegExp(`^${NUM}\\.${NUM}\\.${NUM}$`);
+/** The range forms a spec may use (a subset of npm's syntax; `semver` does the matching). */
 const PARTIAL = new RegExp(`^(\\^|~|=)?${NUM}(?:\\.${NUM}(?:\\.${NUM})?)?$`);
 
 export function parseVersion(text: string): Version | null {
-  const m = VERSION.exec(text);
-  if (!m) return null;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+  if (!VERSION.test(text)) return null;
+  const v = semver.parse(text);
+  return v ? { major: v.major, minor: v.minor, patch: v.patch } : null;
 }
 
 export function formatVersion(v: Version): string {
@@ -37,40 +38,19 @@ export function formatVersion(v: Version): string {
 }
 
 export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+  return semver.compare(formatVersion(a), formatVersion(b));
 }
 
 /** Parses a range; null when it is not one of the forms above. */
 export function parseRange(text: string): VersionRange | null {
   const t = text.trim();
-  if (t === '' || t === '*' || t === 'latest') return { min: { major: 0, minor: 0, patch: 0 }, below: null, text: t || '*' };
-  const m = PARTIAL.exec(t);
-  if (!m) return null;
-  const op = m[1] ?? '';
-  const major = Number(m[2]);
-  const minor = m[3] === undefined ? undefined : Number(m[3]);
-  const patch = m[4] === undefined ? undefined : Number(m[4]);
-  const min = { major, minor: minor ?? 0, patch: patch ?? 0 };
-  let below: Version;
-  if (minor === undefined) below = { major: major + 1, minor: 0, patch: 0 };
-  else if (patch === undefined || op === '~') {
-    below = op === '^' && major > 0 ? { major: major + 1, minor: 0, patch: 0 } : { major, minor: minor + 1, patch: 0 };
-  } else if (op === '^') {
-    below =
-      major > 0
-        ? { major: major + 1, minor: 0, patch: 0 }
-        : minor > 0
-          ? { major: 0, minor: minor + 1, patch: 0 }
-          : { major: 0, minor: 0, patch: patch + 1 };
-  } else {
-    // `1.2.3` and `=1.2.3`: exactly.
-    below = { major, minor, patch: patch + 1 };
-  }
-  return { min, below, text: t };
+  if (t === '' || t === '*' || t === 'latest') return { range: new semver.Range('*'), text: t || '*' };
+  if (!PARTIAL.test(t)) return null;
+  return { range: new semver.Range(t), text: t };
 }
 
 export function satisfies(v: Version, range: VersionRange): boolean {
-  return compareVersions(v, range.min) >= 0 && (range.below === null || compareVersions(v, range.below) < 0);
+  return range.range.test(formatVersion(v));
 }
 
 /** The newest version that satisfies the range, or undefined. */
