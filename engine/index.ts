@@ -25,6 +25,11 @@ export type { Executor, TaskInvocation } from './executors/types.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcess } from './worker/process.js';
 export { Scheduler, type SchedulerOptions, type TickReport } from './scheduler/scheduler.js';
+export type { CronPassReport } from './triggers/cron-fire.js';
+export type { ScheduleView, ListSchedulesOptions } from './triggers/schedules.js';
+export { planTicks, nextFireAfter, ticksAfter, CATCH_UP_POLICIES, type CatchUp, type TickPlan } from './triggers/cron.js';
+export { Notifier, type NotifierOptions } from './notify/runner.js';
+export type { NotificationBody } from './notify/enqueue.js';
 export { backoffDelay } from './worker/backoff.js';
 export type { StartRunOptions, StartRunResult } from './runs/start.js';
 export type { RegisterResult } from './runs/register.js';
@@ -34,6 +39,7 @@ export { createLogger, type Logger } from './telemetry/logger.js';
 export { openHandles } from './telemetry/lifetimes.js';
 export {
   startEmbeddedPostgres,
+  importEmbeddedPostgres,
   freePort,
   withDatabase,
   type EmbeddedPostgresOptions,
@@ -57,3 +63,25 @@ export {
   type ResolveSkill,
   type ResolvedSkill,
 } from './executors/wasm/index.js';
+export type { WebhookRequest, WebhookDelivery } from './triggers/webhook.js';
+export {
+  sign,
+  signatureHeader,
+  signGithub,
+  verify,
+  verifyGithub,
+  parseSignatureHeader,
+  digestEquals,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
+  GITHUB_SIGNATURE_HEADER,
+  GITHUB_DELIVERY_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+  type SigningSecret,
+  type SignedPayload,
+  type VerifyFailure,
+  type VerifyResult,
+  type VerifyOptions,
+  type VerifyGithubOptions,
+  type ParsedSignatureHeader,
+} from './triggers/signature.js';

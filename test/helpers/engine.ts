@@ -37,6 +37,12 @@ export const fastConfig = {
   drainTimeoutMs: 2000,
 } as const;
 
+/**
+ * For tests that are not about recovery but run heavy tasks (WASM, containers): leases long enough
+ * that a starved CPU (CI, parallel test files) cannot expire them mid-task.
+ */
+export const SLOW_MACHINE_LEASES = { leaseTtlMs: 15_000, heartbeatIntervalMs: 1_000 } as const;
+
 export async function testEngine(db: TestDb, options: CreateEngineOptions = {}): Promise<Engine> {
   return await createEngine({
     databaseUrl: db.url,

@@ -71,12 +71,14 @@ steps:
   c: { needs: [b], run: echo, with: { n: "\${{ inputs.n }}", double: "\${{ steps.b.output.double }}" }, retry: { maxAttempts: 10, delay: 100ms } }
 output: "\${{ steps.c.output }}"
 `);
+    const ids: string[] = [];
+    for (let n = 0; n < 120; n++) ids.push((await starter.startRun({ workflow: 'sturdy', input: { n } })).runId);
+    // Work starts once all 120 runs exist, so the first crash lands in the middle of the load
+    // however slowly the runs were started.
     const worker = runner.createWorker({ slots: 8 });
     const scheduler = runner.createScheduler();
     await worker.start();
     scheduler.start();
-    const ids: string[] = [];
-    for (let n = 0; n < 120; n++) ids.push((await starter.startRun({ workflow: 'sturdy', input: { n } })).runId);
 
     await waitFor(async () => (await query(starter, `SELECT 1 FROM openclaw.run WHERE status = 'succeeded' LIMIT 1`)).length > 0);
     const [unfinished] = await query<{ n: number }>(starter, `SELECT count(*)::int AS n FROM openclaw.run WHERE status <> 'succeeded'`);

@@ -5,11 +5,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, EngineError } from '../../engine/index.js';
 import { resolveSkill } from '../../engine/skills/registry.js';
-import { useEngine, waitForRun } from '../helpers/engine.js';
+import { SLOW_MACHINE_LEASES, useEngine, waitForRun } from '../helpers/engine.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from './built-skills.js';
 import { buildFixture, constantComponent, coreModule, sha256 } from './components.js';
 
-const t = useEngine('skills', { slots: 4, config: { wasmCacheDir: testWasmCacheDir() } });
+const t = useEngine('skills', { slots: 4, config: { wasmCacheDir: testWasmCacheDir(), ...SLOW_MACHINE_LEASES } });
 
 const VERSIONS = ['1.0.0', '1.2.0', '1.10.0', '2.0.0'];
 
