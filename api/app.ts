@@ -11,7 +11,9 @@ import type { Engine, Logger } from '../engine/index.js';
 import { allowLocal, authPlugin, type Authenticate } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import { hookRoutes } from './routes/hooks.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { skillRoutes } from './routes/skills.js';
 import { systemRoutes } from './routes/system.js';
@@ -104,8 +106,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
   await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
   await app.register(deadLetterRoutes, { engine });
+  await app.register(scheduleRoutes, { engine });
   await app.register(secretRoutes, { engine });
   await app.register(skillRoutes, { engine });
+  // Its own scope: raw-body parsing for every content type and its own body limit (routes/hooks.ts).
+  await app.register(hookRoutes, { engine });
   await app.ready();
   return app;
 }

@@ -1,9 +1,9 @@
 /**
  * The auth hook point: one `onRequest` hook on the root instance that every route passes through.
- * A route marked `config: { public: true }` (/healthz, /readyz; later the webhook endpoint) skips
- * it. API keys with roles (api.md) plug in as the `authenticate` function; until they exist the
- * default lets every request through as the local operator, which is why the server only binds
- * loopback addresses unless told otherwise (see server.ts).
+ * A route marked `config: { public: true }` (/healthz, /readyz, and the webhook endpoint, which
+ * authenticates by signature) skips it. API keys with roles (api.md) plug in as the `authenticate`
+ * function; until they exist the default lets every request through as the local operator, which
+ * is why the server only binds loopback addresses unless told otherwise (see server.ts).
  */
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

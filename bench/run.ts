@@ -15,8 +15,9 @@ import { p1Chain } from './scenarios/p1-chain.js';
 import { p2Burst } from './scenarios/p2-burst.js';
 import { p3Fanout } from './scenarios/p3-fanout.js';
 import { p4StartLatency } from './scenarios/p4-latency.js';
+import { p5Cron } from './scenarios/p5-cron.js';
 
-const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency];
+const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

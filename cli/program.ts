@@ -11,6 +11,7 @@ import { registerRun } from './commands/run.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerSkills } from './commands/skills.js';
 import { registerRuns } from './commands/runs.js';
+import { registerSchedules } from './commands/schedules.js';
 import { registerStatus } from './commands/status.js';
 import { registerWorkflows } from './commands/workflows.js';
 
@@ -56,6 +57,7 @@ Docs: docs/cli.md`,
   registerStatus(program);
   registerControl(program);
   registerDeadLetters(program);
+  registerSchedules(program);
   registerWorkflows(program);
   registerLogs(program);
   registerSecrets(program);

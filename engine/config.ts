@@ -1,3 +1,4 @@
+import { parseNotifyHooks } from './notify/hooks.js';
 import { parseMasterKey } from './secrets/crypto.js';
 
 /**
@@ -80,6 +81,26 @@ export interface EngineConfig {
   wasmCacheDir: string;
   /** Largest skill component `registerSkill` / `POST /v1/skills` accepts. */
   maxSkillBytes: number;
+  /** Cron: a tick at most this late is late, not missed, and fires under every catch-up policy. */
+  cronGraceMs: number;
+  /** Cron: the most ticks one schedule fires at once (catch-up after downtime); older ones are skipped. */
+  cronMaxCatchUp: number;
+  /** Notifications: named targets, a JSON object `{"<hook>": {"url": ..., "secret": "<secret name>"}}` (see notify/hooks.ts). */
+  notifyHooks: string;
+  /** Notifications: delivery attempts per notification, the first included (graphile-worker `max_attempts`). */
+  notifyMaxAttempts: number;
+  /** Notifications: whole-request bound of one delivery attempt. */
+  notifyTimeoutMs: number;
+  /** Notifications: deliveries a worker process makes at once (0: this process delivers none). */
+  notifyConcurrency: number;
+  /** Notifications: a run output larger than this (JSON bytes) is left out of the body (`outputTruncated: true`). */
+  notifyMaxOutputBytes: number;
+  /** Webhooks: largest request body `POST /v1/hooks/...` accepts (413 above). */
+  maxWebhookBytes: number;
+  /** Webhooks: how far (seconds) a signature's timestamp may be from the server clock. */
+  webhookToleranceSeconds: number;
+  /** Webhooks: how long a replaced secret value still verifies signatures (rotation overlap). */
+  webhookSecretOverlapMs: number;
 }
 
 export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
@@ -124,6 +145,16 @@ export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
   wasmTimeoutMs: 60_000,
   wasmCacheDir: '',
   maxSkillBytes: 32 * 1024 ** 2,
+  cronGraceMs: 60_000,
+  cronMaxCatchUp: 100,
+  notifyHooks: '',
+  notifyMaxAttempts: 10,
+  notifyTimeoutMs: 10_000,
+  notifyConcurrency: 4,
+  notifyMaxOutputBytes: 64 * 1024,
+  maxWebhookBytes: 1024 * 1024,
+  webhookToleranceSeconds: 300,
+  webhookSecretOverlapMs: 24 * 3600 * 1000,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */
@@ -135,6 +166,7 @@ const STRING_KEYS = new Set<string>([
   'containerPull',
   'containerUser',
   'wasmCacheDir',
+  'notifyHooks',
 ]);
 /** Settings read as true/false (1/0, yes/no, on/off). */
 const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork']);
@@ -187,6 +219,16 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   wasmTimeoutMs: 'OPENCLAW_WASM_TIMEOUT_MS',
   wasmCacheDir: 'OPENCLAW_WASM_CACHE_DIR',
   maxSkillBytes: 'OPENCLAW_MAX_SKILL_BYTES',
+  cronGraceMs: 'OPENCLAW_CRON_GRACE_MS',
+  cronMaxCatchUp: 'OPENCLAW_CRON_MAX_CATCHUP',
+  notifyHooks: 'OPENCLAW_NOTIFY_HOOKS',
+  notifyMaxAttempts: 'OPENCLAW_NOTIFY_MAX_ATTEMPTS',
+  notifyTimeoutMs: 'OPENCLAW_NOTIFY_TIMEOUT_MS',
+  notifyConcurrency: 'OPENCLAW_NOTIFY_CONCURRENCY',
+  notifyMaxOutputBytes: 'OPENCLAW_NOTIFY_MAX_OUTPUT_BYTES',
+  maxWebhookBytes: 'OPENCLAW_MAX_WEBHOOK_BYTES',
+  webhookToleranceSeconds: 'OPENCLAW_WEBHOOK_TOLERANCE_SECONDS',
+  webhookSecretOverlapMs: 'OPENCLAW_WEBHOOK_SECRET_OVERLAP_MS',
 };
 
 /** Builds a validated config from defaults, `env` and `overrides` (in increasing priority). */
@@ -221,8 +263,12 @@ export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.Pr
       problems.push((err as Error).message);
     }
   }
+  if (cfg.maxWebhookBytes < 1) problems.push('maxWebhookBytes (OPENCLAW_MAX_WEBHOOK_BYTES) must be at least 1');
   problems.push(...containerProblems(cfg));
   problems.push(...wasmProblems(cfg));
+  if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)
+    problems.push(`cronMaxCatchUp (OPENCLAW_CRON_MAX_CATCHUP) must be an integer of at least 1, got ${cfg.cronMaxCatchUp}`);
+  problems.push(...notifyProblems(cfg));
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return cfg;
 }
@@ -247,6 +293,22 @@ function containerProblems(cfg: EngineConfig): string[] {
   if (cfg.containerDefaultPids < 1) problems.push('containerDefaultPids (OPENCLAW_CONTAINER_DEFAULT_PIDS) must be at least 1');
   if (cfg.containerDefaultMemoryBytes < 6 * 1024 ** 2)
     problems.push('containerDefaultMemoryBytes (OPENCLAW_CONTAINER_DEFAULT_MEMORY_BYTES) must be at least 6 MiB (Docker refuses less)');
+  return problems;
+}
+
+function notifyProblems(cfg: EngineConfig): string[] {
+  const problems: string[] = [];
+  // graphile-worker stores max_attempts as a smallint.
+  if (!Number.isInteger(cfg.notifyMaxAttempts) || cfg.notifyMaxAttempts < 1 || cfg.notifyMaxAttempts > 32_767)
+    problems.push(`notifyMaxAttempts (OPENCLAW_NOTIFY_MAX_ATTEMPTS) must be an integer from 1 to 32767, got ${cfg.notifyMaxAttempts}`);
+  if (cfg.notifyTimeoutMs < 1) problems.push(`notifyTimeoutMs (OPENCLAW_NOTIFY_TIMEOUT_MS) must be at least 1, got ${cfg.notifyTimeoutMs}`);
+  if (!Number.isInteger(cfg.notifyConcurrency))
+    problems.push(`notifyConcurrency (OPENCLAW_NOTIFY_CONCURRENCY) must be an integer, got ${cfg.notifyConcurrency}`);
+  try {
+    parseNotifyHooks(cfg.notifyHooks);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   return problems;
 }
 

@@ -10,11 +10,21 @@ import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkil
 import { deleteSecret, keyringFrom, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
 import { EngineError } from './errors.js';
 import type { Executor } from './executors/types.js';
+import { Notifier, type NotifierOptions } from './notify/runner.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
 import { GraphCache } from './runs/graph-cache.js';
 import { RunQueries } from './runs/queries.js';
 import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
 import { startRun, type StartRunOptions, type StartRunResult } from './runs/start.js';
+import { deliverWebhook, type WebhookDelivery, type WebhookRequest } from './triggers/webhook.js';
+import {
+  getSchedule,
+  listSchedules,
+  pauseSchedule,
+  resumeSchedule,
+  type ListSchedulesOptions,
+  type ScheduleView,
+} from './triggers/schedules.js';
 import type { EngineCore } from './runs/types.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import type { CompileOptions } from './spec/compile.js';
@@ -83,6 +93,22 @@ export class Engine {
     return replayDeadLetter(this.core, id);
   }
 
+  /** Cron schedules (one per cron trigger of each workflow's latest spec); see docs/schedules.md. */
+  listSchedules(options: ListSchedulesOptions = {}): Promise<{ items: ScheduleView[]; nextCursor: string | null }> {
+    return listSchedules(this.core, options);
+  }
+  getSchedule(id: string): Promise<ScheduleView> {
+    return getSchedule(this.core, id);
+  }
+  /** No tick fires until resumed. */
+  pauseSchedule(id: string): Promise<ScheduleView> {
+    return pauseSchedule(this.core, id);
+  }
+  /** Fires again from the first tick after now; ticks that passed while paused are not made up. */
+  resumeSchedule(id: string): Promise<ScheduleView> {
+    return resumeSchedule(this.core, id);
+  }
+
   /** Stores a secret (encrypted; write-only). `created` is false when it replaced a value. */
   putSecret(name: string, value: string): Promise<{ created: boolean; secret: SecretInfo }> {
     return putSecret(this.core, this.core.keyring, name, value);
@@ -97,6 +123,13 @@ export class Engine {
   /** Re-wraps every secret not yet under the current master key (see docs/secrets.md). */
   rotateSecretKey(): Promise<{ rewrapped: number; unreadable: string[] }> {
     return rotateSecrets(this.core, this.core.keyring);
+  }
+  /**
+   * Verifies a webhook delivery's signature against its hook's secret and starts its run, at most
+   * once per delivery id (a repeat returns the same run with `duplicate: true`). See docs/webhooks.md.
+   */
+  deliverWebhook(request: WebhookRequest): Promise<WebhookDelivery> {
+    return deliverWebhook(this.core, request);
   }
   /** True when this process can store and resolve secrets (it has OPENCLAW_SECRET_KEY). */
   get secretsAvailable(): boolean {
@@ -130,6 +163,16 @@ export class Engine {
     return s;
   }
 
+  /**
+   * Creates the delivery loop for `notify:` notifications (not started; graphile-worker jobs). It is
+   * stopped by `close()`. Worker processes run one; see docs/notifications.md.
+   */
+  createNotifier(options: NotifierOptions = {}): Notifier {
+    const n = new Notifier(this.core, options);
+    this.owned.push(n);
+    return n;
+  }
+
   /** True when the database answers and its schema is exactly this code's. */
   async ready(): Promise<boolean> {
     try {
@@ -139,7 +182,7 @@ export class Engine {
     }
   }
 
-  /** Stops owned workers and schedulers, then closes the pool. */
+  /** Stops owned workers, schedulers and notifiers, then closes the pool. */
   async close(): Promise<void> {
     for (const o of this.owned.splice(0)) await o.stop();
     await this.core.pool.end();
@@ -163,6 +206,17 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
         throw new EngineError(
           'internal',
           'database schema is not migrated to this version; run `openclaw migrate` (or createEngine({migrate: true}))',
+        );
+      }
+      // Run notifications are graphile-worker jobs added in a run's final transaction: without
+      // its schema, runs with `notify:` could not finish.
+      const { rows } = await pool.query(
+        `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'graphile_worker' AND p.proname = 'add_job'`,
+      );
+      if (rows.length === 0) {
+        throw new EngineError(
+          'internal',
+          "graphile-worker's schema is not installed; run `openclaw migrate` (or createEngine({migrate: true}))",
         );
       }
     }

@@ -98,6 +98,15 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
     print.out(`  worker    ${worker.id} (${worker.slots} slots)`);
     life.checkpoint();
 
+    // `notify:` deliveries (graphile-worker jobs), unless OPENCLAW_NOTIFY_CONCURRENCY=0.
+    if (engine.config.notifyConcurrency > 0) {
+      const notifier = engine.createNotifier();
+      await notifier.start();
+      life.add('notifier', () => notifier.stop(), engine.config.drainTimeoutMs + 5_000);
+      print.out(`  notify    ${notifier.concurrency} deliveries at once`);
+    }
+    life.checkpoint();
+
     const server = await startApi({ engine, host: opts.host, port: opts.port, allowUnauthenticated: opts.allowUnauthenticated });
     life.add('API server', () => server.close(), 5_000);
     // Ctrl-C in a terminal signals the whole process group, so the embedded PostgreSQL begins its

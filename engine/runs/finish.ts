@@ -3,6 +3,7 @@
  * promoting queued runs when a concurrency slot frees up; cancelling active steps and child runs.
  */
 import type { ErrorInfo } from '../errors.js';
+import { enqueueNotifications } from '../notify/enqueue.js';
 import { emit } from './events.js';
 import { lockRun } from './run-tx.js';
 import { buildScope } from './scope.js';
@@ -73,11 +74,14 @@ export async function finishRun(
   // A run only succeeds when nothing is active any more (every DAG step done; the state machine's
   // top scope ended after its parallels joined), so only failure and cancellation sweep.
   if (status !== 'succeeded') await cancelActive(rc);
-  await rc.tx.client.query(
-    `UPDATE openclaw.run SET status = $2, output = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1`,
+  const { rows } = await rc.tx.client.query<{ finished_at: Date }>(
+    `UPDATE openclaw.run SET status = $2, output = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1
+     RETURNING finished_at`,
     [rc.run.id, status, output === null || output === undefined ? null : JSON.stringify(output), error ? JSON.stringify(error) : null],
   );
   emit(rc.tx, rc.run.id, `run.${status}`, null, error ? { error } : null);
+  // `notify:` deliveries are queued in this same transaction: they exist iff the run ended.
+  await enqueueNotifications(rc, { status, output, error, finishedAt: rows[0]!.finished_at });
   if (rc.run.parent_step_id && rc.run.parent_run_id) await propagateToParent(rc, status, output, error);
   if (rc.wf.concurrency) await promoteQueued(rc.tx, rc.run.namespace, rc.run.workflow);
 }

@@ -1,6 +1,7 @@
 import { withTx } from '../db/tx.js';
 import { NotFoundError } from '../errors.js';
 import { compileSpec, specContentHash, type CompileOptions } from '../spec/compile.js';
+import { STOP_SCHEDULES_SQL, syncSchedules, versionTriggers } from '../triggers/schedules.js';
 import type { EngineCore } from './types.js';
 
 export interface RegisterResult {
@@ -16,6 +17,8 @@ export interface RegisterResult {
  * Registers a spec (YAML or JSON text): the same content registers once (by content hash of the
  * parsed spec, so formatting does not matter); changed content becomes version N+1. Registering
  * an archived workflow brings it back. Concurrent registrations serialise on the workflow row.
+ * A new version also brings the workflow's cron schedules in line with its triggers (see
+ * triggers/schedules.ts); bringing an archived workflow back resumes them from now.
  */
 export async function registerWorkflow(core: EngineCore, text: string, options: CompileOptions = {}): Promise<RegisterResult> {
   const { compiled, spec } = compileSpec(text, options);
@@ -42,6 +45,11 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
       [ns, compiled.name, hash],
     );
     const hit = same.rows[0];
+    if (hit) {
+      // The schedules follow the latest version (an archived workflow's resume from now).
+      const triggers = hit.version === latest ? compiled.triggers : await versionTriggers(db, ns, compiled.name, latest);
+      await syncSchedules(db, ns, compiled.name, triggers);
+    }
     if (hit) return { name: compiled.name, version: hit.version, created: false, versionId: hit.id, createdAt: hit.created_at };
     const version = latest + 1;
     const ins = await db.query<{ id: string; created_at: Date }>(
@@ -56,16 +64,21 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
     ]);
     const row = ins.rows[0];
     if (!row) throw new Error('insert returned no row');
+    await syncSchedules(db, ns, compiled.name, compiled.triggers);
     core.graphs.put(row.id, compiled);
     return { name: compiled.name, version, created: true, versionId: row.id, createdAt: row.created_at };
   });
 }
 
-/** Archives a workflow: no new runs (and, with the trigger layer, no schedules); running runs finish. */
+/** Archives a workflow: no new runs and no cron ticks (its schedules stop); running runs finish. */
 export async function archiveWorkflow(core: EngineCore, name: string): Promise<void> {
-  const { rowCount } = await core.pool.query(
-    'UPDATE openclaw.workflow SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE namespace = $1 AND name = $2',
-    [core.config.namespace, name],
-  );
-  if (!rowCount) throw new NotFoundError('workflow', name);
+  const found = await withTx(core.pool, async (db) => {
+    const { rowCount } = await db.query(
+      'UPDATE openclaw.workflow SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE namespace = $1 AND name = $2',
+      [core.config.namespace, name],
+    );
+    if (rowCount) await db.query(STOP_SCHEDULES_SQL, [core.config.namespace, name]);
+    return Boolean(rowCount);
+  });
+  if (!found) throw new NotFoundError('workflow', name);
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
 import type { EngineCore } from '../runs/types.js';
+import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 
 /** The advisory lock key of the scheduler leader: the bytes of "openclaw" read as a bigint. */
@@ -21,6 +22,8 @@ export interface TickReport {
   reaped: number;
   timers: number;
   deadlines: number;
+  /** Cron ticks fired this tick (see triggers/cron-fire.ts). */
+  cron: CronPassReport | null;
   liveness: Awaited<ReturnType<typeof checkLiveness>> | null;
 }
 
@@ -31,8 +34,10 @@ export interface TickReport {
  * seconds). A leader that is alive but frozen keeps its lock, so the leader also writes a heartbeat
  * row each tick; a follower that finds it older than `leaderStaleMs` does the tick's work itself
  * (safe: every action re-checks its condition under a row lock). Each tick: reclaim expired
- * leases, fire due timers and wait timeouts, enforce run deadlines; every `livenessIntervalMs`,
- * the liveness check. (Session advisory locks need a direct
+ * leases, fire due timers and wait timeouts, fire due cron ticks, enforce run deadlines; every
+ * `livenessIntervalMs`, the liveness check. Between ticks, the process that acted last wakes
+ * again when the next cron tick is due (database clock), so a tick fires within milliseconds
+ * rather than up to a scheduler tick late. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
  */
 export class Scheduler {
@@ -43,6 +48,10 @@ export class Scheduler {
   private ticking: Promise<TickReport> | null = null;
   private stopped = true;
   private untrack: (() => void) | null = null;
+  /** Acted at the last tick (leader or rescuer): only then does it wake for cron ticks between ticks. */
+  private acting = false;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private cronPass: Promise<CronPassReport> | null = null;
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
   constructor(
@@ -77,7 +86,10 @@ export class Scheduler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    this.cronTimer = null;
     await this.ticking?.catch(() => undefined);
+    await this.cronPass?.catch(() => undefined);
     await this.resign();
     this.untrack?.();
   }
@@ -138,7 +150,8 @@ export class Scheduler {
   /** One tick (exposed for tests). Does nothing unless this process is the leader (or the leader is frozen). */
   async tick(): Promise<TickReport> {
     const run = async (): Promise<TickReport> => {
-      const report: TickReport = { leader: false, rescue: false, reaped: 0, timers: 0, deadlines: 0, liveness: null };
+      const report: TickReport = { leader: false, rescue: false, reaped: 0, timers: 0, deadlines: 0, cron: null, liveness: null };
+      this.acting = false;
       if (await this.ensureLeader()) {
         await this.core.pool.query(
           `INSERT INTO openclaw.scheduler_leader (id, holder, heartbeat_at) VALUES (1, $1, now())
@@ -151,8 +164,14 @@ export class Scheduler {
         return report;
       }
       report.leader = true;
+      this.acting = true;
       report.reaped = await reapExpiredLeases(this.core);
       report.timers = await fireDueTimers(this.core);
+      // A failing cron pass (logged) does not hold up deadlines and the liveness check.
+      report.cron = await this.fireCron().catch((err: unknown) => {
+        this.core.log.error({ err }, 'scheduler cron pass failed');
+        return null;
+      });
       report.deadlines = await enforceDeadlines(this.core);
       const every = this.options.livenessIntervalMs ?? this.core.config.livenessIntervalMs;
       if (Date.now() - this.lastLiveness >= every) {
@@ -164,5 +183,31 @@ export class Scheduler {
     const p = (this.ticking ?? Promise.resolve()).catch(() => undefined).then(run);
     this.ticking = p;
     return await p;
+  }
+
+  /** Fires due cron ticks (one pass at a time per process), then wakes again when the next one is due. */
+  private async fireCron(): Promise<CronPassReport> {
+    if (this.cronPass) return await this.cronPass;
+    const pass = fireDueSchedules(this.core);
+    this.cronPass = pass;
+    try {
+      const report = await pass;
+      this.armCron(report.nextDueMs);
+      return report;
+    } finally {
+      this.cronPass = null;
+    }
+  }
+
+  /** A wake-up for the next cron tick when it is due before the next regular tick. */
+  private armCron(dueInMs: number | null): void {
+    if (this.stopped || dueInMs === null) return;
+    if (dueInMs >= (this.options.tickMs ?? this.core.config.schedulerTickMs)) return;
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    this.cronTimer = setTimeout(() => {
+      this.cronTimer = null;
+      if (this.stopped || !this.acting) return;
+      this.fireCron().catch((err: unknown) => this.core.log.error({ err }, 'scheduler cron pass failed'));
+    }, dueInMs + 2);
   }
 }

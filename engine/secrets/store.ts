@@ -59,9 +59,13 @@ export async function putSecret(
   const ns = core.config.namespace;
   const sealed = encryptSecret(requireKey(ring), ns, name, value);
   const { rows } = await core.pool.query<{ created: boolean; created_at: Date; updated_at: Date }>(
+    // Replacing keeps the value it replaces (still sealed) and when, for webhook verification during
+    // a rotation overlap (readSecretVersions). SET expressions read the row as it was before.
     `INSERT INTO openclaw.secret (namespace, name, key_id, wrapped_key, ciphertext) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (namespace, name) DO UPDATE
-       SET key_id = EXCLUDED.key_id, wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext, updated_at = now()
+       SET key_id = EXCLUDED.key_id, wrapped_key = EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext, updated_at = now(),
+           previous_key_id = secret.key_id, previous_wrapped_key = secret.wrapped_key,
+           previous_ciphertext = secret.ciphertext, previous_replaced_at = now()
      RETURNING (xmax = 0) AS created, created_at, updated_at`,
     [ns, name, sealed.keyId, sealed.wrappedKey, sealed.ciphertext],
   );
@@ -105,27 +109,106 @@ export async function readSecrets(core: EngineCore, ring: Keyring, names: string
 }
 
 /**
+ * The values a webhook signature may be made with: the secret's current value and, while its
+ * replacement is less than `overlapMs` old (the database clock decides), the value it replaced.
+ * null when the secret does not exist. A previous value that cannot be decrypted is left out.
+ */
+export async function readSecretVersions(
+  core: EngineCore,
+  ring: Keyring,
+  name: string,
+  overlapMs: number,
+): Promise<{ current: string; previous: string | null } | null> {
+  const ns = core.config.namespace;
+  const { rows } = await core.pool.query<{
+    key_id: string;
+    wrapped_key: Buffer;
+    ciphertext: Buffer;
+    previous_key_id: string | null;
+    previous_wrapped_key: Buffer | null;
+    previous_ciphertext: Buffer | null;
+  }>(
+    `SELECT key_id, wrapped_key, ciphertext,
+            CASE WHEN in_overlap THEN previous_key_id END AS previous_key_id,
+            CASE WHEN in_overlap THEN previous_wrapped_key END AS previous_wrapped_key,
+            CASE WHEN in_overlap THEN previous_ciphertext END AS previous_ciphertext
+       FROM openclaw.secret,
+            LATERAL (SELECT coalesce(previous_replaced_at > now() - make_interval(secs => $3::float8 / 1000), false) AS in_overlap) o
+      WHERE namespace = $1 AND name = $2`,
+    [ns, name, overlapMs],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  if (ring.all.length === 0)
+    throw new EngineError('unavailable', 'secrets are not available: this process was started without OPENCLAW_SECRET_KEY');
+  let current: string;
+  try {
+    current = decryptSecret(ring.all, ns, name, { keyId: r.key_id, wrappedKey: r.wrapped_key, ciphertext: r.ciphertext });
+  } catch (err) {
+    throw new EngineError('unavailable', `cannot decrypt secret ${name}: ${(err as Error).message}`);
+  }
+  let previous: string | null = null;
+  if (r.previous_key_id !== null && r.previous_wrapped_key && r.previous_ciphertext) {
+    try {
+      previous = decryptSecret(ring.all, ns, name, {
+        keyId: r.previous_key_id,
+        wrappedKey: r.previous_wrapped_key,
+        ciphertext: r.previous_ciphertext,
+      });
+    } catch (err) {
+      core.log.warn({ secret: name, reason: (err as Error).message }, 'the previous value of a secret cannot be decrypted; ignoring it');
+    }
+  }
+  return { current, previous };
+}
+
+/**
  * Key rotation: re-wraps every data key not under the current master key (read with one of the
- * previous keys). Values are not re-encrypted; each row is updated only if unchanged meanwhile.
+ * previous keys), a replaced value's included. Values are not re-encrypted; each row is updated
+ * only if unchanged meanwhile.
  */
 export async function rotateSecrets(core: EngineCore, ring: Keyring): Promise<{ rewrapped: number; unreadable: string[] }> {
   const current = requireKey(ring);
-  const { rows } = await core.pool.query<{ namespace: string; name: string; key_id: string; wrapped_key: Buffer }>(
-    'SELECT namespace, name, key_id, wrapped_key FROM openclaw.secret WHERE key_id <> $1',
+  const { rows } = await core.pool.query<{
+    namespace: string;
+    name: string;
+    key_id: string;
+    wrapped_key: Buffer;
+    previous_key_id: string | null;
+    previous_wrapped_key: Buffer | null;
+  }>(
+    `SELECT namespace, name, key_id, wrapped_key, previous_key_id, previous_wrapped_key FROM openclaw.secret
+      WHERE key_id <> $1 OR previous_key_id <> $1`,
     [current.id],
   );
   let rewrapped = 0;
   const unreadable: string[] = [];
   for (const r of rows) {
-    const from = ring.all.find((k) => k.id === r.key_id);
-    if (!from) {
-      unreadable.push(`${r.namespace}/${r.name}`);
-      continue;
+    let keyId = r.key_id;
+    let wrapped = r.wrapped_key;
+    if (keyId !== current.id) {
+      const from = ring.all.find((k) => k.id === r.key_id);
+      if (!from) {
+        unreadable.push(`${r.namespace}/${r.name}`);
+        continue;
+      }
+      wrapped = rewrapKey(from, current, r.namespace, r.name, r.wrapped_key);
+      keyId = current.id;
     }
-    const wrapped = rewrapKey(from, current, r.namespace, r.name, r.wrapped_key);
+    let previousKeyId = r.previous_key_id;
+    let previousWrapped = r.previous_wrapped_key;
+    const fromPrevious = ring.all.find((k) => k.id === r.previous_key_id);
+    // A replaced value under a key no longer configured is left as it is: it only serves the
+    // webhook rotation overlap, and it expires with it.
+    if (previousWrapped && previousKeyId !== current.id && fromPrevious) {
+      previousWrapped = rewrapKey(fromPrevious, current, r.namespace, r.name, previousWrapped);
+      previousKeyId = current.id;
+    }
+    if (keyId === r.key_id && previousKeyId === r.previous_key_id) continue;
     const res = await core.pool.query(
-      'UPDATE openclaw.secret SET key_id = $3, wrapped_key = $4 WHERE namespace = $1 AND name = $2 AND key_id = $5',
-      [r.namespace, r.name, current.id, wrapped, r.key_id],
+      `UPDATE openclaw.secret SET key_id = $3, wrapped_key = $4, previous_key_id = $5, previous_wrapped_key = $6
+        WHERE namespace = $1 AND name = $2 AND wrapped_key = $7 AND previous_wrapped_key IS NOT DISTINCT FROM $8`,
+      [r.namespace, r.name, keyId, wrapped, previousKeyId, previousWrapped, r.wrapped_key, r.previous_wrapped_key],
     );
     rewrapped += res.rowCount ?? 0;
   }

@@ -1,12 +1,15 @@
 /**
  * Trigger checks: cron expressions (5 fields, or 6 with seconds) parse with cron-parser, time
  * zones are known to Intl, webhook names are unique, and trigger inputs are valid templates that
- * read only what a trigger has (`body`, `headers`, `query`, `run`, `$now()` ...), never steps,
- * states or secrets.
+ * read only what a trigger has (webhooks: `body`, `headers`, `query`; cron: `tick`, `schedule`;
+ * functions such as `$now()`), never steps, states or secrets.
  */
 import { CronExpressionParser } from 'cron-parser';
 import { isObj, type CompileContext } from './compile-common.js';
 import { joinPointer } from './pointer.js';
+
+/** What a cron trigger's `input` may read: the tick's time (ISO) and `{id, workflow, cron, timezone, catchUp, fireAt, localTime, date}`. */
+export const CRON_INPUT_NAMES: ReadonlySet<string> = new Set(['tick', 'schedule']);
 
 /** True when Intl knows the IANA time zone. */
 export function isValidTimeZone(tz: string): boolean {
@@ -52,9 +55,16 @@ export function compileTriggers(ctx: CompileContext, triggers: unknown): unknown
       inputPath = joinPointer(path, 'webhook', 'input');
       input = t.webhook.input;
     }
+    const isCron = typeof t.cron === 'string';
     for (const { path: p, analysis } of ctx.templates(input, inputPath)) {
       for (const root of ['steps', 'states', 'inputs']) {
         if (analysis.roots.has(root)) ctx.problem(p, `a trigger input cannot read \`${root}\` (it is evaluated before the run exists)`);
+      }
+      if (!isCron) continue;
+      // A cron tick has only its time and its schedule (see docs/schedules.md).
+      for (const root of analysis.roots) {
+        if (!CRON_INPUT_NAMES.has(root) && !['steps', 'states', 'inputs', 'secrets'].includes(root))
+          ctx.problem(p, `a cron trigger input can read \`tick\` and \`schedule\` (and functions such as \`$now()\`), not \`${root}\``);
       }
     }
   });

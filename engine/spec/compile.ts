@@ -11,6 +11,7 @@ import { CompileContext, isObj, type Obj } from './compile-common.js';
 import { compileDag, resolveDagRefs } from './compile-dag.js';
 import { compileSm } from './compile-sm.js';
 import { compileTriggers } from './compile-triggers.js';
+import { compileNotify } from './compile-notify.js';
 import { resolveSpecLimits, type SpecLimits } from './limits.js';
 import { checkValueLimits, parseSpecText, type SpecFormat } from './parse.js';
 import { validateSpecSchema } from './schema.js';
@@ -104,6 +105,7 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
     output = { template: s.output, refs };
   }
   const triggers = compileTriggers(ctx, s.triggers);
+  const notify = compileNotify(ctx, s.notify);
   const concurrency = isObj(s.concurrency)
     ? {
         limit: typeof s.concurrency.limit === 'number' ? s.concurrency.limit : 1,
@@ -120,6 +122,7 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
     timeoutMs,
     output,
     triggers,
+    notify,
     graph,
   };
 }

@@ -183,6 +183,27 @@ export interface ConcurrencyPolicy {
   onOverlap: 'queue' | 'skip' | 'cancel-running' | 'allow';
 }
 
+/** The terminal run statuses a notification can be sent for. */
+export const RUN_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** A `notify:` entry with an endpoint. */
+export interface NotifyUrlTarget {
+  url: string;
+  /** Name of the stored secret that signs deliveries; null = unsigned. */
+  secret: string | null;
+  on: RunOutcome[];
+}
+
+/** A `notify:` entry naming a target from `OPENCLAW_NOTIFY_HOOKS` (its URL and secret are configured there). */
+export interface NotifyHookTarget {
+  hook: string;
+  on: RunOutcome[];
+}
+
+/** One `notify:` entry: where a run's outcome is POSTed, and for which outcomes. */
+export type NotifyTarget = NotifyUrlTarget | NotifyHookTarget;
+
 export interface CompiledWorkflow {
   name: string;
   description: string | null;
@@ -194,5 +215,7 @@ export interface CompiledWorkflow {
   output: { template: Template; refs: Refs } | null;
   /** Validated `triggers:` entries, kept as written for the trigger layer. */
   triggers: unknown[];
+  /** `notify:` targets (absent in versions compiled before notifications existed: none). */
+  notify?: NotifyTarget[];
   graph: DagGraph | SmGraph;
 }

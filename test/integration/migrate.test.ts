@@ -58,4 +58,26 @@ describe('migrator', () => {
       await pool.end();
     }
   });
+
+  it("refuses to start without graphile-worker's schema (run notifications need it), and migrate installs it", async () => {
+    const admin = inject('pgAdminUrl');
+    const name = `oc_nogw_${Date.now()}`;
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(`CREATE DATABASE "${name}"`);
+    await c.end();
+    const url = withDatabase(admin, name);
+    const pool = createPool(url, 1);
+    try {
+      await migrate(pool); // the engine's schema only
+      await expect(createEngine({ databaseUrl: url })).rejects.toThrow(/graphile-worker's schema is not installed/);
+      const engine = await createEngine({ databaseUrl: url, migrate: true });
+      await engine.close();
+      const again = await createEngine({ databaseUrl: url });
+      await again.close();
+    } finally {
+      await pool.end();
+      await dropDatabase(admin, name);
+    }
+  });
 });

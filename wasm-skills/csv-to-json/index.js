@@ -7,6 +7,10 @@
 // Output: { columns: ["id", "name"], rows: [{ "id": 1, "name": "Ada" }, ...], count: 1 }.
 // Without a header and without `columns`, rows are arrays of fields. A malformed file fails the
 // step with `CsvError` naming the line (not retried).
+//
+// The parsing is csv-parse's (https://csv.js.org/parse/), bundled into the component: its browser
+// build, which brings the `Buffer` that skills do not have.
+import { CsvError, parse } from 'csv-parse/browser/esm/sync';
 import { defineSkill, SkillError } from '../lib/skill.js';
 
 export const skill = defineSkill((input, { log }) => {
@@ -14,13 +18,33 @@ export const skill = defineSkill((input, { log }) => {
   if (delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new SkillError('InvalidInput', `delimiter cannot be ${JSON.stringify(delimiter)}`);
   }
-  const records = parse(input.csv, delimiter, input.trim === true, input.skipEmptyLines !== false);
+  const header = input.header !== false;
+  // csv-parse's options (https://csv.js.org/parse/options/): RFC 4180, any line ends (mixed too).
+  const options = {
+    delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    bom: true,
+    trim: input.trim === true,
+    skip_empty_lines: input.skipEmptyLines !== false,
+    // The number of fields is checked below, against the columns.
+    relax_column_count: true,
+  };
+  // `types`: every field but the header's (the first record) is converted.
+  const cast =
+    input.types === true ? (value, { quoting, records }) => (header && records === 0 ? value : typed(value, quoting)) : undefined;
+  let records;
+  try {
+    records = parse(input.csv, { ...options, cast });
+  } catch (err) {
+    if (err instanceof CsvError) throw withLines(input.csv, options).error ?? err;
+    throw err;
+  }
   let columns = input.columns;
   let body = records;
-  if (input.header !== false) {
+  if (header) {
     const first = records[0];
     body = records.slice(1);
-    if (!columns && first) columns = first.fields.map((f) => f.value);
+    if (!columns && first) columns = first;
   }
   if (columns) {
     const seen = new Set();
@@ -30,16 +54,16 @@ export const skill = defineSkill((input, { log }) => {
     }
   }
   const strict = input.strict !== false;
-  const convert = input.types === true ? typed : (f) => f.value;
-  const rows = body.map((rec) => {
-    if (!columns) return rec.fields.map(convert);
-    if (strict && rec.fields.length !== columns.length) {
-      throw new SkillError('CsvError', `line ${rec.line}: ${rec.fields.length} fields, expected ${columns.length} (${columns.join(', ')})`);
+  const rows = body.map((fields, i) => {
+    if (!columns) return fields;
+    if (strict && fields.length !== columns.length) {
+      const index = header ? i + 1 : i;
+      const line = withLines(input.csv, options, index + 1).starts[index];
+      throw new SkillError('CsvError', `line ${line}: ${fields.length} fields, expected ${columns.length} (${columns.join(', ')})`);
     }
     const row = {};
-    columns.forEach((c, i) => {
-      const f = rec.fields[i];
-      row[c] = f === undefined ? null : convert(f);
+    columns.forEach((c, j) => {
+      row[c] = fields[j] ?? null;
     });
     return row;
   });
@@ -48,9 +72,8 @@ export const skill = defineSkill((input, { log }) => {
 });
 
 /** Numbers, booleans and null (empty unquoted fields); quoted fields always stay text. */
-function typed(field) {
-  if (field.quoted) return field.value;
-  const v = field.value;
+function typed(v, quoted) {
+  if (quoted) return v;
   if (v === '') return null;
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -61,70 +84,72 @@ function typed(field) {
   return v;
 }
 
-/** RFC 4180 records: [{ line, fields: [{ value, quoted }] }]. Accepts LF, CRLF and CR line ends and a BOM. */
-function parse(text, delimiter, trim, skipEmpty) {
-  const records = [];
-  const n = text.length;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  const isBlank = (ch) => ch === ' ' || ch === '\t';
-  while (i < n) {
-    const startLine = line;
-    const fields = [];
-    for (;;) {
-      let j = i;
-      if (trim) while (j < n && isBlank(text[j]) && text[j] !== delimiter) j++;
-      if (text[j] === '"') {
-        const fieldLine = line;
-        let value = '';
-        i = j + 1;
-        for (;;) {
-          if (i >= n) throw new SkillError('CsvError', `line ${fieldLine}: a quoted field is not closed`);
-          const ch = text[i];
-          if (ch === '"') {
-            if (text[i + 1] === '"') {
-              value += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
-          value += ch;
-          i++;
-        }
-        if (trim) while (i < n && isBlank(text[i]) && text[i] !== delimiter) i++;
-        if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          throw new SkillError('CsvError', `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote`);
-        }
-        fields.push({ value, quoted: true });
-      } else {
-        const start = i;
-        while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          if (text[i] === '"') {
-            throw new SkillError(
-              'CsvError',
-              `line ${line}: a quote inside an unquoted field (quote the whole field and double its quotes)`,
-            );
-          }
-          i++;
-        }
-        const value = text.slice(start, i);
-        fields.push({ value: trim ? value.trim() : value, quoted: false });
+/**
+ * Line numbers, for error messages only: parses `text` again (up to `to` records), counting the
+ * lines of each record's text, `raw` (csv-parse's own count takes a CRLF inside a quoted field for
+ * two lines). Returns `starts`, the line where each record starts, and the parse `error`, if any,
+ * as a `CsvError` naming its line.
+ */
+function withLines(text, options, to) {
+  const starts = [];
+  let line = 1; // where the next record's text starts
+  let emptyLines = 0;
+  // The line where `raw` ends; it starts with the `skipped` empty lines before its record.
+  const endOf = (raw, skipped) => line + skipped + lineBreaks(withoutLines(raw, skipped));
+  try {
+    parse(text, {
+      ...options,
+      to,
+      raw: true,
+      on_record: ({ raw }, info) => {
+        const skipped = info.empty_lines - emptyLines;
+        starts.push(line + skipped);
+        line = endOf(raw, skipped);
+        emptyLines = info.empty_lines;
+        return null; // the records themselves are not needed
+      },
+    });
+    return { starts };
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    // `err.raw`: the failing record's text, up to where parsing stopped.
+    const skipped = err.empty_lines - emptyLines;
+    let what;
+    let at = err.raw;
+    switch (err.code) {
+      case 'CSV_QUOTE_NOT_CLOSED': {
+        // The field runs to the end of the text, every quote in it doubled: its opening quote
+        // starts the last run of an odd number of quotes. That is the line to name.
+        let open = 0;
+        for (const m of err.raw.matchAll(/"+/g)) if (m[0].length % 2 === 1) open = m.index;
+        at = err.raw.slice(0, open);
+        what = 'a quoted field is not closed';
+        break;
       }
-      if (i < n && text[i] === delimiter) {
-        i++;
-        continue;
-      }
-      break;
+      case 'INVALID_OPENING_QUOTE':
+      case 'CSV_INVALID_CLOSING_QUOTE':
+      case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+        // `quoting`: the field so far was quoted (a quote after its closing quote, with `trim`).
+        what =
+          err.code === 'INVALID_OPENING_QUOTE' && !err.quoting
+            ? 'a quote inside an unquoted field'
+            : `unexpected text after the closing quote of field ${err.column + 1}`;
+        what += ' (quote the whole field and double its quotes)';
+        break;
+      default:
+        what = err.message;
     }
-    // at a line end or the end of the text
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    line++;
-    const empty = fields.length === 1 && fields[0].value === '' && !fields[0].quoted;
-    if (!(empty && skipEmpty)) records.push({ line: startLine, fields });
+    return { starts, error: new SkillError('CsvError', `line ${endOf(at, skipped)}: ${what}`) };
   }
-  return records;
+}
+
+/** `raw` without its first `n` lines. (In `raw`, a CRLF that ends a record or an empty line is only its CR.) */
+function withoutLines(raw, n) {
+  const lineEnd = /[\r\n]/g;
+  for (let i = 0; i < n; i++) lineEnd.exec(raw);
+  return raw.slice(lineEnd.lastIndex);
+}
+
+function lineBreaks(s) {
+  return s.match(/\r\n|\n|\r/g)?.length ?? 0;
 }

@@ -2,15 +2,14 @@
  * `http:` tasks, with undici: connect and total timeouts, `expect`ed statuses, JSON decoding, a
  * response size cap, `Idempotency-Key: <run id>:<step key>` on every request, retry semantics
  * (5xx, 429 and network errors retryable, honouring `Retry-After`; other statuses not), and SSRF
- * protection on every hop (see egress.ts). Redirects are followed by hand so that each one is
- * checked like the first request.
+ * protection on every hop (egress.ts: the policy; egress-guard.ts: the connection checks, shared
+ * with run notifications). Redirects are followed by hand so that each one is checked like the
+ * first request.
  */
-import dns from 'node:dns';
-import net from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
 import type { Executor, TaskInvocation } from '../types.js';
-import { describeAddress, EgressPolicy } from './egress.js';
+import { createEgressGuard, EgressBlocked, portOf } from './egress-guard.js';
 
 export interface HttpExecutorOptions {
   /** `OPENCLAW_HTTP_ALLOW`: non-public destinations that may be reached anyway. */
@@ -35,12 +34,6 @@ interface HttpSpec {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-class EgressBlocked extends NonRetryableError {
-  constructor(message: string) {
-    super('EgressBlocked', message);
-  }
-}
 
 /** Seconds or an HTTP date → ms (bounded to an hour). */
 function retryAfterMs(header: string | string[] | undefined): number | null {
@@ -76,28 +69,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], max: number, ur
 }
 
 export function createHttpExecutor(options: HttpExecutorOptions): Executor {
-  const policy = new EgressPolicy(options.allow);
-
-  /** A dispatcher whose DNS answers are checked against the policy before connecting. */
-  const agentFor = (host: string, port: number): Agent => {
-    const lookup: net.LookupFunction = (hostname, opts, cb) => {
-      dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
-        if (err) return cb(err, '');
-        const bad = addresses.find((a) => !policy.allows(host, port, a.address));
-        if (bad) {
-          const blockedErr = new EgressBlocked(
-            `${host} resolves to ${bad.address}, ${describeAddress(bad.address)}; HTTP tasks may not reach it unless OPENCLAW_HTTP_ALLOW lists it (e.g. ${host}:${port})`,
-          );
-          return cb(blockedErr as unknown as NodeJS.ErrnoException, '');
-        }
-        if (opts.all) return cb(null, addresses);
-        const first = addresses[0];
-        if (!first) return cb(Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), '');
-        return cb(null, first.address, first.family);
-      });
-    };
-    return new Agent({ connect: { timeout: options.connectTimeoutMs, lookup } });
-  };
+  const guard = createEgressGuard({ allow: options.allow, connectTimeoutMs: options.connectTimeoutMs, subject: 'HTTP tasks' });
 
   function target(raw: string, query?: HttpSpec['query']): URL {
     let url: URL;
@@ -113,18 +85,6 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       throw new NonRetryableError('InvalidUrl', 'http.url must not carry credentials; use headers and secrets');
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.append(k, String(v));
     return url;
-  }
-
-  const portOf = (url: URL): number => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
-
-  /** IP-literal hosts skip DNS, so they are checked here, before connecting. */
-  function checkLiteral(url: URL): void {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (net.isIP(host) && !policy.allows(host, portOf(url), host)) {
-      throw new EgressBlocked(
-        `${host} is ${describeAddress(host)}; HTTP tasks may not reach it unless OPENCLAW_HTTP_ALLOW lists it (e.g. ${url.host})`,
-      );
-    }
   }
 
   return {
@@ -150,8 +110,8 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       const total = inv.timeoutMs ?? options.timeoutMs;
       const signal = AbortSignal.any([inv.signal, AbortSignal.timeout(total)]);
       for (let hop = 0; ; hop++) {
-        checkLiteral(url);
-        const agent = agentFor(url.hostname.replace(/^\[|\]$/g, ''), portOf(url));
+        guard.checkLiteral(url);
+        const agent = guard.agentFor(url.hostname.replace(/^\[|\]$/g, ''), portOf(url));
         try {
           let res: Dispatcher.ResponseData;
           try {

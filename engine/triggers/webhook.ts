@@ -1,0 +1,261 @@
+/**
+ * Webhook deliveries: `POST /v1/hooks/{workflow}/{hook}` authenticated by an HMAC signature over
+ * the raw body (see signature.ts), deduplicated by delivery id, and turned into a run.
+ *
+ * Order of checks: body size (413), workflow and hook exist (404), a signature header is present
+ * (401 "missing"), the signature matches the hook's secret — its current value or, during a
+ * rotation overlap, the previous one — (401 "invalid"), the timestamp is within tolerance (401
+ * "outside tolerance"), the workflow is not archived (409). Only then is the body decoded and the
+ * hook's `input` evaluated: nothing the sender controls is interpreted before it is authenticated.
+ *
+ * Exactly one run per delivery id: the `webhook_delivery` row (primary key namespace, workflow,
+ * hook, delivery id) is inserted in the transaction that creates the run, before the run. Copies
+ * arriving at once wait on that key; when the first commits they find its row and return its run
+ * (`duplicate: true`); when it rolls back (an input that fails the workflow's `inputs` schema) no
+ * row is left, so the sender can fix and resend the same delivery. The run's idempotency key
+ * (`webhook:<hook>:<delivery id>`) is a second line that outlives delivery-row retention.
+ * Deliveries without an id are deduplicated on nothing — never on a body hash, which would drop
+ * legitimate repeats such as empty-body pings — and each starts a run.
+ */
+import { withTx } from '../db/tx.js';
+import { ConflictError, EngineError, NotFoundError, TaskError } from '../errors.js';
+import { notifyReady, settleTx } from '../runs/run-tx.js';
+import { createRunInTx } from '../runs/start.js';
+import type { EngineCore, TxState } from '../runs/types.js';
+import { readSecretVersions } from '../secrets/store.js';
+import { evaluateTemplate } from '../spec/expressions.js';
+import {
+  DELIVERY_HEADER,
+  GITHUB_DELIVERY_HEADER,
+  GITHUB_SIGNATURE_HEADER,
+  SIGNATURE_HEADER,
+  verify,
+  verifyGithub,
+  type VerifyFailure,
+  type VerifyResult,
+} from './signature.js';
+
+export interface WebhookRequest {
+  workflow: string;
+  hook: string;
+  /** The request body exactly as received (what was signed); empty when there was none. */
+  body: Buffer;
+  /** Request headers with lower-case names (as Node gives them). */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed query string. */
+  query?: Record<string, unknown>;
+}
+
+export interface WebhookDelivery {
+  runId: string;
+  /** The delivery id header's value, or null when none was sent. */
+  deliveryId: string | null;
+  /** true when this delivery id was already accepted: `runId` is the run it started. */
+  duplicate: boolean;
+}
+
+/** A webhook trigger as written in a spec. */
+interface HookDef {
+  index: number;
+  name: string;
+  secret: string | null;
+  input: unknown;
+}
+
+/** Headers never shown to `input` expressions: signatures, and credentials that must not end up in a run input. */
+const HIDDEN_HEADERS = new Set([
+  SIGNATURE_HEADER,
+  GITHUB_SIGNATURE_HEADER,
+  'x-hub-signature',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+]);
+const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
+const JSON_TYPE = /^(application\/([\w.+-]+\+)?json|text\/json)\s*(;|$)/i;
+
+const MESSAGES: Record<VerifyFailure, string> = {
+  missing_header: `missing signature header: send X-OpenClaw-Signature (t=<unix seconds>,v1=<hex hmac-sha256>) or X-Hub-Signature-256`,
+  invalid_signature: 'invalid signature',
+  timestamp_outside_tolerance: 'signature timestamp outside tolerance',
+};
+
+function header(headers: WebhookRequest['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function findHook(triggers: unknown[], name: string): HookDef | null {
+  for (const [index, t] of triggers.entries()) {
+    if (t === null || typeof t !== 'object') continue;
+    const w = (t as { webhook?: unknown }).webhook;
+    if (w === null || typeof w !== 'object') continue;
+    const hook = w as { name?: unknown; secret?: unknown; input?: unknown };
+    if (hook.name !== name) continue;
+    return { index, name, secret: typeof hook.secret === 'string' ? hook.secret : null, input: hook.input };
+  }
+  return null;
+}
+
+/** `body` for expressions: JSON when the content type says so and it parses, else text; null when empty. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const text = body.toString('utf8');
+  if (contentType && JSON_TYPE.test(contentType)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Not JSON after all: the text.
+    }
+  }
+  return text;
+}
+
+function visibleHeaders(headers: WebhookRequest['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (v === undefined || HIDDEN_HEADERS.has(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}
+
+function unauthorized(reason: VerifyFailure): EngineError {
+  return new EngineError('unauthorized', MESSAGES[reason]);
+}
+
+/**
+ * Verifies a delivery and starts its run (or finds the run its delivery id already started).
+ *
+ * @throws EngineError `payload_too_large` (413), `not_found` (404), `unauthorized` (401),
+ *   `conflict` (409, archived), `invalid_request` (400, malformed delivery id), `invalid_input`
+ *   (400: the input expression failed or the workflow's `inputs` schema rejected it),
+ *   `unavailable` (503: this process cannot decrypt secrets).
+ */
+export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Promise<WebhookDelivery> {
+  const max = core.config.maxWebhookBytes;
+  if (req.body.length > max) {
+    throw new EngineError(
+      'payload_too_large',
+      `webhook body is ${req.body.length} bytes, over ${max}; raise OPENCLAW_MAX_WEBHOOK_BYTES to allow more`,
+      { details: { limit: max } },
+    );
+  }
+  const ns = core.config.namespace;
+  const where = `${req.workflow}/${req.hook}`;
+  const { rows } = await core.pool.query<{ archived_at: Date | null; version: number; version_id: string }>(
+    `SELECT w.archived_at, v.version, v.id AS version_id
+       FROM openclaw.workflow w
+       JOIN openclaw.workflow_version v ON v.namespace = w.namespace AND v.name = w.name AND v.version = w.latest_version
+      WHERE w.namespace = $1 AND w.name = $2`,
+    [ns, req.workflow],
+  );
+  const wfRow = rows[0];
+  if (!wfRow) throw new NotFoundError('webhook', where);
+  const wf = await core.graphs.get(core.pool, wfRow.version_id);
+  const hook = findHook(wf.triggers, req.hook);
+  if (!hook) throw new NotFoundError('webhook', where);
+
+  await authenticate(core, req, hook, where);
+  if (wfRow.archived_at) throw new ConflictError(`workflow ${req.workflow} is archived; register it again to receive webhooks`);
+
+  const deliveryId = header(req.headers, DELIVERY_HEADER) ?? header(req.headers, GITHUB_DELIVERY_HEADER) ?? null;
+  if (deliveryId !== null && !DELIVERY_ID.test(deliveryId)) {
+    throw new EngineError(
+      'invalid_request',
+      'the delivery id (X-OpenClaw-Delivery / X-GitHub-Delivery) must be 1 to 200 visible ASCII characters',
+      {
+        details: { field: 'x-openclaw-delivery' },
+      },
+    );
+  }
+
+  const { result, readied } = await withTx(core.pool, async (client) => {
+    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
+    if (deliveryId !== null) {
+      // The unique key decides (a concurrent copy waits here until the first commits or rolls back).
+      const ins = await client.query(
+        `INSERT INTO openclaw.webhook_delivery (namespace, workflow, hook, delivery_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING`,
+        [ns, req.workflow, req.hook, deliveryId],
+      );
+      if (ins.rowCount === 0) {
+        const seen = await client.query<{ run_id: string | null }>(
+          'SELECT run_id FROM openclaw.webhook_delivery WHERE namespace = $1 AND workflow = $2 AND hook = $3 AND delivery_id = $4',
+          [ns, req.workflow, req.hook, deliveryId],
+        );
+        const runId = seen.rows[0]?.run_id;
+        if (!runId) throw new Error(`webhook delivery ${where}/${deliveryId} recorded without a run`);
+        return { result: { runId, deliveryId, duplicate: true }, readied: 0 };
+      }
+    }
+    const input = await evaluateInput(core, req, hook, wfRow.version, req.workflow);
+    const created = await createRunInTx(tx, {
+      workflow: req.workflow,
+      version: wfRow.version,
+      input,
+      ...(deliveryId === null ? {} : { idempotencyKey: `webhook:${req.hook}:${deliveryId}` }),
+      trigger: deliveryId === null ? { type: 'webhook', hook: req.hook } : { type: 'webhook', hook: req.hook, deliveryId },
+    });
+    if (deliveryId !== null) {
+      await client.query(
+        'UPDATE openclaw.webhook_delivery SET run_id = $5 WHERE namespace = $1 AND workflow = $2 AND hook = $3 AND delivery_id = $4',
+        [ns, req.workflow, req.hook, deliveryId, created.runId],
+      );
+    }
+    await settleTx(tx);
+    // created is false only when the idempotency key outlived its delivery row: the same delivery.
+    return { result: { runId: created.runId, deliveryId, duplicate: !created.created }, readied: tx.readied };
+  });
+  await notifyReady(core, readied);
+  core.log.info(
+    { workflow: req.workflow, hook: req.hook, deliveryId, runId: result.runId, duplicate: result.duplicate },
+    'webhook accepted',
+  );
+  return result;
+}
+
+async function authenticate(core: EngineCore, req: WebhookRequest, hook: HookDef, where: string): Promise<void> {
+  const openclaw = header(req.headers, SIGNATURE_HEADER);
+  const github = header(req.headers, GITHUB_SIGNATURE_HEADER);
+  if (!openclaw && !github) throw unauthorized('missing_header');
+  const reject = (reason: VerifyFailure, why: string): EngineError => {
+    // The log says why; the caller learns only the coarse reason.
+    core.log.info({ webhook: where, reason: why }, 'webhook rejected');
+    return unauthorized(reason);
+  };
+  if (!hook.secret) throw reject('invalid_signature', 'the hook has no `secret:` in its spec, so no delivery can be verified');
+  const versions = await readSecretVersions(core, core.keyring, hook.secret, core.config.webhookSecretOverlapMs);
+  if (!versions) throw reject('invalid_signature', `secret ${hook.secret} is not in the secret store`);
+  const secrets = versions.previous === null ? [versions.current] : [versions.current, versions.previous];
+  const result: VerifyResult = openclaw
+    ? verify({
+        header: openclaw,
+        body: req.body,
+        secrets,
+        now: Math.floor(Date.now() / 1000),
+        toleranceSeconds: core.config.webhookToleranceSeconds,
+      })
+    : verifyGithub({ header: github, body: req.body, secrets });
+  if (!result.ok) throw reject(result.reason, result.reason);
+  if (result.secretIndex > 0)
+    core.log.info({ webhook: where }, 'webhook verified with the previous value of its secret (rotation overlap)');
+}
+
+async function evaluateInput(core: EngineCore, req: WebhookRequest, hook: HookDef, version: number, workflow: string): Promise<unknown> {
+  const body = decodeBody(req.body, header(req.headers, 'content-type'));
+  // Without `input:` the run input is the body (an empty body: {}).
+  if (hook.input === undefined) return body ?? {};
+  const scope = { body, headers: visibleHeaders(req.headers), query: req.query ?? {}, run: { workflow, version } };
+  try {
+    return await evaluateTemplate(hook.input, scope, {
+      field: `/triggers/${hook.index}/webhook/input`,
+      timeoutMs: core.config.expressionTimeoutMs,
+      maxOutputBytes: core.config.maxRunInputBytes,
+    });
+  } catch (err) {
+    if (err instanceof TaskError) throw new EngineError('invalid_input', err.message, { cause: err });
+    throw err;
+  }
+}
