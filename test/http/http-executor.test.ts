@@ -179,9 +179,13 @@ describe('SSRF protection', () => {
       expect(err.name, path).toBe('EgressBlocked');
       expect(other.requests.length, path).toBe(before);
     }
-    // Allow the other port too and the same redirect goes through.
+    // Allow the other port too and the same redirect goes through — without the Authorization
+    // header, which was meant for the first origin only.
     const both = createHttpExecutor(opts(`127.0.0.1:${srv.port},127.0.0.1:${other.port}`));
-    expect(await both.execute(invocation({ url: `${srv.url}/to-other` }))).toMatchObject({ body: { from: 'other' } });
+    const out = await both.execute(invocation({ url: `${srv.url}/to-other`, headers: { Authorization: 'Bearer first-origin-only' } }));
+    expect(out).toMatchObject({ body: { from: 'other' } });
+    expect(srv.requests.at(-1)!.headers.authorization).toBe('Bearer first-origin-only');
+    expect(other.requests.at(-1)!.headers.authorization).toBeUndefined();
   });
 
   it('allowlist entries: IPs, CIDRs, host names and host:port', async () => {
