@@ -49,7 +49,14 @@ function validationDetails(err: FastifyError): Array<{ in: string; field: string
   });
 }
 
-export function toErrorReply(err: unknown, bodyLimit: number): { status: number; body: ErrorBody; log: boolean } {
+/** A body-size limit and, for routes with their own, the message a 413 gives. */
+export interface BodyLimit {
+  bytes: number;
+  /** Default: names OPENCLAW_MAX_BODY_BYTES. */
+  message?: string;
+}
+
+export function toErrorReply(err: unknown, limit: BodyLimit): { status: number; body: ErrorBody; log: boolean } {
   if (err instanceof EngineError) {
     return { status: err.status, body: errorBody(err.code, err.message, err.details), log: err.status >= 500 };
   }
@@ -66,10 +73,8 @@ export function toErrorReply(err: unknown, bodyLimit: number): { status: number;
         status: 413,
         body: errorBody(
           'payload_too_large',
-          `request body is larger than ${bodyLimit} bytes; raise OPENCLAW_MAX_BODY_BYTES to allow more`,
-          {
-            limit: bodyLimit,
-          },
+          limit.message ?? `request body is larger than ${limit.bytes} bytes; raise OPENCLAW_MAX_BODY_BYTES to allow more`,
+          { limit: limit.bytes },
         ),
         log: false,
       };
@@ -99,16 +104,21 @@ export function toErrorReply(err: unknown, bodyLimit: number): { status: number;
   return { status: 500, body: errorBody('internal', 'internal error'), log: true };
 }
 
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body, log } = toErrorReply(err, bodyLimit);
+/** The error handler of the app, and of routes with their own body limit: one error shape, no internals. */
+export function errorHandler(limit: BodyLimit) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body, log } = toErrorReply(err, limit);
     if (log) {
       request.log.error({ err }, 'request failed');
       body.error.message = `internal error (request ${request.id}); see the server log`;
     }
     if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
-    return reply.status(status).type('application/json').send(body);
-  });
+    void reply.status(status).type('application/json').send(body);
+  };
+}
+
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler(errorHandler({ bytes: bodyLimit }));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );

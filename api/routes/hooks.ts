@@ -9,9 +9,8 @@
  * engine, after the signature is checked. The body limit is its own (OPENCLAW_MAX_WEBHOOK_BYTES).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/index.js';
-import { errorBody, toErrorReply } from '../errors.js';
+import { errorHandler } from '../errors.js';
 import { errors } from '../schemas.js';
 
 const Accepted = Type.Object({
@@ -27,24 +26,12 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .status(413)
-        .type('application/json')
-        .send(
-          errorBody('payload_too_large', `webhook body is larger than ${bodyLimit} bytes; raise OPENCLAW_MAX_WEBHOOK_BYTES to allow more`, {
-            limit: bodyLimit,
-          }),
-        );
-    }
-    const { status, body, log } = toErrorReply(err, bodyLimit);
-    if (log) {
-      request.log.error({ err }, 'request failed');
-      body.error.message = `internal error (request ${request.id}); see the server log`;
-    }
-    return reply.status(status).type('application/json').send(body);
-  });
+  app.setErrorHandler(
+    errorHandler({
+      bytes: bodyLimit,
+      message: `webhook body is larger than ${bodyLimit} bytes; raise OPENCLAW_MAX_WEBHOOK_BYTES to allow more`,
+    }),
+  );
 
   app.post(
     '/v1/hooks/:workflow/:hook',

@@ -3,9 +3,8 @@
  * component as base64) and list what is registered (never the bytes).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EngineError, type Engine } from '../../engine/index.js';
-import { errorBody, toErrorReply } from '../errors.js';
+import { errorHandler } from '../errors.js';
 import { errors } from '../schemas.js';
 
 const SkillSummary = Type.Object({
@@ -67,25 +66,12 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async 
         response: { 200: SkillRegistered, 201: SkillRegistered, ...errors(400, 409, 413, 415) },
       },
       // The body limit of this route is its own (OPENCLAW_MAX_SKILL_BYTES), not OPENCLAW_MAX_BODY_BYTES.
-      errorHandler: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-        const untyped = reply as unknown as FastifyReply;
-        if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-          const message =
-            `request body is larger than ${bodyLimit} bytes (a component of at most ${engine.config.maxSkillBytes} bytes as base64); ` +
-            'raise OPENCLAW_MAX_SKILL_BYTES to allow more';
-          void untyped
-            .status(413)
-            .type('application/json')
-            .send(errorBody('payload_too_large', message, { limit: bodyLimit }));
-          return;
-        }
-        const { status, body, log } = toErrorReply(err, bodyLimit);
-        if (log) {
-          request.log.error({ err }, 'request failed');
-          body.error.message = `internal error (request ${request.id}); see the server log`;
-        }
-        void untyped.status(status).type('application/json').send(body);
-      },
+      errorHandler: errorHandler({
+        bytes: bodyLimit,
+        message:
+          `request body is larger than ${bodyLimit} bytes (a component of at most ${engine.config.maxSkillBytes} bytes as base64); ` +
+          'raise OPENCLAW_MAX_SKILL_BYTES to allow more',
+      }),
     },
     async (request, reply) => {
       const text = request.body.component.replace(/\s+/g, '');

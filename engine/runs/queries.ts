@@ -101,6 +101,24 @@ async function keysetPage<R extends { cursor_ts: string; id: string }>(
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null };
 }
 
+/**
+ * Pages over a bigserial id, oldest first (history, step logs): the rows after `after`, reading one
+ * more than the page to know whether another exists; the next cursor is the last id.
+ */
+async function idPage<R extends { id: string }>(
+  opts: { after?: string | undefined; limit?: number | undefined; defaultLimit: number; field: string; message: string },
+  fetch: (after: string | null, take: number) => Promise<R[]>,
+): Promise<{ rows: R[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(opts.limit ?? opts.defaultLimit, 1), 10_000);
+  if (opts.after && !/^\d{1,19}$/.test(opts.after)) {
+    throw new EngineError('invalid_request', opts.message, { details: { field: opts.field } });
+  }
+  const rows = await fetch(opts.after || null, limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
 function runView(r: Record<string, unknown>): RunView {
   return {
     id: r.id as string,
@@ -190,30 +208,24 @@ export class RunQueries {
     opts: { after?: string; limit?: number } = {},
   ): Promise<{ status: string; items: RunEventView[]; nextCursor: string | null }> {
     const status = await this.getRunStatus(runId);
-    const limit = Math.min(Math.max(opts.limit ?? 10_000, 1), 10_000);
-    let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
-    if (opts.after) {
-      if (!/^\d{1,19}$/.test(opts.after)) {
-        throw new EngineError('invalid_request', 'after must be an event id from this run', { details: { field: 'after' } });
-      }
-      q = q.where('id', '>', opts.after);
-    }
-    const rows = await q
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const { rows, nextCursor } = await idPage(
+      { after: opts.after, limit: opts.limit, defaultLimit: 10_000, field: 'after', message: 'after must be an event id from this run' },
+      (after, take) => {
+        let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
+        if (after) q = q.where('id', '>', after);
+        return q.orderBy('id').limit(take).execute();
+      },
+    );
     return {
       status,
-      items: page.map((e) => ({
+      items: rows.map((e) => ({
         id: e.id,
         type: e.type,
         stepKey: e.step_key,
         data: e.data ?? null,
         createdAt: (e.created_at as Date).toISOString(),
       })),
-      nextCursor: rows.length > limit && last ? last.id : null,
+      nextCursor,
     };
   }
 
@@ -234,32 +246,30 @@ export class RunQueries {
       .where('key', '=', stepKey)
       .executeTakeFirst();
     if (!step) throw new NotFoundError('step', stepKey);
-    const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
-    let q = this.db.selectFrom('openclaw.step_log').selectAll().where('run_id', '=', runId).where('step_key', '=', stepKey);
-    if (opts.attempt !== undefined) q = q.where('attempt', '=', opts.attempt);
-    if (opts.after !== undefined) {
-      if (!/^\d{1,19}$/.test(opts.after)) {
-        throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', {
-          details: { field: 'cursor' },
-        });
-      }
-      q = q.where('id', '>', opts.after);
-    }
-    const rows = await q
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const { rows, nextCursor } = await idPage(
+      {
+        after: opts.after,
+        limit: opts.limit,
+        defaultLimit: 1000,
+        field: 'cursor',
+        message: 'cursor is not valid; pass the nextCursor of a previous page',
+      },
+      (after, take) => {
+        let q = this.db.selectFrom('openclaw.step_log').selectAll().where('run_id', '=', runId).where('step_key', '=', stepKey);
+        if (opts.attempt !== undefined) q = q.where('attempt', '=', opts.attempt);
+        if (after) q = q.where('id', '>', after);
+        return q.orderBy('id').limit(take).execute();
+      },
+    );
     return {
-      items: page.map((l) => ({
+      items: rows.map((l) => ({
         id: l.id,
         attempt: l.attempt,
         stream: l.stream,
         message: l.message,
         createdAt: (l.created_at as Date).toISOString(),
       })),
-      nextCursor: rows.length > limit && last ? last.id : null,
+      nextCursor,
     };
   }
 

@@ -11,7 +11,7 @@ import { readSecrets } from '../secrets/store.js';
 export async function resolveTaskSecrets(core: EngineCore, spec: unknown): Promise<{ spec: unknown; values: string[] }> {
   const names = placeholderNames(spec);
   if (names.length === 0) return { spec, values: [] };
-  if (!core.keyring.current && core.keyring.all.length === 0) {
+  if (core.keyring.all.length === 0) {
     throw new NonRetryableError(
       'SecretsUnavailable',
       `this worker has no OPENCLAW_SECRET_KEY, so it cannot resolve secrets ${names.join(', ')}`,

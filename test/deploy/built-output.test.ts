@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dropDatabase, withDatabase } from '../helpers/postgres.js';
+import { createEmptyDatabase, dropDatabase, withDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/engine.js';
 import { generateMasterKey } from '../../engine/index.js';
 
@@ -179,13 +179,7 @@ describe('the built CLI as the image runs it', () => {
   const workers: { proc: Proc; id: string }[] = [];
 
   it('migrates a fresh, empty database', async () => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE "${dbName}"`);
-    } finally {
-      await client.end();
-    }
+    await createEmptyDatabase(admin, dbName);
     const first = await run(['migrate'], env);
     expect(first.code, first.output).toBe(0);
     pool = new pg.Pool({ connectionString: dbUrl, max: 2 });

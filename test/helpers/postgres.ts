@@ -36,17 +36,26 @@ export async function startTestServer(): Promise<TestServer> {
   return { adminUrl: server.url, stop: server.stop };
 }
 
-/** Creates a fresh database cloned from the migrated template; returns its URL. */
-export async function cloneTemplate(adminUrl: string, name: string): Promise<string> {
+async function createDatabase(adminUrl: string, name: string, template: string | null): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
   } finally {
     await client.end();
   }
   return withDatabase(adminUrl, name);
+}
+
+/** Creates a fresh database cloned from the migrated template; returns its URL. */
+export function cloneTemplate(adminUrl: string, name: string): Promise<string> {
+  return createDatabase(adminUrl, name, TEMPLATE_DB);
+}
+
+/** Creates an empty database (nothing migrated); returns its URL. */
+export function createEmptyDatabase(adminUrl: string, name: string): Promise<string> {
+  return createDatabase(adminUrl, name, null);
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {

@@ -6,7 +6,7 @@ import { createEngine, migrate, migrationsDir } from '../../engine/index.js';
 import { createPool } from '../../engine/db/pool.js';
 import { knownMigrations } from '../../engine/db/migrate.js';
 import { createTestDb, type TestDb } from '../helpers/engine.js';
-import { dropDatabase, withDatabase } from '../helpers/postgres.js';
+import { createEmptyDatabase, dropDatabase } from '../helpers/postgres.js';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -23,11 +23,8 @@ describe('migrator', () => {
   it('applies migrations once, concurrently and repeatedly without error', async () => {
     const admin = inject('pgAdminUrl');
     const name = `oc_fresh_${Date.now()}`;
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE "${name}"`);
-    await c.end();
-    const pools = [1, 2, 3].map(() => createPool(withDatabase(admin, name), 2));
+    const url = await createEmptyDatabase(admin, name);
+    const pools = [1, 2, 3].map(() => createPool(url, 2));
     try {
       const results = await Promise.all(pools.map((p) => migrate(p)));
       const applied = results.flatMap((r) => r.applied);
@@ -62,11 +59,7 @@ describe('migrator', () => {
   it("refuses to start without graphile-worker's schema (run notifications need it), and migrate installs it", async () => {
     const admin = inject('pgAdminUrl');
     const name = `oc_nogw_${Date.now()}`;
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE "${name}"`);
-    await c.end();
-    const url = withDatabase(admin, name);
+    const url = await createEmptyDatabase(admin, name);
     const pool = createPool(url, 1);
     try {
       await migrate(pool); // the engine's schema only
