@@ -4,7 +4,7 @@
  * name the secret, never a value.
  */
 import { NonRetryableError } from '../errors.js';
-import type { EngineCore } from '../runs/types.js';
+import type { EngineCore } from './runs-api.js';
 import { placeholderNames, substitutePlaceholders } from '../secrets/placeholders.js';
 import { readSecrets } from '../secrets/store.js';
 

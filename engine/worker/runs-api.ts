@@ -1,0 +1,8 @@
+/**
+ * Everything engine/worker/ uses from engine/runs/, in one place: the fenced completion of a
+ * claimed step, the NOTIFY that wakes idle peers, and the engine internals the worker runs on.
+ * The other worker files import these from here, never from engine/runs/ directly.
+ */
+export { reportOutcome, reportOutcomes, type CompletionResult, type Outcome } from '../runs/complete.js';
+export { notifyReady } from '../runs/run-tx.js';
+export type { EngineCore } from '../runs/types.js';

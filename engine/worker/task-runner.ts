@@ -1,0 +1,123 @@
+/**
+ * Runs one claimed step: finds its task in the workflow version, swaps its secret placeholders for
+ * values, calls the executor for its kind under the step's timeout and the worker's abort signal,
+ * masks the secret values in its log, output and error, and turns the result into the outcome to
+ * report (a failure carries its retry delay from the step's retry policy). Reporting is the
+ * caller's: see worker.ts and completion-batcher.ts.
+ */
+import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import type { ExecutorRegistry } from '../executors/registry.js';
+import type { StepLogStream } from '../executors/types.js';
+import { maskDeep, maskString, registerSecretValues } from '../secrets/mask.js';
+import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
+import type { Logger } from '../telemetry/logger.js';
+import { backoffDelay } from './backoff.js';
+import type { ClaimedStep } from './claim.js';
+import type { EngineCore, Outcome } from './runs-api.js';
+import type { StepLogWriter } from './step-logs.js';
+import { resolveTaskSecrets } from './task-secrets.js';
+
+/** One finished attempt, not reported yet. */
+export interface Attempt {
+  outcome: Outcome;
+  /** The process logger with the step's run id, key and attempt. */
+  log: Logger;
+  /**
+   * Stops masking this task's secret values in process logs. Call it once the outcome is
+   * reported (or dropped): until then a log line about the outcome may still contain one.
+   */
+  release: () => void;
+}
+
+export class TaskRunner {
+  constructor(
+    private readonly core: EngineCore,
+    private readonly registry: ExecutorRegistry,
+    private readonly stepLogs: StepLogWriter,
+    private readonly workerId: string,
+  ) {}
+
+  /** Executes the step; never throws (an error is the failure outcome). `abort` ends it early. */
+  async run(step: ClaimedStep, abort: AbortController): Promise<Attempt> {
+    const log = this.core.log.child({ runId: step.run_id, step: step.key, attempt: step.attempt });
+    let node: TaskFields | null = null;
+    let output: unknown;
+    let failure: ErrorInfo | null = null;
+    let retryAfterMs = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const rawLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
+    // Secret values this task receives: masked in its log, output and error, and in process logs.
+    let secrets: string[] = [];
+    let unregister = (): void => {};
+    const stepLog = {
+      get written() {
+        return rawLog.written;
+      },
+      write: (message: string, stream?: StepLogStream) => rawLog.write(secrets.length ? maskString(message, secrets) : message, stream),
+    };
+    try {
+      node = await this.taskFields(step);
+      const timeoutMs = node.timeoutMs ?? (this.core.config.defaultTaskTimeoutMs || null);
+      const executor = this.registry.get(node.task.kind);
+      let spec: Record<string, unknown> | null = null;
+      if (node.task.kind !== 'builtin') {
+        const resolved = await resolveTaskSecrets(this.core, step.task_spec ?? node.task.spec);
+        secrets = resolved.values;
+        unregister = registerSecretValues(secrets);
+        spec = resolved.spec as Record<string, unknown>;
+      }
+      const run = executor.execute({
+        task: node.task,
+        spec,
+        input: step.input ?? null,
+        runId: step.run_id,
+        stepKey: step.key,
+        workerId: this.workerId,
+        idempotencyKey: `${step.run_id}:${step.key}`,
+        attempt: step.attempt,
+        signal: abort.signal,
+        timeoutMs,
+        log,
+        stepLog,
+      });
+      const aborted = new Promise<never>((_, reject) => {
+        if (timeoutMs !== null) {
+          timer = setTimeout(() => {
+            const err = new TaskError('TimeoutError', `step ${step.key} timed out after ${timeoutMs} ms (attempt ${step.attempt})`);
+            abort.abort(err);
+            reject(err);
+          }, timeoutMs);
+        }
+        abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+      });
+      output = await Promise.race([run, aborted]);
+    } catch (err) {
+      failure = toErrorInfo(err);
+      if (err instanceof TaskError && err.retryAfterMs) retryAfterMs = err.retryAfterMs;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    if (secrets.length > 0) {
+      output = maskDeep(output, secrets);
+      if (failure) failure = { ...failure, message: maskString(failure.message, secrets), name: maskString(failure.name, secrets) };
+    }
+    // A finished step's logs are complete once its outcome is visible.
+    if (stepLog.written > 0) await this.stepLogs.flush();
+    if (failure === null) return { outcome: { ok: true, output }, log, release: unregister };
+    const policy = node?.retry;
+    let retryable = failure.retryable !== false;
+    if (policy?.nonRetryable.includes(failure.name)) retryable = false;
+    const error: ErrorInfo = { name: failure.name, message: failure.message, retryable };
+    const delayMs = policy ? backoffDelay(policy, step.attempt, retryAfterMs) : 0;
+    return { outcome: { ok: false, error, delayMs }, log, release: unregister };
+  }
+
+  private async taskFields(step: ClaimedStep): Promise<TaskFields> {
+    const wf = await this.core.graphs.get(this.core.pool, step.version_id);
+    const g = wf.graph;
+    const node = g.model === 'dag' ? (g as DagGraph).nodes[step.name] : (g as SmGraph).states[step.name];
+    if (!node || node.type !== 'task')
+      throw new TaskError('UnknownStep', `step ${step.key} has no task in its workflow version`, { retryable: false });
+    return node;
+  }
+}
