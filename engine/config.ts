@@ -1,12 +1,18 @@
-import { parseNotifyHooks } from './notify/hooks.js';
-import { parseMasterKey } from './secrets/crypto.js';
+import os from 'node:os';
+import path from 'node:path';
+import { EgressPolicy } from './executors/http/egress.js';
+import { parseNotifyHooks, type NotifyHook } from './notify/hooks.js';
+import { parseMasterKey, type Keyring, type MasterKey } from './secrets/crypto.js';
 
 /**
  * Engine configuration: defaults, overridden by environment variables, overridden by explicit
- * options; validated once at start-up. Every limit is configurable and named in error messages.
+ * options. `loadConfig` validates the settings once at start-up and parses the ones given as text
+ * (master keys, the egress allowlist, notify hooks) into the values their consumers use, so no
+ * consumer parses configuration again. Every limit is configurable and named in error messages.
  */
 
-export interface EngineConfig {
+/** What can be set: environment variables, and the options of `createEngine` (which win). */
+export interface EngineSettings {
   databaseUrl: string;
   namespace: string;
   /** How long a claimed step's lease lasts without a heartbeat. */
@@ -103,7 +109,26 @@ export interface EngineConfig {
   webhookSecretOverlapMs: number;
 }
 
-export const defaultConfig: Omit<EngineConfig, 'databaseUrl'> = {
+/**
+ * Validated settings, with the text ones parsed: what the engine runs on. The master keys replace
+ * `secretKey` and `previousSecretKeys`, so the key text is not kept.
+ */
+export interface EngineConfig extends Omit<
+  EngineSettings,
+  'secretKey' | 'previousSecretKeys' | 'httpAllow' | 'notifyHooks' | 'containerPull'
+> {
+  /** `OPENCLAW_SECRET_KEY` (current) and `OPENCLAW_SECRET_KEY_PREVIOUS`, parsed. */
+  masterKeys: Keyring;
+  /** `OPENCLAW_HTTP_ALLOW`, parsed: the egress allowlist of HTTP tasks and notifications. */
+  httpAllow: EgressPolicy;
+  /** `OPENCLAW_NOTIFY_HOOKS`, parsed: hook name -> target. */
+  notifyHooks: ReadonlyMap<string, NotifyHook>;
+  containerPull: 'missing' | 'never';
+  /** `OPENCLAW_WASM_CACHE_DIR` as an absolute path; when unset, a per-user folder in the OS temp dir. */
+  wasmCacheDir: string;
+}
+
+export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   namespace: 'default',
   leaseTtlMs: 10_000,
   heartbeatIntervalMs: 3_000,
@@ -231,8 +256,13 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   webhookSecretOverlapMs: 'OPENCLAW_WEBHOOK_SECRET_OVERLAP_MS',
 };
 
-/** Builds a validated config from defaults, `env` and `overrides` (in increasing priority). */
-export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
+/**
+ * Builds the config from defaults, `env` and `overrides` (in increasing priority): validated, and
+ * the text settings parsed.
+ *
+ * @throws Error listing every invalid setting with its variable.
+ */
+export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const fromEnv: Partial<Record<keyof typeof defaultConfig, unknown>> = {};
   for (const [key, name] of Object.entries(envNames) as Array<[keyof typeof defaultConfig, string]>) {
     const raw = env[name];
@@ -240,7 +270,7 @@ export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.Pr
     fromEnv[key] = STRING_KEYS.has(key) ? raw : BOOLEAN_KEYS.has(key) ? parseBoolean(raw) : Number(raw);
   }
   const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? '';
-  const cfg = { ...defaultConfig, ...fromEnv, ...overrides, databaseUrl } as EngineConfig;
+  const cfg = { ...defaultConfig, ...fromEnv, ...overrides, databaseUrl } as EngineSettings;
   const problems: string[] = [];
   if (!cfg.databaseUrl) problems.push('databaseUrl (DATABASE_URL) is required');
   for (const key of Object.keys(defaultConfig) as Array<keyof typeof defaultConfig>) {
@@ -255,25 +285,52 @@ export function loadConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.Pr
   }
   if (cfg.heartbeatIntervalMs >= cfg.leaseTtlMs)
     problems.push(`heartbeatIntervalMs (${cfg.heartbeatIntervalMs}) must be below leaseTtlMs (${cfg.leaseTtlMs})`);
-  for (const [i, k] of [cfg.secretKey, ...cfg.previousSecretKeys.split(',')].entries()) {
-    if (!k.trim()) continue;
-    try {
-      parseMasterKey(k, i === 0 ? 'secretKey (OPENCLAW_SECRET_KEY)' : 'previousSecretKeys (OPENCLAW_SECRET_KEY_PREVIOUS)');
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-  }
+  const masterKeys = parseMasterKeys(cfg, problems);
+  const httpAllow = parsed(problems, () => EgressPolicy.parse(cfg.httpAllow));
+  const notifyHooks = parsed(problems, () => parseNotifyHooks(cfg.notifyHooks));
   if (cfg.maxWebhookBytes < 1) problems.push('maxWebhookBytes (OPENCLAW_MAX_WEBHOOK_BYTES) must be at least 1');
   problems.push(...containerProblems(cfg));
   problems.push(...wasmProblems(cfg));
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)
     problems.push(`cronMaxCatchUp (OPENCLAW_CRON_MAX_CATCHUP) must be an integer of at least 1, got ${cfg.cronMaxCatchUp}`);
   problems.push(...notifyProblems(cfg));
-  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return cfg;
+  if (problems.length > 0 || !httpAllow || !notifyHooks) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  const { secretKey: _secretKey, previousSecretKeys: _previousSecretKeys, ...settings } = cfg;
+  return {
+    ...settings,
+    masterKeys,
+    httpAllow,
+    notifyHooks,
+    containerPull: cfg.containerPull === 'never' ? 'never' : 'missing',
+    wasmCacheDir: cfg.wasmCacheDir
+      ? path.resolve(cfg.wasmCacheDir)
+      : path.join(os.tmpdir(), `openclaw-wasm-${process.getuid?.() ?? 'user'}`),
+  };
 }
 
-function containerProblems(cfg: EngineConfig): string[] {
+/** Runs a parser whose errors name the setting; an error becomes a problem and the result null. */
+function parsed<T>(problems: string[], parse: () => T): T | null {
+  try {
+    return parse();
+  } catch (err) {
+    problems.push((err as Error).message);
+    return null;
+  }
+}
+
+/** The current master key and the previous ones (comma-separated), each 32 bytes as base64 or hex. */
+function parseMasterKeys(cfg: Pick<EngineSettings, 'secretKey' | 'previousSecretKeys'>, problems: string[]): Keyring {
+  const current = cfg.secretKey.trim() ? parsed(problems, () => parseMasterKey(cfg.secretKey, 'secretKey (OPENCLAW_SECRET_KEY)')) : null;
+  const previous = cfg.previousSecretKeys
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => parsed(problems, () => parseMasterKey(k, 'previousSecretKeys (OPENCLAW_SECRET_KEY_PREVIOUS)')))
+    .filter((k): k is MasterKey => k !== null);
+  return { current, all: current ? [current, ...previous] : previous };
+}
+
+function containerProblems(cfg: EngineSettings): string[] {
   const problems: string[] = [];
   if (cfg.containerPull !== 'never' && cfg.containerPull !== 'missing')
     problems.push(`containerPull (OPENCLAW_CONTAINER_PULL) must be never or missing, got ${JSON.stringify(cfg.containerPull)}`);
@@ -296,7 +353,7 @@ function containerProblems(cfg: EngineConfig): string[] {
   return problems;
 }
 
-function notifyProblems(cfg: EngineConfig): string[] {
+function notifyProblems(cfg: EngineSettings): string[] {
   const problems: string[] = [];
   // graphile-worker stores max_attempts as a smallint.
   if (!Number.isInteger(cfg.notifyMaxAttempts) || cfg.notifyMaxAttempts < 1 || cfg.notifyMaxAttempts > 32_767)
@@ -304,15 +361,10 @@ function notifyProblems(cfg: EngineConfig): string[] {
   if (cfg.notifyTimeoutMs < 1) problems.push(`notifyTimeoutMs (OPENCLAW_NOTIFY_TIMEOUT_MS) must be at least 1, got ${cfg.notifyTimeoutMs}`);
   if (!Number.isInteger(cfg.notifyConcurrency))
     problems.push(`notifyConcurrency (OPENCLAW_NOTIFY_CONCURRENCY) must be an integer, got ${cfg.notifyConcurrency}`);
-  try {
-    parseNotifyHooks(cfg.notifyHooks);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
   return problems;
 }
 
-function wasmProblems(cfg: EngineConfig): string[] {
+function wasmProblems(cfg: EngineSettings): string[] {
   const problems: string[] = [];
   if (cfg.wasmMemoryLimitBytes < 65_536)
     problems.push(

@@ -5,8 +5,6 @@
  * database — executors themselves never touch it).
  */
 import { createHash } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import type { EngineConfig } from './config.js';
 import { ContainerExecutor } from './executors/container/index.js';
 import { createHttpExecutor } from './executors/http/index.js';
@@ -32,17 +30,11 @@ export function defaultExecutors(core: EngineCore): Executor[] {
   return executors;
 }
 
-/** The transpiled-component cache: OPENCLAW_WASM_CACHE_DIR, else a per-user folder in the OS temp dir. */
-export function wasmCacheDir(config: Pick<EngineConfig, 'wasmCacheDir'>): string {
-  if (config.wasmCacheDir) return path.resolve(config.wasmCacheDir);
-  return path.join(os.tmpdir(), `openclaw-wasm-${process.getuid?.() ?? 'user'}`);
-}
-
 function wasmExecutor(core: EngineCore): Executor {
   const { config } = core;
   return createWasmExecutor({
     resolveSkill: (name, range) => resolveSkill(core, name, range),
-    cacheDir: wasmCacheDir(config),
+    cacheDir: config.wasmCacheDir,
     limits: {
       defaultMemoryBytes: config.wasmMemoryLimitBytes,
       maxMemoryBytes: config.wasmMaxMemoryBytes,
@@ -82,7 +74,7 @@ function containerExecutor(core: EngineCore): ContainerExecutor {
     maxPids: config.containerMaxPids,
     defaultPids: config.containerDefaultPids,
     allowNetwork: config.containerAllowNetwork,
-    pull: config.containerPull === 'never' ? 'never' : 'missing',
+    pull: config.containerPull,
     user: config.containerUser,
     tmpfsBytes: config.containerTmpfsBytes,
     maxStdoutBytes: config.containerMaxStdoutBytes,

@@ -1,13 +1,13 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { installBackgroundSchema } from './background.js';
-import { loadConfig, type EngineConfig } from './config.js';
+import { loadConfig, type EngineConfig, type EngineSettings } from './config.js';
 import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import type { Database } from './db/schema.js';
 import { defaultExecutors } from './default-executors.js';
 import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
-import { deleteSecret, keyringFrom, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
+import { deleteSecret, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
 import { EngineError } from './errors.js';
 import type { Executor } from './executors/types.js';
 import { Notifier, type NotifierOptions } from './notify/runner.js';
@@ -32,7 +32,7 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
-export interface CreateEngineOptions extends Partial<EngineConfig> {
+export interface CreateEngineOptions extends Partial<EngineSettings> {
   logger?: Logger;
   /** Apply pending migrations (and graphile-worker's) at start. Default false: only check. */
   migrate?: boolean;
@@ -53,7 +53,7 @@ export class Engine {
   private readonly untrack: () => void;
 
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
-    this.core = { pool, config, log, graphs: new GraphCache(), keyring: keyringFrom(config) };
+    this.core = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
     this.queries = new RunQueries(this.db, config.namespace);

@@ -19,7 +19,6 @@ import { registerSecretValues } from '../secrets/mask.js';
 import { readSecrets } from '../secrets/store.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../triggers/signature.js';
 import { describeTarget, type NotifyJobPayload } from './enqueue.js';
-import { parseNotifyHooks } from './hooks.js';
 
 /** At most this much of a refusing receiver's answer is kept in the history. */
 const SNIPPET_BYTES = 200;
@@ -69,7 +68,7 @@ async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<strin
 export function createNotifyTask(core: EngineCore): Task {
   const config = core.config;
   const guard = createEgressGuard({ allow: config.httpAllow, connectTimeoutMs: config.httpConnectTimeoutMs, subject: 'notifications' });
-  const hooks = parseNotifyHooks(config.notifyHooks);
+  const hooks = config.notifyHooks;
 
   function resolveTarget(target: NotifyJobPayload['target']): { url: URL; secret: string | null } {
     let raw: string;

@@ -15,6 +15,14 @@ export interface MasterKey {
   key: Buffer;
 }
 
+/** The master keys a process holds (from configuration: see loadConfig). */
+export interface Keyring {
+  /** Encrypts new values; null when no key is configured (secrets are then unavailable). */
+  current: MasterKey | null;
+  /** Every key that may still decrypt a stored value: the current one first, then the previous ones. */
+  all: MasterKey[];
+}
+
 /** Parses a 32-byte key given as base64 (44 chars) or hex (64 chars). */
 export function parseMasterKey(text: string, source = 'OPENCLAW_SECRET_KEY'): MasterKey {
   const t = text.trim();

@@ -5,27 +5,14 @@
  */
 import { EngineError, NonRetryableError, NotFoundError } from '../errors.js';
 import type { EngineCore } from '../runs/types.js';
-import { decryptSecret, encryptSecret, parseMasterKey, rewrapKey, type MasterKey } from './crypto.js';
+import { decryptSecret, encryptSecret, rewrapKey, type Keyring, type MasterKey } from './crypto.js';
 
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Shorter values would be masked everywhere they happen to appear in outputs and logs. */
 export const MIN_SECRET_LENGTH = 4;
 export const MAX_SECRET_BYTES = 64 * 1024;
 
-export interface Keyring {
-  current: MasterKey | null;
-  all: MasterKey[];
-}
-
-export function keyringFrom(config: { secretKey: string; previousSecretKeys: string }): Keyring {
-  const current = config.secretKey.trim() ? parseMasterKey(config.secretKey) : null;
-  const previous = config.previousSecretKeys
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean)
-    .map((k) => parseMasterKey(k, 'OPENCLAW_SECRET_KEY_PREVIOUS'));
-  return { current, all: current ? [current, ...previous] : previous };
-}
+export type { Keyring } from './crypto.js';
 
 function requireKey(ring: Keyring): MasterKey {
   if (!ring.current) {

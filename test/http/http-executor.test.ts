@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetryableError, RetryAfterError, TaskError } from '../../engine/index.js';
 import { createHttpExecutor, type HttpExecutorOptions } from '../../engine/executors/http/index.js';
-import { isPublicAddress } from '../../engine/executors/http/egress.js';
+import { EgressPolicy, isPublicAddress } from '../../engine/executors/http/egress.js';
 import type { TaskInvocation } from '../../engine/executors/types.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
@@ -16,7 +16,7 @@ let srv: TestServer;
 let other: TestServer;
 
 const opts = (allow: string, extra: Partial<HttpExecutorOptions> = {}): HttpExecutorOptions => ({
-  allow,
+  allow: EgressPolicy.parse(allow),
   connectTimeoutMs: 2000,
   timeoutMs: 5000,
   maxResponseBytes: 1024,

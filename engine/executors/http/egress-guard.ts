@@ -8,7 +8,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { Agent } from 'undici';
 import { NonRetryableError } from '../../errors.js';
-import { describeAddress, EgressPolicy } from './egress.js';
+import { describeAddress, type EgressPolicy } from './egress.js';
 
 /** The destination is refused by the egress policy; retrying cannot help until the allowlist changes. */
 export class EgressBlocked extends NonRetryableError {
@@ -18,8 +18,8 @@ export class EgressBlocked extends NonRetryableError {
 }
 
 export interface EgressGuardOptions {
-  /** `OPENCLAW_HTTP_ALLOW`: non-public destinations that may be reached anyway. */
-  allow: string;
+  /** `OPENCLAW_HTTP_ALLOW`, parsed: non-public destinations that may be reached anyway. */
+  allow: EgressPolicy;
   connectTimeoutMs: number;
   /** Who is refused, for error messages: `HTTP tasks`, `notifications`. */
   subject: string;
@@ -36,7 +36,7 @@ export interface EgressGuard {
 export const portOf = (url: URL): number => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
 
 export function createEgressGuard(options: EgressGuardOptions): EgressGuard {
-  const policy = new EgressPolicy(options.allow);
+  const policy = options.allow;
   const refusal = (what: string, example: string): string =>
     `${what}; ${options.subject} may not reach it unless OPENCLAW_HTTP_ALLOW lists it (e.g. ${example})`;
 

@@ -80,21 +80,37 @@ interface Entry {
 
 /** The egress allowlist: hostnames, host:port, IPs (v6 in brackets with a port), CIDRs. */
 export class EgressPolicy {
-  private readonly entries: Entry[];
+  private constructor(private readonly entries: readonly Entry[]) {}
 
-  constructor(allow: string) {
-    this.entries = allow
+  /**
+   * Parses `OPENCLAW_HTTP_ALLOW`: comma-separated entries ('' = public addresses only).
+   *
+   * @throws Error naming the setting and the first entry it cannot read.
+   */
+  static parse(allow: string): EgressPolicy {
+    const entries = allow
       .split(',')
       .map((e) => e.trim())
       .filter(Boolean)
-      .map((e) => EgressPolicy.parse(e));
+      .map((e) => {
+        const entry = EgressPolicy.parseEntry(e);
+        if (!entry)
+          throw new Error(
+            `httpAllow (OPENCLAW_HTTP_ALLOW): cannot read entry ${JSON.stringify(e)} (expected a host, host:port, IP or CIDR)`,
+          );
+        return entry;
+      });
+    return new EgressPolicy(entries);
   }
 
-  private static parse(entry: string): Entry {
+  private static parseEntry(entry: string): Entry | null {
     const cidr = /^(.+)\/(\d{1,3})$/.exec(entry);
     if (cidr && net.isIP(cidr[1]!)) {
+      const family = net.isIPv6(cidr[1]!) ? 'ipv6' : 'ipv4';
+      const bits = Number(cidr[2]);
+      if (bits > (family === 'ipv6' ? 128 : 32)) return null;
       const list = new net.BlockList();
-      list.addSubnet(cidr[1]!, Number(cidr[2]), net.isIPv6(cidr[1]!) ? 'ipv6' : 'ipv4');
+      list.addSubnet(cidr[1]!, bits, family);
       return { net: list };
     }
     if (net.isIP(entry)) {
@@ -105,12 +121,13 @@ export class EgressPolicy {
     const hp = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(entry);
     const host = (hp ? hp[1]! : entry).toLowerCase();
     const port = hp ? Number(hp[2]) : undefined;
+    if (port !== undefined && port > 65_535) return null;
     if (net.isIP(host)) {
       const list = new net.BlockList();
       list.addAddress(host, net.isIPv6(host) ? 'ipv6' : 'ipv4');
       return port === undefined ? { net: list } : { net: list, port };
     }
-    if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`OPENCLAW_HTTP_ALLOW: cannot read entry ${JSON.stringify(entry)}`);
+    if (!/^[a-z0-9.-]+$/.test(host)) return null;
     return port === undefined ? { host } : { host, port };
   }
 

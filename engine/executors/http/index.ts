@@ -9,11 +9,12 @@
 import { request, type Dispatcher } from 'undici';
 import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
 import type { Executor, TaskInvocation } from '../types.js';
+import type { EgressPolicy } from './egress.js';
 import { createEgressGuard, EgressBlocked, portOf } from './egress-guard.js';
 
 export interface HttpExecutorOptions {
-  /** `OPENCLAW_HTTP_ALLOW`: non-public destinations that may be reached anyway. */
-  allow: string;
+  /** `OPENCLAW_HTTP_ALLOW`, parsed (`EgressPolicy.parse`): non-public destinations that may be reached anyway. */
+  allow: EgressPolicy;
   connectTimeoutMs: number;
   /** Whole-request bound when the step sets no timeout. */
   timeoutMs: number;
