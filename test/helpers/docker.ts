@@ -1,33 +1,35 @@
 /**
- * Container-task test helpers: a Docker check that fails loudly (CI must run these tests), the
- * local test images, an executor built from the default configuration, and invocations with a
- * step log that records what was written.
+ * Container-task test helpers: which tests run (Docker reachable or not, decided once per run by
+ * the global setup, see docker-check.ts), the local test images, an executor built from the
+ * default configuration, and invocations with a step log that records what was written.
  *
- * OPENCLAW_SKIP_DOCKER_TESTS=1 skips the tests that need Docker (a developer machine without it);
- * otherwise a missing daemon or image fails the file with a message saying how to set it up.
+ * Without a Docker daemon the suites declared with describeDocker are reported as skipped (the
+ * global setup prints one line saying why); OPENCLAW_REQUIRE_DOCKER=1 (CI) fails the run instead.
  */
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
-import { describe } from 'vitest';
+import { describe, inject } from 'vitest';
 import { defaultConfig } from '../../engine/config.js';
 import { ContainerExecutor, type ContainerExecutorOptions } from '../../engine/executors/container/index.js';
 import type { StepLogStream, TaskInvocation } from '../../engine/executors/types.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
+import { TEST_IMAGES } from './docker-check.js';
 
 export const BUSYBOX = 'local/busybox';
 export const NODE = 'local/node';
 
-export const skipDocker = process.env.OPENCLAW_SKIP_DOCKER_TESTS === '1';
+/** The global setup's verdict: whether the tests that need Docker run in this test run. */
+export const dockerStatus = inject('docker');
 
-/** `describe`, or `describe.skip` when OPENCLAW_SKIP_DOCKER_TESTS=1. */
+/** `describe` when Docker is usable in this test run, else `describe.skip`. */
 export function describeDocker(name: string, fn: () => void): void {
-  (skipDocker ? describe.skip : describe)(name, fn);
+  (dockerStatus.available ? describe : describe.skip)(name, fn);
 }
 
 const HOW =
-  'The container tests need a Docker daemon and the images local/busybox and local/node: run ' +
-  '`sudo scripts/docker-setup.sh` (Debian; installs docker.io, starts dockerd, builds the images), ' +
-  'or set OPENCLAW_SKIP_DOCKER_TESTS=1 to skip them.';
+  'The container tests need a Docker daemon and the images local/busybox and local/node (the test ' +
+  'run builds them when a daemon answers: scripts/docker-images.sh); `sudo scripts/docker-setup.sh` ' +
+  '(Debian) installs and starts Docker and builds them.';
 
 /** A client for the daemon the engine uses (DOCKER_HOST), after checking that it answers and has the images. */
 export async function requireDocker(): Promise<Docker> {
@@ -39,7 +41,7 @@ export async function requireDocker(): Promise<Docker> {
       `Docker is not reachable (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: ${(err as Error).message}). ${HOW}`,
     );
   }
-  for (const image of [BUSYBOX, NODE]) {
+  for (const image of TEST_IMAGES) {
     try {
       await docker.getImage(image).inspect();
     } catch {

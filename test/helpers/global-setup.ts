@@ -3,18 +3,25 @@ import pg from 'pg';
 import { migrate } from '../../engine/db/migrate.js';
 import { createPool } from '../../engine/db/pool.js';
 import { installBackgroundSchema } from '../../engine/background.js';
+import { prepareDocker, type DockerStatus } from './docker-check.js';
 import { TEMPLATE_DB, startTestServer, withDatabase, type TestServer } from './postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
+    /** Whether the tests that need Docker run (see docker-check.ts). */
+    docker: DockerStatus;
   }
 }
 
 let server: TestServer | undefined;
 
-/** Starts one PostgreSQL for the whole test run and migrates the template database. */
+/**
+ * Decides whether the Docker tests run (building the local test images if needed), then starts
+ * one PostgreSQL for the whole test run and migrates the template database.
+ */
 export async function setup(project: TestProject): Promise<void> {
+  project.provide('docker', await prepareDocker());
   server = await startTestServer();
   const admin = new pg.Client({ connectionString: server.adminUrl });
   await admin.connect();

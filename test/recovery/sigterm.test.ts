@@ -24,11 +24,14 @@ const runningOn = async (runId: string, workerId: string): Promise<boolean> =>
 
 describe('SIGTERM drains a worker process', () => {
   it('stops claiming, finishes the running task within the drain bound, and exits 0', async () => {
-    const child = await spawnWorker({ databaseUrl: db.url, id: 'drainer', env: { OPENCLAW_DRAIN_TIMEOUT_MS: '10000' } });
+    // At info level the child logs 'signal received: draining' when it handles the signal, in the
+    // same tick as it stops claiming (engine/worker/process.ts).
+    const child = await spawnWorker({ databaseUrl: db.url, id: 'drainer', logLevel: 'info', env: { OPENCLAW_DRAIN_TIMEOUT_MS: '10000' } });
     const { runId } = await engine.startRun({ workflow: 'short-nap' });
     await waitFor(() => runningOn(runId, 'drainer'));
     child.signal('SIGTERM');
-    // Started after the signal: must not be claimed by the draining worker.
+    await child.waitForLine(/"msg":"signal received: draining"/);
+    // Started once the worker is draining: must not be claimed by it.
     const late = await engine.startRun({ workflow: 'short-nap' });
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const run = await engine.queries.getRun(runId);

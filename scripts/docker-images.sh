@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the local images the container tests run, without any image registry (none is reachable
+# in CI), when they are missing:
+#   local/busybox  busybox-static and its applets, PATH=/bin
+#   local/node     the host's node binary + the libraries ldd lists, plus busybox for `sh`
+# This is the one place that knows how they are built. It needs a Docker daemon that answers
+# (the docker CLI, honouring DOCKER_HOST) and a statically linked /bin/busybox (installed from
+# Debian's busybox-static when missing, which needs root). Idempotent, and quick when both
+# images exist (nothing is built or run then).
+#
+# Run by scripts/docker-setup.sh (which first installs and starts Docker) and by the test run's
+# global setup (test/helpers/docker-check.ts) when a daemon answers but an image is missing.
+set -euo pipefail
+
+log() { echo "== docker-images: $*"; }
+
+if ! docker info >/dev/null 2>&1; then
+  echo "docker-images: no Docker daemon answers (${DOCKER_HOST:-unix:///var/run/docker.sock}); start dockerd or run scripts/docker-setup.sh" >&2
+  exit 1
+fi
+
+have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+if have_image local/busybox && have_image local/node; then
+  log "images local/busybox and local/node present"
+  exit 0
+fi
+
+# The statically linked busybox (busybox-static installs it at /bin/busybox; a dynamic one would
+# not run in an image without its libraries).
+if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "docker-images: need a static /bin/busybox: apt-get install busybox-static (as root)" >&2
+    exit 1
+  fi
+  log "installing busybox-static"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >&2
+fi
+
+# A root filesystem with busybox in /bin: every applet as a link (not the `busybox` applet itself:
+# it would make a link loop), /tmp (the tasks mount a tmpfs there), and a passwd naming nobody.
+busybox_rootfs() {
+  local dir="$1" bb=/bin/busybox
+  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp "$bb" "$dir/bin/busybox"
+  for applet in $("$bb" --list); do
+    [ "$applet" = busybox ] && continue
+    [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dir/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+}
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if have_image local/busybox; then
+  log "image local/busybox present"
+else
+  log "building local/busybox"
+  busybox_rootfs "$work/busybox"
+  tar -C "$work/busybox" -c . | docker import -c 'ENV PATH=/bin' -m 'OpenClaw test image: busybox-static' - local/busybox >/dev/null
+fi
+
+if have_image local/node; then
+  log "image local/node present"
+else
+  log "building local/node from $(command -v node) ($(node -v))"
+  root="$work/node"
+  busybox_rootfs "$root"
+  node_bin="$(readlink -f "$(command -v node)")"
+  mkdir -p "$root/usr/local/bin"
+  cp "$node_bin" "$root/usr/local/bin/node"
+  # The shared libraries and the dynamic loader, at the paths the binary looks for them.
+  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw test image: node $(node -v)" - local/node >/dev/null
+fi
+
+# What was just built must run.
+docker run --rm --network none local/busybox true
+docker run --rm --network none local/node node -e 'process.exit(0)'
+log "ready: $(docker version --format '{{.Server.Version}}') with local/busybox and local/node"
