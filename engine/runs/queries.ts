@@ -1,12 +1,10 @@
 /** Read side: run views, listings with opaque cursors, history, dead letters, workflows. */
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { EngineError, NotFoundError } from '../errors.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { idCursor, keysetPage, tupleCursor, type Page } from '../db/keyset-page.js';
+import type { DB, OpenclawRun } from '../db/types.generated.js';
+import { NotFoundError } from '../errors.js';
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from '../db/keyset-page.js';
 
 export interface StepView {
   key: string;
@@ -58,89 +56,46 @@ export interface RunView {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-interface Cursor {
-  t: string;
-  id: string;
-}
-
-/** Cursors are opaque base64url of the last row's (created_at with microseconds, id). */
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(s: string | undefined): Cursor | null {
-  if (!s) return null;
-  try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.t !== 'string' || typeof c.id !== 'string') throw new Error('shape');
-    return c;
-  } catch {
-    throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', {
-      details: { field: 'cursor' },
-    });
-  }
-}
+/**
+ * Runs and dead letters are listed newest first by (created_at, id). The cursor keeps created_at to
+ * the microsecond (a Date has milliseconds only, and rows created in the same millisecond must
+ * still be told apart).
+ */
+const newestFirst = {
+  format: tupleCursor('timestamp', 'uuid'),
+  keyOf: (r: { cursor_ts: string; id: string }): [string, string] => [r.cursor_ts, r.id],
+};
 
 const MICROS = sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Rows strictly after the cursor in (created_at DESC, id DESC) order. */
-const beforeCursor = (c: Cursor) => sql<boolean>`(created_at, id) < (${c.t}::timestamptz, ${c.id}::uuid)`;
+const beforeCursor = ([t, id]: [string, string]) => sql<boolean>`(created_at, id) < (${t}::timestamptz, ${id}::uuid)`;
 
-/**
- * Keyset pagination, newest first, stable under concurrent inserts: `fetch` gets the decoded cursor
- * and how many rows to read (one more than the page, to know whether another page exists).
- */
-async function keysetPage<R extends { cursor_ts: string; id: string }>(
-  opts: { limit?: number; cursor?: string },
-  fetch: (cursor: Cursor | null, take: number) => Promise<R[]>,
-): Promise<{ rows: R[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-  const rows = await fetch(decodeCursor(opts.cursor), limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.cursor_ts, id: last.id }) : null };
-}
+/** Workflows are listed by name (unique in a namespace). */
+const byName = { format: tupleCursor('string'), keyOf: (w: { name: string }): [string] => [w.name] };
 
-/**
- * Pages over a bigserial id, oldest first (history, step logs): the rows after `after`, reading one
- * more than the page to know whether another exists; the next cursor is the last id.
- */
-async function idPage<R extends { id: string }>(
-  opts: { after?: string | undefined; limit?: number | undefined; defaultLimit: number; field: string; message: string },
-  fetch: (after: string | null, take: number) => Promise<R[]>,
-): Promise<{ rows: R[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(opts.limit ?? opts.defaultLimit, 1), 10_000);
-  if (opts.after && !/^\d{1,19}$/.test(opts.after)) {
-    throw new EngineError('invalid_request', opts.message, { details: { field: opts.field } });
-  }
-  const rows = await fetch(opts.after || null, limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > limit && last ? last.id : null };
-}
-
-function runView(r: Record<string, unknown>): RunView {
+function runView(r: Selectable<OpenclawRun>): RunView {
   return {
-    id: r.id as string,
-    workflow: r.workflow as string,
-    version: r.version as number,
-    status: r.status as string,
+    id: r.id,
+    workflow: r.workflow,
+    version: r.version,
+    status: r.status,
     input: r.input ?? null,
     output: r.output ?? null,
     error: r.error ?? null,
     trigger: r.trigger,
-    idempotencyKey: (r.idempotency_key as string | null) ?? null,
-    parentRunId: (r.parent_run_id as string | null) ?? null,
-    createdAt: (r.created_at as Date).toISOString(),
-    startedAt: iso(r.started_at as Date | null),
-    finishedAt: iso(r.finished_at as Date | null),
-    deadlineAt: iso(r.deadline_at as Date | null),
+    idempotencyKey: r.idempotency_key ?? null,
+    parentRunId: r.parent_run_id ?? null,
+    createdAt: r.created_at.toISOString(),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    deadlineAt: iso(r.deadline_at),
   };
 }
 
 export class RunQueries {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Kysely<DB>,
     private readonly namespace: string,
   ) {}
 
@@ -156,7 +111,7 @@ export class RunQueries {
     if (!r) throw new NotFoundError('run', id);
     const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
     return {
-      ...runView(r as unknown as Record<string, unknown>),
+      ...runView(r),
       steps: steps.map((s) => ({
         key: s.key,
         name: s.name,
@@ -189,14 +144,14 @@ export class RunQueries {
 
   /** Runs, newest first, stable under concurrent inserts (keyset pagination). */
   async listRuns(opts: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<Page<RunView>> {
-    const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
+    const { items, nextCursor } = await keysetPage(opts, newestFirst, (cur, take) => {
       let q = this.db.selectFrom('openclaw.run').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
       if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
       if (opts.status) q = q.where('status', '=', opts.status);
       if (cur) q = q.where(beforeCursor(cur));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
     });
-    return { items: rows.map((r) => runView(r as unknown as Record<string, unknown>)), nextCursor };
+    return { items: items.map((r) => runView(r)), nextCursor };
   }
 
   /**
@@ -208,8 +163,15 @@ export class RunQueries {
     opts: { after?: string; limit?: number } = {},
   ): Promise<{ status: string; items: RunEventView[]; nextCursor: string | null }> {
     const status = await this.getRunStatus(runId);
-    const { rows, nextCursor } = await idPage(
-      { after: opts.after, limit: opts.limit, defaultLimit: 10_000, field: 'after', message: 'after must be an event id from this run' },
+    const { items, nextCursor } = await keysetPage(
+      { cursor: opts.after, limit: opts.limit },
+      {
+        format: idCursor,
+        keyOf: (e: { id: string }) => e.id,
+        defaultLimit: 10_000,
+        maxLimit: 10_000,
+        invalid: { field: 'after', message: 'after must be an event id from this run' },
+      },
       (after, take) => {
         let q = this.db.selectFrom('openclaw.run_event').selectAll().where('run_id', '=', runId);
         if (after) q = q.where('id', '>', after);
@@ -218,12 +180,12 @@ export class RunQueries {
     );
     return {
       status,
-      items: rows.map((e) => ({
+      items: items.map((e) => ({
         id: e.id,
         type: e.type,
         stepKey: e.step_key,
         data: e.data ?? null,
-        createdAt: (e.created_at as Date).toISOString(),
+        createdAt: e.created_at.toISOString(),
       })),
       nextCursor,
     };
@@ -246,14 +208,9 @@ export class RunQueries {
       .where('key', '=', stepKey)
       .executeTakeFirst();
     if (!step) throw new NotFoundError('step', stepKey);
-    const { rows, nextCursor } = await idPage(
-      {
-        after: opts.after,
-        limit: opts.limit,
-        defaultLimit: 1000,
-        field: 'cursor',
-        message: 'cursor is not valid; pass the nextCursor of a previous page',
-      },
+    const { items, nextCursor } = await keysetPage(
+      { cursor: opts.after, limit: opts.limit },
+      { format: idCursor, keyOf: (l: { id: string }) => l.id, defaultLimit: 1000, maxLimit: 10_000 },
       (after, take) => {
         let q = this.db.selectFrom('openclaw.step_log').selectAll().where('run_id', '=', runId).where('step_key', '=', stepKey);
         if (opts.attempt !== undefined) q = q.where('attempt', '=', opts.attempt);
@@ -262,26 +219,26 @@ export class RunQueries {
       },
     );
     return {
-      items: rows.map((l) => ({
+      items: items.map((l) => ({
         id: l.id,
         attempt: l.attempt,
         stream: l.stream,
         message: l.message,
-        createdAt: (l.created_at as Date).toISOString(),
+        createdAt: l.created_at.toISOString(),
       })),
       nextCursor,
     };
   }
 
   async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
-    const { rows, nextCursor } = await keysetPage(opts, (cur, take) => {
+    const { items, nextCursor } = await keysetPage(opts, newestFirst, (cur, take) => {
       let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
       if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
       if (cur) q = q.where(beforeCursor(cur));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
     });
     return {
-      items: rows.map((d) => ({
+      items: items.map((d) => ({
         id: d.id,
         runId: d.run_id,
         stepKey: d.step_key,
@@ -289,8 +246,8 @@ export class RunQueries {
         error: d.error,
         errors: d.errors,
         attempts: d.attempts,
-        createdAt: (d.created_at as Date).toISOString(),
-        replayedAt: iso(d.replayed_at as Date | null),
+        createdAt: d.created_at.toISOString(),
+        replayedAt: iso(d.replayed_at),
       })),
       nextCursor,
     };
@@ -320,37 +277,33 @@ export class RunQueries {
       contentHash: v.content_hash,
       spec: v.spec,
       specText: v.spec_text,
-      createdAt: (v.created_at as Date).toISOString(),
+      createdAt: v.created_at.toISOString(),
     };
   }
 
   async listWorkflows(opts: { limit?: number; cursor?: string } = {}): Promise<Page<Record<string, unknown>>> {
-    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-    let q = this.db
-      .selectFrom('openclaw.workflow as w')
-      .leftJoin('openclaw.workflow_version as v', (j) =>
-        j.onRef('v.namespace', '=', 'w.namespace').onRef('v.name', '=', 'w.name').onRef('v.version', '=', 'w.latest_version'),
-      )
-      .selectAll('w')
-      .select(sql<string | null>`v.spec->>'description'`.as('description'))
-      .where('w.namespace', '=', this.namespace);
-    if (opts.cursor) q = q.where('w.name', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
-    const rows = await q
-      .orderBy('w.name')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const { items, nextCursor } = await keysetPage(opts, byName, (after, take) => {
+      let q = this.db
+        .selectFrom('openclaw.workflow as w')
+        .leftJoin('openclaw.workflow_version as v', (j) =>
+          j.onRef('v.namespace', '=', 'w.namespace').onRef('v.name', '=', 'w.name').onRef('v.version', '=', 'w.latest_version'),
+        )
+        .selectAll('w')
+        .select(sql<string | null>`v.spec->>'description'`.as('description'))
+        .where('w.namespace', '=', this.namespace);
+      if (after) q = q.where('w.name', '>', after[0]);
+      return q.orderBy('w.name').limit(take).execute();
+    });
     return {
-      items: page.map((w) => ({
+      items: items.map((w) => ({
         name: w.name,
         description: w.description ?? null,
         latestVersion: w.latest_version,
         archived: w.archived_at !== null,
-        createdAt: (w.created_at as Date).toISOString(),
-        updatedAt: (w.updated_at as Date).toISOString(),
+        createdAt: w.created_at.toISOString(),
+        updatedAt: w.updated_at.toISOString(),
       })),
-      nextCursor: rows.length > limit && last ? Buffer.from(last.name).toString('base64url') : null,
+      nextCursor,
     };
   }
 }

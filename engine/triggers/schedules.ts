@@ -8,9 +8,10 @@
  * registering an archived workflow again, start from the first tick after now.
  */
 import { randomUUID } from 'node:crypto';
+import { keysetPage, tupleCursor, type Page } from '../db/keyset-page.js';
 import type { Queryable } from '../db/pool.js';
 import { withTx } from '../db/tx.js';
-import { EngineError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { EngineCore } from '../runs/types.js';
 import { canonicalJson } from '../spec/content-hash.js';
 import { CATCH_UP_POLICIES, DEFAULT_CATCH_UP, nextFireAfter, type CatchUp } from './cron.js';
@@ -232,37 +233,25 @@ export interface ListSchedulesOptions {
   cursor?: string;
 }
 
+/** Schedules are listed by workflow name, then trigger position (unique in a namespace). */
+const byWorkflowAndPosition = {
+  format: tupleCursor('string', 'integer'),
+  keyOf: (r: ScheduleRow): [string, number] => [r.workflow, r.trigger_index],
+};
+
 /** Schedules by workflow name, then trigger position; keyset pages with an opaque cursor. */
-export async function listSchedules(
-  core: EngineCore,
-  opts: ListSchedulesOptions = {},
-): Promise<{ items: ScheduleView[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-  let after: [string, number] | null = null;
-  if (opts.cursor) {
-    try {
-      const v = JSON.parse(Buffer.from(opts.cursor, 'base64url').toString('utf8')) as unknown;
-      if (!Array.isArray(v) || typeof v[0] !== 'string' || !Number.isInteger(v[1])) throw new Error('shape');
-      after = [v[0], v[1] as number];
-    } catch {
-      throw new EngineError('invalid_request', 'cursor is not valid; pass the nextCursor of a previous page', {
-        details: { field: 'cursor' },
-      });
-    }
-  }
-  const { rows } = await core.pool.query<ScheduleRow>(
-    `${VIEW_SQL}
-      WHERE s.namespace = $1 AND ($2::text IS NULL OR s.workflow = $2)
-        AND ($3::text IS NULL OR (s.workflow, s.trigger_index) > ($3::text, $4::int))
-      ORDER BY s.workflow, s.trigger_index LIMIT $5`,
-    [core.config.namespace, opts.workflow ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toView),
-    nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.workflow, last.trigger_index])).toString('base64url') : null,
-  };
+export async function listSchedules(core: EngineCore, opts: ListSchedulesOptions = {}): Promise<Page<ScheduleView>> {
+  const { items, nextCursor } = await keysetPage(opts, byWorkflowAndPosition, async (after, take) => {
+    const { rows } = await core.pool.query<ScheduleRow>(
+      `${VIEW_SQL}
+        WHERE s.namespace = $1 AND ($2::text IS NULL OR s.workflow = $2)
+          AND ($3::text IS NULL OR (s.workflow, s.trigger_index) > ($3::text, $4::int))
+        ORDER BY s.workflow, s.trigger_index LIMIT $5`,
+      [core.config.namespace, opts.workflow ?? null, after?.[0] ?? null, after?.[1] ?? null, take],
+    );
+    return rows;
+  });
+  return { items: items.map(toView), nextCursor };
 }
 
 /** Pauses a schedule: no tick fires until it is resumed (idempotent). */
