@@ -4,7 +4,7 @@ import { installBackgroundSchema } from './background.js';
 import { loadConfig, type EngineConfig, type EngineSettings } from './config.js';
 import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
 import { createPool } from './db/pool.js';
-import type { DB as Database } from './db/types.generated.js';
+import type { Database } from './db/schema.js';
 import { defaultExecutors } from './default-executors.js';
 import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
 import { deleteSecret, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
@@ -40,100 +40,112 @@ export interface CreateEngineOptions extends Partial<EngineSettings> {
   executors?: Executor[];
 }
 
+/** What `engine.config` shows: the validated configuration without the master keys. */
+export type EngineConfigView = Readonly<Omit<EngineConfig, 'masterKeys'>>;
+
+let coreOf: (engine: Engine) => EngineCore;
+
 /**
  * The engine's one public object: register specs, start and control runs, read views, and create
- * workers and schedulers. api/ and cli/ use only this (via engine/index.ts).
+ * workers and schedulers. api/ and cli/ use only this (via engine/index.ts). Its pool and master
+ * keys stay inside: nothing public hands them out.
  */
 export class Engine {
-  readonly core: EngineCore;
+  readonly #core: EngineCore;
+  readonly #config: EngineConfigView;
   readonly queries: RunQueries;
   private readonly db: Kysely<Database>;
   private readonly executors: Executor[];
   private readonly owned: Array<{ stop(): Promise<void> }> = [];
   private readonly untrack: () => void;
 
+  static {
+    coreOf = (engine) => engine.#core;
+  }
+
+  /** Use `createEngine()`: it validates the configuration and checks the database first. */
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
-    this.core = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
+    const { masterKeys: _masterKeys, ...visible } = config;
+    this.#config = Object.freeze(visible);
+    this.#core = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
     this.queries = new RunQueries(this.db, config.namespace);
-    this.executors = executors ?? defaultExecutors(this.core);
+    this.executors = executors ?? defaultExecutors(this.#core);
     this.untrack = trackHandle('engine');
   }
 
-  get config(): EngineConfig {
-    return this.core.config;
-  }
-  get pool(): pg.Pool {
-    return this.core.pool;
+  /** The validated configuration (without the master keys). */
+  get config(): EngineConfigView {
+    return this.#config;
   }
   get log(): Logger {
-    return this.core.log;
+    return this.#core.log;
   }
 
   registerWorkflow(text: string, options: CompileOptions = {}): Promise<RegisterResult> {
-    return registerWorkflow(this.core, text, options);
+    return registerWorkflow(this.#core, text, options);
   }
   archiveWorkflow(name: string): Promise<void> {
-    return archiveWorkflow(this.core, name);
+    return archiveWorkflow(this.#core, name);
   }
   startRun(options: StartRunOptions): Promise<StartRunResult> {
-    return startRun(this.core, options);
+    return startRun(this.#core, options);
   }
   cancelRun(runId: string, reason?: string): Promise<void> {
-    return cancelRun(this.core, runId, reason);
+    return cancelRun(this.#core, runId, reason);
   }
   retryRun(runId: string): Promise<void> {
-    return retryRun(this.core, runId);
+    return retryRun(this.#core, runId);
   }
   signalRun(runId: string, name: string, payload?: unknown): Promise<{ delivered: boolean }> {
-    return signalRun(this.core, runId, name, payload);
+    return signalRun(this.#core, runId, name, payload);
   }
   replayDeadLetter(id: string): Promise<{ runId: string }> {
-    return replayDeadLetter(this.core, id);
+    return replayDeadLetter(this.#core, id);
   }
 
   /** Cron schedules (one per cron trigger of each workflow's latest spec); see docs/schedules.md. */
   listSchedules(options: ListSchedulesOptions = {}): Promise<{ items: ScheduleView[]; nextCursor: string | null }> {
-    return listSchedules(this.core, options);
+    return listSchedules(this.#core, options);
   }
   getSchedule(id: string): Promise<ScheduleView> {
-    return getSchedule(this.core, id);
+    return getSchedule(this.#core, id);
   }
   /** No tick fires until resumed. */
   pauseSchedule(id: string): Promise<ScheduleView> {
-    return pauseSchedule(this.core, id);
+    return pauseSchedule(this.#core, id);
   }
   /** Fires again from the first tick after now; ticks that passed while paused are not made up. */
   resumeSchedule(id: string): Promise<ScheduleView> {
-    return resumeSchedule(this.core, id);
+    return resumeSchedule(this.#core, id);
   }
 
   /** Stores a secret (encrypted; write-only). `created` is false when it replaced a value. */
   putSecret(name: string, value: string): Promise<{ created: boolean; secret: SecretInfo }> {
-    return putSecret(this.core, this.core.keyring, name, value);
+    return putSecret(this.#core, this.#core.keyring, name, value);
   }
   /** Names and times only: values never leave the store except into a running task. */
   listSecrets(): Promise<SecretInfo[]> {
-    return listSecrets(this.core);
+    return listSecrets(this.#core);
   }
   deleteSecret(name: string): Promise<void> {
-    return deleteSecret(this.core, name);
+    return deleteSecret(this.#core, name);
   }
   /** Re-wraps every secret not yet under the current master key (see docs/secrets.md). */
   rotateSecretKey(): Promise<{ rewrapped: number; unreadable: string[] }> {
-    return rotateSecrets(this.core, this.core.keyring);
+    return rotateSecrets(this.#core, this.#core.keyring);
   }
   /**
    * Verifies a webhook delivery's signature against its hook's secret and starts its run, at most
    * once per delivery id (a repeat returns the same run with `duplicate: true`). See docs/webhooks.md.
    */
   deliverWebhook(request: WebhookRequest): Promise<WebhookDelivery> {
-    return deliverWebhook(this.core, request);
+    return deliverWebhook(this.#core, request);
   }
   /** True when this process can store and resolve secrets (it has OPENCLAW_SECRET_KEY). */
   get secretsAvailable(): boolean {
-    return this.core.keyring.current !== null;
+    return this.#core.keyring.current !== null;
   }
 
   /**
@@ -142,23 +154,23 @@ export class Engine {
    * other bytes are (versions are immutable).
    */
   registerSkill(options: RegisterSkillOptions): Promise<RegisterSkillResult> {
-    return registerSkill(this.core, options, this.core.config.maxSkillBytes);
+    return registerSkill(this.#core, options, this.#core.config.maxSkillBytes);
   }
   /** Registered skill versions (without their bytes), by name, newest version first. */
   listSkills(filter: { name?: string } = {}): Promise<SkillSummary[]> {
-    return listSkills(this.core, filter);
+    return listSkills(this.#core, filter);
   }
 
   /** Creates a worker (not started). It is stopped by `close()` if still running. */
   createWorker(options: WorkerOptions = {}): Worker {
-    const w = new Worker(this.core, { ...options, executors: [...this.executors, ...(options.executors ?? [])] });
+    const w = new Worker(this.#core, { ...options, executors: [...this.executors, ...(options.executors ?? [])] });
     this.owned.push(w);
     return w;
   }
 
   /** Creates a scheduler loop (not started). It is stopped by `close()`. */
   createScheduler(options: SchedulerOptions = {}): Scheduler {
-    const s = new Scheduler(this.core, options);
+    const s = new Scheduler(this.#core, options);
     this.owned.push(s);
     return s;
   }
@@ -168,26 +180,45 @@ export class Engine {
    * stopped by `close()`. Worker processes run one; see docs/notifications.md.
    */
   createNotifier(options: NotifierOptions = {}): Notifier {
-    const n = new Notifier(this.core, options);
+    const n = new Notifier(this.#core, options);
     this.owned.push(n);
     return n;
   }
 
-  /** True when the database answers and its schema is exactly this code's. */
-  async ready(): Promise<boolean> {
+  /** The readiness checks: the database answers; its schema is exactly this code's. */
+  async readiness(): Promise<{ database: boolean; schema: boolean }> {
+    let database = false;
+    let schema = false;
     try {
-      return await schemaIsCurrent(this.core.pool);
+      await this.#core.pool.query('SELECT 1');
+      database = true;
+      schema = await schemaIsCurrent(this.#core.pool);
     } catch {
-      return false;
+      // reported as a failed check
     }
+    return { database, schema };
+  }
+
+  /** True when both readiness checks pass. */
+  async ready(): Promise<boolean> {
+    const { database, schema } = await this.readiness();
+    return database && schema;
   }
 
   /** Stops owned workers, schedulers and notifiers, then closes the pool. */
   async close(): Promise<void> {
     for (const o of this.owned.splice(0)) await o.stop();
-    await this.core.pool.end();
+    await this.#core.pool.end();
     this.untrack();
   }
+}
+
+/**
+ * The engine's internals (pool, configuration with the master keys, logger, graph cache) for the
+ * engine's own white-box tests and benchmarks. No entry point of the package exports it.
+ */
+export function engineCore(engine: Engine): EngineCore {
+  return coreOf(engine);
 }
 
 /** Creates an engine: validates config, connects, migrates (or checks the schema). */

@@ -1,6 +1,6 @@
 /** Health, readiness and the published spec schema. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { schemaIsCurrent, workflowSchema, type Engine } from '../../engine/index.js';
+import { workflowSchema, type Engine } from '../../engine/index.js';
 
 export const systemRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
   app.get(
@@ -42,15 +42,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async
       },
     },
     async (_request, reply) => {
-      let database = false;
-      let schema = false;
-      try {
-        await engine.pool.query('SELECT 1');
-        database = true;
-        schema = await schemaIsCurrent(engine.pool);
-      } catch {
-        // reported as a failed check
-      }
+      const { database, schema } = await engine.readiness();
       const ok = database && schema;
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks: { database, schema } });
     },

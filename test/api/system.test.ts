@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { buildApp, startServer } from '../../api/index.js';
-import { createTestDb, testEngine } from '../helpers/engine.js';
+import { createTestDb, testEngine, testPool } from '../helpers/engine.js';
 import { useApi } from '../helpers/api.js';
 
 const t = useApi('apisys');
@@ -54,7 +54,9 @@ describe('health', () => {
     const engine = await testEngine(db);
     const app = await buildApp({ engine, logger: false });
     try {
-      await engine.pool.query(`INSERT INTO openclaw_meta.kysely_migration (name, timestamp) VALUES ('9999_from_the_future', now()::text)`);
+      await testPool(engine).query(
+        `INSERT INTO openclaw_meta.kysely_migration (name, timestamp) VALUES ('9999_from_the_future', now()::text)`,
+      );
       const stale = await app.inject({ url: '/readyz' });
       expect(stale.statusCode).toBe(503);
       expect(stale.json()).toEqual({ status: 'unavailable', checks: { database: true, schema: false } });

@@ -22,8 +22,44 @@ export async function createTestDb(label = 't'): Promise<TestDb> {
     .toLowerCase()
     .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const url = await cloneTemplate(admin, name);
-  return { url, name, drop: () => dropDatabase(admin, name) };
+  return {
+    url,
+    name,
+    drop: async () => {
+      await closeTestPool(url);
+      await dropDatabase(admin, name);
+    },
+  };
 }
+
+/** The tests' own connections, one pool per database URL: the engine does not lend out its pool. */
+const testPools = new Map<string, pg.Pool>();
+
+/**
+ * A pool on the database of `target` (an engine, a test database or a URL) for a test's own SQL.
+ * It is closed when its test database is dropped, else after the test file.
+ */
+export function testPool(target: Engine | TestDb | string): pg.Pool {
+  const url = typeof target === 'string' ? target : 'url' in target ? target.url : target.config.databaseUrl;
+  let pool = testPools.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, application_name: 'openclaw-test' });
+    // An idle connection ended by the server (a restart, DROP DATABASE ... WITH (FORCE)) is dropped from the pool.
+    pool.on('error', () => undefined);
+    testPools.set(url, pool);
+  }
+  return pool;
+}
+
+async function closeTestPool(url: string): Promise<void> {
+  const pool = testPools.get(url);
+  testPools.delete(url);
+  await pool?.end();
+}
+
+afterAll(async () => {
+  await Promise.all([...testPools.keys()].map(closeTestPool));
+});
 
 /** Fast timings for tests: short leases and ticks so recovery happens in about a second or two. */
 export const fastConfig = {
@@ -84,12 +120,13 @@ export async function waitForStatus(engine: Engine, runId: string, status: strin
   }, timeoutMs);
 }
 
+/** Runs SQL on the engine's database (through the test's own pool) and returns the rows. */
 export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
   engine: Engine,
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const { rows } = await engine.pool.query<T>(text, params);
+  const { rows } = await testPool(engine).query<T>(text, params);
   return rows;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { reportOutcomes } from '../../engine/runs/complete.js';
 import { claimSteps } from '../../engine/worker/claim.js';
-import { query, useEngine } from '../helpers/engine.js';
+import { query, testPool, useEngine } from '../helpers/engine.js';
+import { engineCore } from '../../engine/engine.js';
 
 const t = useEngine('group');
 
@@ -12,11 +13,11 @@ describe('group commit', () => {
     const r1 = await t.engine.startRun({ workflow: 'pair' });
     const r2 = await t.engine.startRun({ workflow: 'pair' });
     const r3 = await t.engine.startRun({ workflow: 'flaky1' });
-    const claimed = await claimSteps(t.engine.pool, 'w1', 10, 60_000);
+    const claimed = await claimSteps(testPool(t.engine), 'w1', 10, 60_000);
     expect(claimed).toHaveLength(3);
     const byRun = (id: string) => claimed.find((c) => c.run_id === id)!;
     const stale = { ...byRun(r2.runId), lease_token: '999' }; // a zombie's completion
-    const { accepted, readied } = await reportOutcomes(t.engine.core, 'w1', [
+    const { accepted, readied } = await reportOutcomes(engineCore(t.engine), 'w1', [
       { step: byRun(r1.runId), outcome: { ok: true, output: { n: 1 } } },
       { step: stale, outcome: { ok: true, output: { n: 2 } } },
       { step: byRun(r3.runId), outcome: { ok: false, error: { name: 'Flaky', message: 'x' }, delayMs: 0 } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { query, useEngine, waitForRun } from '../helpers/engine.js';
+import { query, testPool, useEngine, waitForRun } from '../helpers/engine.js';
 
 const t = useEngine('live');
 
@@ -8,7 +8,7 @@ describe('liveness check', () => {
     await t.engine.registerWorkflow('name: chain2\nsteps:\n  a: { run: noop }\n  b: { needs: [a], run: echo, with: { ok: true } }\n');
     const { runId } = await t.engine.startRun({ workflow: 'chain2' });
     // Simulate a lost transition: a finished but b was never made ready.
-    await t.engine.pool.query(`UPDATE openclaw.step SET status = 'succeeded', finished_at = now() WHERE run_id = $1 AND key = 'a'`, [
+    await testPool(t.engine).query(`UPDATE openclaw.step SET status = 'succeeded', finished_at = now() WHERE run_id = $1 AND key = 'a'`, [
       runId,
     ]);
     const scheduler = t.engine.createScheduler();
@@ -32,12 +32,12 @@ describe('liveness check', () => {
     );
     const { runId } = await t.engine.startRun({ workflow: 'lost-join' });
     // Both items finish, but the join's countdown was lost: the parent still waits for one.
-    await t.engine.pool.query(
+    await testPool(t.engine).query(
       `UPDATE openclaw.step SET status = 'succeeded', output = jsonb_build_object('i', item_index + 1), finished_at = now()
         WHERE run_id = $1 AND kind = 'item'`,
       [runId],
     );
-    await t.engine.pool.query(`UPDATE openclaw.step SET deps_remaining = 1 WHERE run_id = $1 AND kind = 'foreach'`, [runId]);
+    await testPool(t.engine).query(`UPDATE openclaw.step SET deps_remaining = 1 WHERE run_id = $1 AND kind = 'foreach'`, [runId]);
     const scheduler = t.engine.createScheduler({ livenessIntervalMs: 0 });
     const report = await scheduler.tick();
     expect(report.liveness?.repaired).toEqual([{ runId, action: 'joined each' }]);
@@ -50,7 +50,7 @@ describe('liveness check', () => {
   it('fails a run it cannot repair as Stalled, so retry is its way forward', async () => {
     await t.engine.registerWorkflow('name: stuck\nstart: a\nstates:\n  a: { run: noop, next: b }\n  b: { run: noop, end: true }\n');
     const { runId } = await t.engine.startRun({ workflow: 'stuck' });
-    await t.engine.pool.query(`UPDATE openclaw.step SET status = 'pending' WHERE run_id = $1`, [runId]);
+    await testPool(t.engine).query(`UPDATE openclaw.step SET status = 'pending' WHERE run_id = $1`, [runId]);
     const scheduler = t.engine.createScheduler({ livenessIntervalMs: 0 });
     const report = await scheduler.tick();
     expect(report.liveness?.repaired).toEqual([{ runId, action: 'failed as Stalled' }]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claimSteps } from '../../engine/worker/claim.js';
-import { query, useEngine, waitFor } from '../helpers/engine.js';
+import { query, testPool, useEngine, waitFor } from '../helpers/engine.js';
 
 const t = useEngine('sched');
 
@@ -9,7 +9,7 @@ describe('scheduler leadership', () => {
     await t.engine.registerWorkflow('name: orphan\nsteps:\n  a: { run: noop, retry: { maxAttempts: 2 } }\n');
     const { runId } = await t.engine.startRun({ workflow: 'orphan' });
     // A "worker" that claims and then vanishes: its lease will expire.
-    const [claimed] = await claimSteps(t.engine.pool, 'ghost', 1, 200);
+    const [claimed] = await claimSteps(testPool(t.engine), 'ghost', 1, 200);
     expect(claimed?.run_id).toBe(runId);
 
     const leader = t.engine.createScheduler();
@@ -18,7 +18,7 @@ describe('scheduler leadership', () => {
     expect(await follower.tick()).toMatchObject({ leader: false, rescue: false, reaped: 0 });
 
     // The leader is now frozen: it keeps the session lock but no longer ticks. Age its heartbeat.
-    await t.engine.pool.query(`UPDATE openclaw.scheduler_leader SET heartbeat_at = now() - interval '1 minute'`);
+    await testPool(t.engine).query(`UPDATE openclaw.scheduler_leader SET heartbeat_at = now() - interval '1 minute'`);
     await waitFor(
       async () => (await query(t.engine, `SELECT 1 FROM openclaw.step WHERE run_id = $1 AND lease_expires_at < now()`, [runId])).length > 0,
     );

@@ -13,6 +13,7 @@ import type { Engine } from '../../engine/index.js';
 import { fireDueSchedules } from '../../engine/triggers/cron-fire.js';
 import { nextFireAfter, ticksAfter, zonedTime } from '../../engine/triggers/cron.js';
 import { query, testEngine, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
+import { engineCore } from '../../engine/engine.js';
 
 const t = useEngine('sched');
 
@@ -55,7 +56,7 @@ const dbNow = async (): Promise<Date> => (await query<{ now: Date }>(t.engine, '
 /** Makes a schedule due: its next fire becomes `sql` (an expression over now()). */
 const dueAt = (id: string, sql: string): Promise<unknown> =>
   query(t.engine, `UPDATE openclaw.schedule SET next_fire_at = ${sql} WHERE id = $1`, [id]);
-const fire = (engine: Engine = t.engine) => fireDueSchedules(engine.core);
+const fire = (engine: Engine = t.engine) => fireDueSchedules(engineCore(engine));
 
 // Per-second schedules left active would fire in later tests' passes.
 afterEach(async () => {
@@ -325,7 +326,7 @@ describe('catch-up after downtime (grace 0, at most 5 ticks at once)', () => {
     const [{ start }] = (await query<{ start: Date }>(t.engine, 'SELECT next_fire_at AS start FROM openclaw.schedule WHERE id = $1', [
       id,
     ])) as [{ start: Date }];
-    await fireDueSchedules(strict.core);
+    await fireDueSchedules(engineCore(strict));
     const row = await one(name);
     const at = new Date(row.last_skip?.at ?? (await fires(id))[0]!.created_at);
     const due = Math.floor((at.getTime() - start.getTime()) / 1000) + 1; // ticks in [start, pass time]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TaskError, type Executor, type TaskInvocation } from '../../engine/index.js';
-import { query, testEngine, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
+import { query, testEngine, testPool, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
 const t = useEngine('worker');
 
@@ -46,7 +46,7 @@ describe('worker', () => {
     expect(attempts).toEqual([{ status: 'released', worker: first.id }]);
     expect(first.stats.released).toBe(1);
     // With maxAttempts 1, the step can still run: the handed-back attempt did not use the budget.
-    await t.engine.pool.query(`UPDATE openclaw.step SET input = '{"ms": 10}' WHERE run_id = $1`, [runId]);
+    await testPool(t.engine).query(`UPDATE openclaw.step SET input = '{"ms": 10}' WHERE run_id = $1`, [runId]);
     const second = t.engine.createWorker({ slots: 1 });
     await second.start();
     const run = await waitForRun(t.engine, runId);

@@ -9,6 +9,7 @@ import { generateMasterKey } from '../../engine/index.js';
 import { finishRun } from '../../engine/runs/finish.js';
 import { inRunTx } from '../../engine/runs/run-tx.js';
 import { query, useEngine, waitForRun, waitForStatus } from '../helpers/engine.js';
+import { engineCore } from '../../engine/engine.js';
 
 const CANARY = 'notify-canary-0e8b44d2-enqueue';
 
@@ -112,7 +113,7 @@ notify:
 
     // The final transition runs, then its transaction fails: the run stays active, nothing is queued.
     await expect(
-      inRunTx(t.engine.core, runId, async (rc) => {
+      inRunTx(engineCore(t.engine), runId, async (rc) => {
         await finishRun(rc, 'cancelled', { error: { name: 'Cancelled', message: 'about to roll back' } });
         throw new Error('the transaction fails after the final transition');
       }),

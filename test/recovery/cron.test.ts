@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../engine/index.js';
 import { ticksAfter } from '../../engine/triggers/cron.js';
-import { createTestDb, query, testEngine, waitFor, type TestDb } from '../helpers/engine.js';
+import { createTestDb, query, type TestDb, testEngine, testPool, waitFor } from '../helpers/engine.js';
 import { dbNow, killAllChildren, killChild, sleep, spawnWorker, type ChildWorker } from '../helpers/recovery.js';
 
 let db: TestDb;
@@ -80,7 +80,7 @@ describe('R9: cron across scheduler restarts', () => {
       await sleep(2500);
       const leader = await waitFor(async () => live.find((c) => c.alive && leaderLines(c) > 0) ?? null, 10_000);
       await killChild(leader);
-      kills.push(await dbNow(engine.pool));
+      kills.push(await dbNow(testPool(engine)));
       live.splice(live.indexOf(leader), 1);
       live.push(await spawn()); // the replacement starts while the survivor has taken over
     }
@@ -129,7 +129,7 @@ describe('R9: cron across scheduler restarts', () => {
         return true;
       }, 20_000);
       await killChild(first);
-      const downAt = await dbNow(engine.pool);
+      const downAt = await dbNow(testPool(engine));
       const skippedBefore = new Map(
         (await query<{ id: string; n: string }>(engine, 'SELECT id, skipped_ticks AS n FROM openclaw.schedule')).map((r) => [
           r.id,

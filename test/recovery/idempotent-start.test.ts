@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, StartRunResult } from '../../engine/index.js';
 import { createTestDb, query, testEngine, waitForRun, type TestDb } from '../helpers/engine.js';
+import { engineCore } from '../../engine/engine.js';
 
 let db: TestDb;
 let engine: Engine;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   engine = await testEngine(db);
   for (let i = 0; i < ENGINES; i++) callers.push(await testEngine(db, { poolSize: 10 }));
   // Open every pooled connection now, so the starts below do not queue behind connection set-up.
-  await Promise.all(callers.map((e) => Promise.all(Array.from({ length: 10 }, () => e.pool.query('SELECT 1')))));
+  await Promise.all(callers.map((e) => Promise.all(Array.from({ length: 10 }, () => engineCore(e).pool.query('SELECT 1')))));
   await engine.registerWorkflow(`
 name: idem-start
 inputs: { type: object }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../engine/index.js';
 import { LEADER_LOCK_KEY } from '../../engine/scheduler/scheduler.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { createTestDb, query, type TestDb, testEngine, testPool, waitFor, waitForRun } from '../helpers/engine.js';
 import {
   allTerminal,
   attemptsOf,
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const BECAME_LEADER = /"msg":"scheduler: became leader"/;
-const leaderLockHolders = (): ReturnType<typeof advisoryLockHolders> => advisoryLockHolders(engine.pool, LEADER_LOCK_KEY);
+const leaderLockHolders = (): ReturnType<typeof advisoryLockHolders> => advisoryLockHolders(testPool(engine), LEADER_LOCK_KEY);
 
 describe('R3: scheduler leader failover', () => {
   it(
@@ -112,7 +112,7 @@ steps:
 
       const killLocal = Date.now();
       await killChild(leader);
-      const killedAt = await dbNow(engine.pool);
+      const killedAt = await dbNow(testPool(engine));
 
       const takeover = await follower.waitForLine(BECAME_LEADER, 15_000);
       const takeoverMs = takeover.at - killLocal;
@@ -125,7 +125,7 @@ steps:
       const run = await waitForRun(engine, runId, 30_000);
       expect(run.status).toBe('succeeded');
       expect(run.output).toEqual({ after: { done: true } });
-      const attempts = await attemptsOf(engine.pool, [runId]);
+      const attempts = await attemptsOf(testPool(engine), [runId]);
       expect(attempts.map((x) => [x.key, x.attempt, x.status, x.worker])).toEqual([
         ['slow', 1, 'lease_expired', leader.id],
         ['slow', 2, 'succeeded', follower.id],
@@ -141,15 +141,15 @@ steps:
       expect(redispatchMs).toBeLessThan(15_000);
 
       // The load around the failover: nothing lost, nothing dispatched twice.
-      await waitFor(() => allTerminal(engine.pool, load), 30_000, 100);
-      expect(await runStatusCounts(engine.pool, load)).toEqual({ succeeded: load.length });
-      const ledger = await stepLedger(engine.pool, load);
+      await waitFor(() => allTerminal(testPool(engine), load), 30_000, 100);
+      expect(await runStatusCounts(testPool(engine), load)).toEqual({ succeeded: load.length });
+      const ledger = await stepLedger(testPool(engine), load);
       expect(ledger).toHaveLength(load.length * 3);
       for (const s of ledger) {
         expect(s.succeeded, `succeeded attempts of ${s.key} of ${s.run_id}`).toBe(1);
         expect(s.started, `executions of ${s.key} of ${s.run_id}`).toBe(1 + s.lease_expired);
       }
-      const lost = (await attemptsOf(engine.pool, load)).filter((x) => x.status !== 'succeeded');
+      const lost = (await attemptsOf(testPool(engine), load)).filter((x) => x.status !== 'succeeded');
       // Only the killed server's leases were lost (at most its slots, one of them held by `slow`).
       expect(lost.every((x) => x.status === 'lease_expired' && x.worker === leader.id)).toBe(true);
       expect(lost.length).toBeLessThanOrEqual(1);

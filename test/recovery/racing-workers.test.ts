@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Worker } from '../../engine/index.js';
 import { inRunTx } from '../../engine/runs/run-tx.js';
 import { claimSteps } from '../../engine/worker/claim.js';
-import { createTestDb, testEngine, waitFor, type TestDb } from '../helpers/engine.js';
+import { createTestDb, type TestDb, testEngine, testPool, waitFor } from '../helpers/engine.js';
 import { allTerminal, attemptsOf, runStatusCounts, stepLedger } from '../helpers/recovery.js';
+import { engineCore } from '../../engine/engine.js';
 
 let db: TestDb;
 let engine: Engine;
@@ -47,23 +48,25 @@ steps:
       const batch = await Promise.all(Array.from({ length: 25 }, (_, j) => engine.startRun({ workflow: 'race', input: { n: i + j } })));
       runIds.push(...batch.map((r) => r.runId));
     }
-    const { rows: ready } = await engine.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM openclaw.step WHERE status = 'ready'`);
+    const { rows: ready } = await testPool(engine).query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM openclaw.step WHERE status = 'ready'`,
+    );
     expect(ready[0]?.n).toBe(RUNS * 4);
 
     const workers: Worker[] = racers.map((e, i) => e.createWorker({ id: `racer-${i}`, slots: 8 }));
     await Promise.all(workers.map((w) => w.start()));
-    await waitFor(() => allTerminal(engine.pool, runIds), 60_000, 100);
+    await waitFor(() => allTerminal(testPool(engine), runIds), 60_000, 100);
     await Promise.all(workers.map((w) => w.stop()));
 
-    expect(await runStatusCounts(engine.pool, runIds)).toEqual({ succeeded: RUNS });
-    const { rows: outputs } = await engine.pool.query<{ input: { n: number }; output: { join: { sum: number } } }>(
+    expect(await runStatusCounts(testPool(engine), runIds)).toEqual({ succeeded: RUNS });
+    const { rows: outputs } = await testPool(engine).query<{ input: { n: number }; output: { join: { sum: number } } }>(
       'SELECT input, output FROM openclaw.run WHERE id = ANY($1::uuid[])',
       [runIds],
     );
     for (const o of outputs) expect(o.output).toEqual({ join: { sum: 3 * o.input.n } });
 
     // Every step: claimed once (one step.started event, attempt 1, lease token 1), completed once.
-    const ledger = await stepLedger(engine.pool, runIds);
+    const ledger = await stepLedger(testPool(engine), runIds);
     expect(ledger).toHaveLength(RUNS * 5);
     const off = ledger.filter(
       (s) =>
@@ -74,13 +77,13 @@ steps:
         s.lease_expired + s.failed + s.rejected + s.released !== 0,
     );
     expect(off).toEqual([]);
-    const attempts = await attemptsOf(engine.pool, runIds);
+    const attempts = await attemptsOf(testPool(engine), runIds);
     expect(attempts).toHaveLength(RUNS * 5);
     expect(new Set(attempts.map((a) => a.step_id)).size).toBe(RUNS * 5);
     expect(attempts.every((a) => a.attempt === 1 && a.lease_token === '1' && a.status === 'succeeded')).toBe(true);
 
     // The claimer recorded in the history is the worker whose completion was accepted.
-    const { rows: mismatched } = await engine.pool.query(
+    const { rows: mismatched } = await testPool(engine).query(
       `SELECT a.step_id FROM openclaw.step_attempt a JOIN openclaw.step s ON s.id = a.step_id
          JOIN openclaw.run_event e ON e.run_id = s.run_id AND e.step_key = s.key AND e.type = 'step.started'
         WHERE a.run_id = ANY($1::uuid[]) AND e.data->>'worker' IS DISTINCT FROM a.worker`,
@@ -109,10 +112,10 @@ describe('lock order', () => {
     const { runId } = await engine.startRun({ workflow: 'lock-order' });
     let claimedWhileLocked: number | 'blocked' = 'blocked';
     let claim: Promise<unknown> = Promise.resolve();
-    await inRunTx(engine.core, runId, async () => {
+    await inRunTx(engineCore(engine), runId, async () => {
       // A transition of this run is in progress (run row locked, exactly as lockRun does it).
       const started = Date.now();
-      claim = claimSteps(engine.pool, 'lock-probe', 1, 60_000).then((rows) => {
+      claim = claimSteps(testPool(engine), 'lock-probe', 1, 60_000).then((rows) => {
         if (Date.now() - started < 1000) claimedWhileLocked = rows.length;
       });
       await Promise.race([claim, new Promise((r) => setTimeout(r, 1000))]);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Scheduler } from '../../engine/index.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { createTestDb, query, type TestDb, testEngine, testPool, waitFor, waitForRun } from '../helpers/engine.js';
 import { allTerminal, attemptsOf, Fleet, killAllChildren, runStatusCounts, sleep, stepLedger } from '../helpers/recovery.js';
 
 let db: TestDb;
@@ -193,7 +193,7 @@ steps:
       expect(run.status).toBe('failed');
       expect(run.error).toMatchObject({ name: 'LeaseExpired', step: 'p' });
       expect(run.steps[0]).toMatchObject({ key: 'p', status: 'dead', attempt: 2 });
-      const attempts = await attemptsOf(engine.pool, [poison.runId]);
+      const attempts = await attemptsOf(testPool(engine), [poison.runId]);
       expect(attempts.map((a) => [a.attempt, a.status, a.worker, a.error?.name])).toEqual([
         [1, 'lease_expired', crashed[0], 'LeaseExpired'],
         [2, 'lease_expired', crashed[1], 'LeaseExpired'],
@@ -216,9 +216,9 @@ steps:
       expect(events.filter((e) => e.type === 'step.dead_lettered')).toHaveLength(1);
 
       // Healthy runs kept flowing: all succeed, each step with exactly one accepted completion.
-      await waitFor(() => allTerminal(engine.pool, healthy), 30_000, 100);
-      expect(await runStatusCounts(engine.pool, healthy)).toEqual({ succeeded: healthy.length });
-      for (const s of await stepLedger(engine.pool, healthy)) {
+      await waitFor(() => allTerminal(testPool(engine), healthy), 30_000, 100);
+      expect(await runStatusCounts(testPool(engine), healthy)).toEqual({ succeeded: healthy.length });
+      for (const s of await stepLedger(testPool(engine), healthy)) {
         expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
         expect(s.started).toBe(1 + s.lease_expired);
       }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Scheduler, Worker } from '../../engine/index.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { createTestDb, query, type TestDb, testEngine, testPool, waitFor, waitForRun } from '../helpers/engine.js';
 import {
   allTerminal,
   attemptsOf,
@@ -64,7 +64,7 @@ describe('R1: SIGKILL a worker mid-step', () => {
     }, 30_000);
     await sleep(600); // well inside the 2.5 s task, after at least one heartbeat extended the lease
     await killChild(victim);
-    const killedAt = await dbNow(engine.pool);
+    const killedAt = await dbNow(testPool(engine));
 
     const rescuer: Worker = engine.createWorker({ id: 'rescuer-1', slots: 2 });
     await rescuer.start();
@@ -93,7 +93,7 @@ describe('R1: SIGKILL a worker mid-step', () => {
         c: ['succeeded', 1],
       });
 
-      const attempts = await attemptsOf(engine.pool, [runId]);
+      const attempts = await attemptsOf(testPool(engine), [runId]);
       expect(attempts.map((a) => [a.key, a.attempt, a.status, a.worker])).toEqual([
         ['a', 1, 'succeeded', 'victim-1'],
         ['b', 1, 'lease_expired', 'victim-1'],
@@ -108,7 +108,7 @@ describe('R1: SIGKILL a worker mid-step', () => {
       const b = attempts.filter((a) => a.key === 'b');
       expect(BigInt(b[1]!.lease_token)).toBeGreaterThan(BigInt(b[0]!.lease_token));
 
-      const ledger = await stepLedger(engine.pool, [runId]);
+      const ledger = await stepLedger(testPool(engine), [runId]);
       for (const s of ledger) expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
       expect(ledger.map((s) => [s.key, s.started])).toEqual([
         ['a', 1],
@@ -162,11 +162,11 @@ steps:
 
       const kills: Array<{ id: string; at: Date; held: number }> = [];
       const chaosEnd = Date.now() + 60_000;
-      while (kills.length < MAX_KILLS && Date.now() < chaosEnd && (feeding || !(await allTerminal(engine.pool, runIds)))) {
+      while (kills.length < MAX_KILLS && Date.now() < chaosEnd && (feeding || !(await allTerminal(testPool(engine), runIds)))) {
         await sleep(KILL_EVERY_MS);
         if (fleet.live.length < 2) continue; // always leave a worker standing
         // Kill the worker holding the most leases right now (a kill that hits in-flight work).
-        const { rows } = await engine.pool.query<{ owner: string; n: number }>(
+        const { rows } = await testPool(engine).query<{ owner: string; n: number }>(
           `SELECT lease_owner AS owner, count(*)::int AS n FROM openclaw.step
           WHERE status = 'running' AND lease_owner = ANY($1) GROUP BY lease_owner ORDER BY n DESC LIMIT 1`,
           [fleet.live.map((c) => c.id)],
@@ -174,18 +174,18 @@ steps:
         const victim = fleet.byId(rows[0]?.owner);
         if (!victim) continue;
         await fleet.crash(victim);
-        kills.push({ id: victim.id, at: await dbNow(engine.pool), held: rows[0]!.n });
+        kills.push({ id: victim.id, at: await dbNow(testPool(engine)), held: rows[0]!.n });
       }
       await feeder;
       expect(feedError).toBeNull();
       expect(runIds).toHaveLength(RUNS);
-      await waitFor(() => allTerminal(engine.pool, runIds), 60_000, 200);
+      await waitFor(() => allTerminal(testPool(engine), runIds), 60_000, 200);
       await fleet.killAll();
       expect(fleet.spawnErrors).toEqual([]);
       const killed = new Map(kills.map((k) => [k.id, k]));
 
       // 0 lost: every run succeeded with its own output, every step succeeded.
-      const { rows: runs } = await engine.pool.query<{ id: string; status: string; input: { i: number }; output: unknown }>(
+      const { rows: runs } = await testPool(engine).query<{ id: string; status: string; input: { i: number }; output: unknown }>(
         'SELECT id::text, status, input, output FROM openclaw.run WHERE id = ANY($1::uuid[])',
         [runIds],
       );
@@ -194,7 +194,7 @@ steps:
         expect(r.status, `run ${r.id}`).toBe('succeeded');
         expect(r.output).toEqual({ out: { i: r.input.i } });
       }
-      const ledger = await stepLedger(engine.pool, runIds);
+      const ledger = await stepLedger(testPool(engine), runIds);
       expect(ledger).toHaveLength(RUNS * 3);
       for (const s of ledger) {
         expect(s.status, `step ${s.key} of ${s.run_id}`).toBe('succeeded');
@@ -206,7 +206,7 @@ steps:
       }
 
       // At most one extra execution per in-flight step per kill, and only the killed workers lost leases.
-      const attempts = await attemptsOf(engine.pool, runIds);
+      const attempts = await attemptsOf(testPool(engine), runIds);
       const expired = attempts.filter((a) => a.status === 'lease_expired');
       expect(kills.length).toBeGreaterThanOrEqual(2);
       expect(expired.length).toBeGreaterThanOrEqual(1); // victims held leases when killed (a lease may finish in between)

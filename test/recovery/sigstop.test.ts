@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Scheduler, Worker } from '../../engine/index.js';
-import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { createTestDb, query, type TestDb, testEngine, testPool, waitFor, waitForRun } from '../helpers/engine.js';
 import { attemptsOf, dbNow, killAllChildren, killChild, spawnWorker, stepLedger } from '../helpers/recovery.js';
 
 let db: TestDb;
@@ -61,7 +61,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       return s?.status === 'running' && s.lease_owner === zombie.id ? s : null;
     }, 30_000);
     zombie.signal('SIGSTOP');
-    const stoppedAt = await dbNow(engine.pool);
+    const stoppedAt = await dbNow(testPool(engine));
 
     // Another worker takes over once the lease expired and the reaper put the step back.
     const other: Worker = engine.createWorker({ id: 'healthy-1', slots: 2 });
@@ -85,7 +85,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       const eventsBefore = (await engine.queries.getEvents(runId)).items.length;
 
       // The zombie was frozen past its lease: the lease expired and was reclaimed while it slept.
-      const before = await attemptsOf(engine.pool, [runId]);
+      const before = await attemptsOf(testPool(engine), [runId]);
       const expired = before.find((a) => a.key === 'work' && a.status === 'lease_expired');
       expect(expired).toMatchObject({ worker: 'zombie-1', attempt: 1, lease_token: claimed.lease_token });
       expect(expired!.finished_at.getTime()).toBeGreaterThan(stoppedAt.getTime());
@@ -93,7 +93,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       zombie.signal('SIGCONT');
       // The woken worker finishes (or aborts) its task and reports with its old lease token.
       const rejected = await waitFor(async () => {
-        const rows = await attemptsOf(engine.pool, [runId]);
+        const rows = await attemptsOf(testPool(engine), [runId]);
         return rows.find((a) => a.status === 'rejected') ?? null;
       }, 15_000);
       expect(rejected).toMatchObject({ key: 'work', worker: 'zombie-1', attempt: 1, lease_token: claimed.lease_token });
@@ -104,7 +104,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       expect(await snapRun()).toEqual(runBefore);
       expect((await engine.queries.getEvents(runId)).items.length).toBe(eventsBefore);
 
-      const attempts = await attemptsOf(engine.pool, [runId]);
+      const attempts = await attemptsOf(testPool(engine), [runId]);
       const work = attempts.filter((a) => a.key === 'work');
       expect(work.map((a) => [a.attempt, a.status, a.worker])).toEqual([
         [1, 'lease_expired', 'zombie-1'],
@@ -121,7 +121,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
         lease_owner: null,
         error: null,
       });
-      for (const s of await stepLedger(engine.pool, [runId])) expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
+      for (const s of await stepLedger(testPool(engine), [runId])) expect(s.succeeded, `succeeded attempts of ${s.key}`).toBe(1);
 
       // The late result never failed the run.
       const { items: events } = await engine.queries.getEvents(runId);
@@ -134,7 +134,7 @@ describe('R2: SIGSTOP a worker past its lease, then SIGCONT', () => {
       const next = await engine.startRun({ workflow: 'frozen', input: { tag: 'after' } });
       const again = await waitForRun(engine, next.runId, 20_000);
       expect(again.status).toBe('succeeded');
-      const byZombie = await attemptsOf(engine.pool, [next.runId]);
+      const byZombie = await attemptsOf(testPool(engine), [next.runId]);
       expect(byZombie.map((a) => [a.key, a.status, a.worker])).toEqual([
         ['work', 'succeeded', 'zombie-1'],
         ['report', 'succeeded', 'zombie-1'],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, generateMasterKey, type Executor } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { useApi, yamlHeaders } from '../helpers/api.js';
-import { createTestDb, waitFor } from '../helpers/engine.js';
+import { createTestDb, testPool, waitFor } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
 
 const CANARY = 'canary-7f3c9e1d-sekrit-value';
@@ -32,13 +32,13 @@ let srv: TestServer;
 
 /** Every row of every table, as text: what a database dump would hold. */
 async function dumpDatabase(): Promise<string> {
-  const { rows: tables } = await t.engine.pool.query<{ s: string; n: string }>(
+  const { rows: tables } = await testPool(t.engine).query<{ s: string; n: string }>(
     `SELECT table_schema AS s, table_name AS n FROM information_schema.tables
       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
   );
   const parts: string[] = [];
   for (const { s, n } of tables) {
-    const { rows } = await t.engine.pool.query<{ r: string }>(`SELECT t::text AS r FROM "${s}"."${n}" t`);
+    const { rows } = await testPool(t.engine).query<{ r: string }>(`SELECT t::text AS r FROM "${s}"."${n}" t`);
     parts.push(...rows.map((r) => r.r));
   }
   return parts.join('\n');
@@ -213,12 +213,12 @@ describe('keys', () => {
       logger: createLogger({ level: 'silent' }),
     });
     try {
-      const before = await rotating.pool.query<{ key_id: string }>('SELECT DISTINCT key_id FROM openclaw.secret');
+      const before = await testPool(rotating).query<{ key_id: string }>('SELECT DISTINCT key_id FROM openclaw.secret');
       expect(before.rows).toHaveLength(1);
       const res = await rotating.rotateSecretKey();
       expect(res).toEqual({ rewrapped: 1, unreadable: [] });
       expect((await rotating.rotateSecretKey()).rewrapped).toBe(0);
-      const after = await rotating.pool.query<{ key_id: string }>('SELECT DISTINCT key_id FROM openclaw.secret');
+      const after = await testPool(rotating).query<{ key_id: string }>('SELECT DISTINCT key_id FROM openclaw.secret');
       expect(after.rows[0]!.key_id).not.toBe(before.rows[0]!.key_id);
     } finally {
       await rotating.close();

@@ -8,6 +8,7 @@ import { resolveSkill } from '../../engine/skills/registry.js';
 import { SLOW_MACHINE_LEASES, useEngine, waitForRun } from '../helpers/engine.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from './built-skills.js';
 import { buildFixture, constantComponent, coreModule, sha256 } from './components.js';
+import { engineCore } from '../../engine/engine.js';
 
 const t = useEngine('skills', { slots: 4, config: { wasmCacheDir: testWasmCacheDir(), ...SLOW_MACHINE_LEASES } });
 
@@ -55,7 +56,7 @@ describe('skill registry', () => {
       replaced: true,
       sha256: sha256(other),
     });
-    expect((await resolveSkill(t.engine.core, 'once', '1.0.0'))?.sha256).toBe(sha256(other));
+    expect((await resolveSkill(engineCore(t.engine), 'once', '1.0.0'))?.sha256).toBe(sha256(other));
   });
 
   it('refuses bad manifests, core modules, and components with imports it does not grant', async () => {
@@ -92,7 +93,7 @@ describe('skill registry', () => {
   });
 
   it('resolves name@range to the newest matching version (numerically: 1.10 > 1.2)', async () => {
-    const v = async (range: string) => (await resolveSkill(t.engine.core, 'pick', range))?.version ?? null;
+    const v = async (range: string) => (await resolveSkill(engineCore(t.engine), 'pick', range))?.version ?? null;
     expect(await v('1')).toBe('1.10.0');
     expect(await v('1.2')).toBe('1.2.0');
     expect(await v('^1.2')).toBe('1.10.0');
@@ -100,7 +101,7 @@ describe('skill registry', () => {
     expect(await v('2')).toBe('2.0.0');
     expect(await v('*')).toBe('2.0.0');
     expect(await v('3')).toBeNull();
-    expect(await resolveSkill(t.engine.core, 'nope', '1')).toBeNull();
+    expect(await resolveSkill(engineCore(t.engine), 'nope', '1')).toBeNull();
   });
 });
 

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, generateMasterKey, sign, signatureHeader, signGithub } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { useApi, yamlHeaders } from '../helpers/api.js';
-import { query, waitForRun } from '../helpers/engine.js';
+import { query, testPool, waitForRun } from '../helpers/engine.js';
 
 const SECRET = 'whsec-3b1f9a7c-hook-secret';
 const OTHER = 'whsec-other-not-the-secret';
@@ -374,7 +374,7 @@ describe('errors', () => {
   it('no secret value reaches a response, the logs or a plain column', async () => {
     const logs = logLines.join('');
     expect(logs).not.toContain(SECRET);
-    const { rows } = await t.engine.pool.query<{ r: string }>(
+    const { rows } = await testPool(t.engine).query<{ r: string }>(
       `SELECT t::text AS r FROM openclaw.secret t UNION ALL SELECT t::text FROM openclaw.run t UNION ALL SELECT t::text FROM openclaw.webhook_delivery t`,
     );
     expect(rows.map((r) => r.r).join('\n')).not.toContain(SECRET);
