@@ -4,7 +4,7 @@ import { installBackgroundSchema } from './background.js';
 import { loadConfig, type EngineConfig, type EngineSettings } from './config.js';
 import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
 import { createPool } from './db/pool.js';
-import type { Database } from './db/schema.js';
+import type { DB as Database } from './db/types.generated.js';
 import { defaultExecutors } from './default-executors.js';
 import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
 import { deleteSecret, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
