@@ -10,7 +10,7 @@ import { ContainerExecutor } from './executors/container/index.js';
 import { createHttpExecutor } from './executors/http/index.js';
 import { createWasmExecutor } from './executors/wasm/index.js';
 import type { Executor } from './executors/types.js';
-import type { EngineCore } from './runs/types.js';
+import type { EngineCore } from './core/engine-core.js';
 import { resolveSkill } from './skills/registry.js';
 
 export function defaultExecutors(core: EngineCore): Executor[] {

@@ -12,7 +12,7 @@ import { EngineError } from './errors.js';
 import type { Executor } from './executors/types.js';
 import { Notifier, type NotifierOptions } from './notify/runner.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
-import { GraphCache } from './runs/graph-cache.js';
+import { GraphCache } from './core/graph-cache.js';
 import { RunQueries } from './runs/queries.js';
 import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
 import { startRun, type StartRunOptions, type StartRunResult } from './runs/start.js';
@@ -25,7 +25,7 @@ import {
   type ListSchedulesOptions,
   type ScheduleView,
 } from './triggers/schedules.js';
-import type { EngineCore } from './runs/types.js';
+import type { EngineCore } from './core/engine-core.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import type { CompileOptions } from './spec/compile.js';
 import { createLogger, type Logger } from './telemetry/logger.js';

@@ -174,12 +174,20 @@ export interface OpenclawStep {
   parent_step_id: Int8 | null;
   run_id: string;
   skip_dep: Generated<boolean>;
+  /**
+   * Why the step was skipped (DAG: a false condition, a skipped need, or a failed need under onFailure: continue).
+   */
+  skip_reason: string | null;
   started_at: Timestamp | null;
   status: string;
   task_spec: Json | null;
   timeout_ms: number | null;
   visit: Generated<number>;
   wait_signal: string | null;
+  /**
+   * Expired leases (lost workers) since the step was created or last retried; dead with WorkerLost at retry.maxWorkerLosses.
+   */
+  worker_losses: Generated<number>;
 }
 
 export interface OpenclawStepAttempt {

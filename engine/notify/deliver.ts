@@ -14,7 +14,8 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import { request, type Dispatcher } from 'undici';
 import { createEgressGuard, EgressBlocked, portOf } from '../executors/http/egress-guard.js';
-import type { EngineCore } from '../runs/types.js';
+import type { HistoryEventType } from '../vocabulary/history-events.js';
+import type { EngineCore } from '../core/engine-core.js';
 import { registerSecretValues } from '../secrets/mask.js';
 import { readSecrets } from '../secrets/store.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../triggers/signature.js';
@@ -41,7 +42,7 @@ export function graphileRetryDelayMs(attempt: number): number {
 }
 
 /** Appends a history event to a run; a run deleted meanwhile is skipped (the delivery still counts). */
-async function recordEvent(core: EngineCore, runId: string, type: string, data: unknown): Promise<void> {
+async function recordEvent(core: EngineCore, runId: string, type: HistoryEventType, data: unknown): Promise<void> {
   await core.pool.query(
     `INSERT INTO openclaw.run_event (run_id, type, data)
      SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM openclaw.run WHERE id = $1)`,

@@ -11,9 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorInfo } from '../errors.js';
-import { emit } from '../runs/events.js';
+import type { RunCtx } from '../core/transition-tx.js';
 import { jsonBytes } from '../runs/step-store.js';
-import type { RunCtx } from '../runs/types.js';
 import type { NotifyTarget, RunOutcome } from '../spec/types.js';
 
 /** The graphile-worker task identifier of a delivery. */
@@ -90,7 +89,7 @@ export async function enqueueNotifications(rc: RunCtx, outcome: RunOutcomeSnapsh
     payloads.push(JSON.stringify(payload));
     // The job key names the delivery, so an operator can find or remove it (graphile_worker.remove_job).
     keys.push(`${NOTIFY_TASK}:${deliveryId}`);
-    emit(rc.tx, rc.run.id, 'notify.queued', null, { deliveryId, ...describeTarget(payload.target), event: payload.body.event });
+    rc.tx.emit(rc.run.id, 'notify.queued', null, { deliveryId, ...describeTarget(payload.target), event: payload.body.event });
   }
   // graphile-worker's SQL API on the run transaction's connection: the jobs exist iff it commits.
   await rc.tx.client.query(

@@ -9,7 +9,7 @@
  * Hooks are resolved when a delivery is attempted, by the process that delivers it, so changing
  * a hook's URL also redirects deliveries still waiting for a retry.
  */
-import { SECRET_NAME } from '../secrets/store.js';
+import { SECRET_NAME } from '../secrets/crypto.js';
 
 export interface NotifyHook {
   url: string;

@@ -14,7 +14,7 @@
  * half instead (same delivery id: at least once).
  */
 import { Logger as GraphileLogger, run, type Runner } from 'graphile-worker';
-import type { EngineCore } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
 import type { Logger } from '../telemetry/logger.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 import { createNotifyTask } from './deliver.js';

@@ -5,13 +5,13 @@
  * reclaimed, or the run was cancelled): the late result is logged and dropped — never applied,
  * and it never fails the run.
  */
+import type { EngineCore } from '../core/engine-core.js';
+import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
+import type { RunCtx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
-import { emit } from './events.js';
-import { withTx } from '../db/tx.js';
-import { inRunTx, lockRun, settleTx } from './run-tx.js';
+import { FAILURES } from '../vocabulary/failures.js';
+import { inRunTx, withTransitionTx } from './driver.js';
 import { jsonBytes, writeDeadLetter } from './step-store.js';
-import { onStepDead, onStepSucceeded } from './transitions.js';
-import { STEP_COLUMNS, type EngineCore, type RunCtx, type StepRow, type TxState } from './types.js';
 
 export interface LeasedStep {
   id: string;
@@ -40,7 +40,7 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
       step.attempt,
       step.lease_token,
       workerId,
-      JSON.stringify({ name: 'LeaseLost', message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` }),
+      JSON.stringify({ name: FAILURES.LeaseLost, message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` }),
     ],
   );
   rc.tx.core.log.warn(
@@ -59,7 +59,7 @@ function capOutput(core: EngineCore, step: LeasedStep, outcome: Outcome): Outcom
     ok: false,
     delayMs: 0,
     error: {
-      name: 'OutputTooLarge',
+      name: FAILURES.OutputTooLarge,
       message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
       retryable: false,
     },
@@ -96,7 +96,7 @@ async function applySuccess(rc: RunCtx, step: LeasedStep, workerId: string, outp
     await recordRejected(rc, step, workerId, 'success');
     return false;
   }
-  await onStepSucceeded(rc, row);
+  rc.tx.followUp({ type: 'step.succeeded', rc, step: row });
   return true;
 }
 
@@ -130,19 +130,22 @@ async function applyFailure(rc: RunCtx, step: LeasedStep, workerId: string, erro
   }
   const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
   if (row.status === 'retrying') {
-    emit(rc.tx, rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
+    rc.tx.emit(rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
     return true;
   }
-  emit(rc.tx, rc.run.id, 'step.dead', row.key, { error: info });
+  rc.tx.emit(rc.run.id, 'step.dead', row.key, { error: info });
   await writeDeadLetter(rc, row, info);
-  await onStepDead(rc, row, info);
+  rc.tx.followUp({ type: 'step.dead', rc, step: row, error: info });
   return true;
 }
 
-/** Reports one attempt's outcome in its own transaction. */
+/**
+ * Reports one attempt's outcome in its own transaction. Workers are not woken here: the reporting
+ * worker claims what it can itself and wakes its peers for the rest.
+ */
 export async function reportOutcome(core: EngineCore, step: LeasedStep, workerId: string, outcome: Outcome): Promise<CompletionResult> {
   const capped = capOutput(core, step, outcome);
-  const { value, readied } = await inRunTx(core, step.run_id, (rc) => applyOutcome(rc, step, workerId, capped));
+  const { value, readied } = await inRunTx(core, step.run_id, (rc) => applyOutcome(rc, step, workerId, capped), { notify: false });
   return { accepted: value, readied };
 }
 
@@ -174,17 +177,22 @@ export async function reportOutcomes(
   items: Array<{ step: LeasedStep; outcome: Outcome }>,
 ): Promise<{ accepted: boolean[]; readied: number }> {
   const order = items.map((_, i) => i).sort((a, b) => (items[a]!.step.run_id < items[b]!.step.run_id ? -1 : 1));
-  return await withTx(core.pool, async (client) => {
-    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
-    const accepted: boolean[] = new Array<boolean>(items.length).fill(false);
-    for (const i of order) {
-      const { step, outcome } = items[i]!;
-      const rc = await lockRun(tx, step.run_id);
-      if (!rc) continue;
-      tx.inlineHops = 0;
-      accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
-    }
-    await settleTx(tx);
-    return { accepted, readied: tx.readied };
-  });
+  const { value: accepted, readied } = await withTransitionTx(
+    core,
+    async (tx) => {
+      const accepted: boolean[] = new Array<boolean>(items.length).fill(false);
+      for (const i of order) {
+        const { step, outcome } = items[i]!;
+        const rc = await tx.lockRun(step.run_id);
+        if (!rc) continue;
+        tx.hops = 0;
+        accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
+        // Each outcome's follow-on work is done before the next run is locked (run-id lock order).
+        await tx.drain();
+      }
+      return accepted;
+    },
+    { notify: false },
+  );
+  return { accepted, readied };
 }

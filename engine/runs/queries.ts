@@ -17,6 +17,8 @@ export interface StepView {
   output: unknown;
   error: unknown;
   childRunId: string | null;
+  /** Why the step was skipped (DAG steps), else null. */
+  skipReason: string | null;
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -123,6 +125,7 @@ export class RunQueries {
         output: s.output ?? null,
         error: s.error ?? null,
         childRunId: s.child_run_id,
+        skipReason: s.skip_reason ?? null,
         startedAt: iso(s.started_at),
         finishedAt: iso(s.finished_at),
       })),

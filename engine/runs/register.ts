@@ -2,7 +2,7 @@ import { withTx } from '../db/tx.js';
 import { NotFoundError } from '../errors.js';
 import { compileSpec, specContentHash, type CompileOptions } from '../spec/compile.js';
 import { STOP_SCHEDULES_SQL, syncSchedules, versionTriggers } from '../triggers/schedules.js';
-import type { EngineCore } from './types.js';
+import type { EngineCore } from '../core/engine-core.js';
 
 export interface RegisterResult {
   name: string;

@@ -1,33 +1,26 @@
-import type { NodeCommon, Refs, Scope, SmState } from '../spec/types.js';
-import type { RunCtx } from './types.js';
-
-interface StepView {
-  name: string;
-  status: string;
-  output: unknown;
-  error: unknown;
-}
+/** Expression scopes for a node, and evaluating a node's templates in them. */
+import { TaskError, type ErrorInfo } from '../errors.js';
+import type { RunCtx, ScopeView } from '../core/transition-tx.js';
+import { evaluateTemplate } from '../spec/expressions.js';
+import type { NodeCommon, Refs, Template } from '../spec/types.js';
+import { FAILURES } from '../vocabulary/failures.js';
+import { SQL } from '../vocabulary/statuses.js';
 
 /**
  * Loads the latest visit of the referenced steps (not forEach items). A finished visit wins over
  * an unfinished one, so a state re-entered in a loop reads its previous visit's output, not its
  * own pending row.
  */
-async function loadSteps(rc: RunCtx, refs: Refs): Promise<StepView[]> {
+async function loadSteps(rc: RunCtx, refs: Refs): Promise<ScopeView[]> {
   if (Array.isArray(refs.steps) && refs.steps.length === 0) return [];
   const all = refs.steps === '*';
-  const { rows } = await rc.tx.client.query<StepView>(
+  const { rows } = await rc.tx.client.query<ScopeView>(
     `SELECT DISTINCT ON (name) name, status, output, error FROM openclaw.step
       WHERE run_id = $1 AND kind <> 'item' ${all ? '' : 'AND name = ANY($2)'}
-      ORDER BY name, (status IN ('succeeded', 'skipped', 'failed', 'dead', 'cancelled')) DESC, id DESC`,
+      ORDER BY name, (status IN (${SQL.terminalStep})) DESC, id DESC`,
     all ? [rc.run.id] : [rc.run.id, refs.steps],
   );
   return rows;
-}
-
-function sameScope(a: Scope, b: Scope): boolean {
-  if (a === null || b === null) return a === b;
-  return a.parent === b.parent && a.branch === b.branch;
 }
 
 /**
@@ -42,19 +35,8 @@ export async function buildScope(rc: RunCtx, node: NodeCommon, extra: Record<str
     ...extra,
   };
   if (node.refs.inputs) scope.inputs = await runInput(rc);
-  const views = await loadSteps(rc, node.refs);
-  const byName: Record<string, unknown> = {};
-  const graph = rc.wf.graph;
-  const nodeScope: Scope = graph.model === 'sm' ? ((graph.states[node.name] as SmState | undefined)?.scope ?? null) : null;
-  for (const v of views) {
-    let key = v.name;
-    if (graph.model === 'sm') {
-      const st = graph.states[v.name];
-      if (st && st.scope !== null && sameScope(st.scope, nodeScope)) key = st.localName;
-    }
-    byName[key] = { output: v.output ?? null, status: v.status, error: v.error ?? null };
-  }
-  scope[graph.model === 'dag' ? 'steps' : 'states'] = byName;
+  const { field, byName } = rc.model.scopeField(rc.wf, node, await loadSteps(rc, node.refs));
+  scope[field] = byName;
   return scope;
 }
 
@@ -65,4 +47,23 @@ export async function runInput(rc: RunCtx): Promise<unknown> {
   const input = rows[0]?.input ?? null;
   rc.input = input;
   return input;
+}
+
+/** Evaluates a template for `node` (expression errors name `<node path>/<field>`). */
+export async function evalFor(
+  rc: RunCtx,
+  node: NodeCommon,
+  template: Template,
+  field: string,
+  extra: Record<string, unknown> = {},
+): Promise<unknown> {
+  const scope = await buildScope(rc, node, extra);
+  return await evaluateTemplate(template, scope, { field: `${node.path}/${field}`, timeoutMs: rc.tx.core.config.expressionTimeoutMs });
+}
+
+/** A thrown evaluation error as a step error (non-retryable: the same expression fails the same way). */
+export function asErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof TaskError) return { name: err.name, message: err.message };
+  if (err instanceof Error) return { name: FAILURES.ExpressionError, message: err.message };
+  return { name: FAILURES.ExpressionError, message: String(err) };
 }

@@ -1,10 +1,12 @@
 /**
- * Small SQL helpers for step rows used by the transition code (always inside a run transaction,
- * with the run row already locked — see run-tx.ts for the lock order).
+ * SQL for step rows, used by the transition handlers (always inside a transition transaction, with
+ * the run row already locked — see core/transition-tx.ts for the lock order).
  */
 import type { ErrorInfo } from '../errors.js';
-import { emit } from './events.js';
-import { STEP_COLUMNS, type RunCtx, type StepKind, type StepRow, type StepStatus } from './types.js';
+import { STEP_COLUMNS, type StepKind, type StepRow } from '../core/rows.js';
+import type { RunCtx } from '../core/transition-tx.js';
+import { FAILURES } from '../vocabulary/failures.js';
+import { isActiveRun, isTerminalStep, SQL, stepStatusEvent, type StepStatus } from '../vocabulary/index.js';
 
 export interface NewStep {
   key: string;
@@ -28,14 +30,12 @@ export interface NewStep {
   endsScope?: boolean;
 }
 
-const TERMINAL = new Set<StepStatus>(['succeeded', 'skipped', 'failed', 'dead', 'cancelled']);
-
 function json(v: unknown): string | null {
   return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
-/** Inserts step rows in one statement and returns them in the given order. */
-export async function insertSteps(rc: RunCtx, steps: NewStep[]): Promise<StepRow[]> {
+/** Inserts step rows in one statement and returns them in the given order (one `step.<status>` event each unless `quiet`). */
+export async function insertSteps(rc: RunCtx, steps: NewStep[], opts: { quiet?: boolean } = {}): Promise<StepRow[]> {
   if (steps.length === 0) return [];
   const { rows } = await rc.tx.client.query<StepRow>(
     `INSERT INTO openclaw.step (run_id, key, name, kind, status, max_attempts, timeout_ms, deps_remaining, parent_step_id,
@@ -45,7 +45,7 @@ export async function insertSteps(rc: RunCtx, steps: NewStep[]): Promise<StepRow
             CASE WHEN t.avail = 'infinity' THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => t.avail::float8) END,
             t.wait_signal, t.ends_scope,
             CASE WHEN t.status IN ('succeeded','failed','waiting','running') THEN now() END,
-            CASE WHEN t.status IN ('succeeded','failed','skipped','dead','cancelled') THEN now() END,
+            CASE WHEN t.status IN (${SQL.terminalStep}) THEN now() END,
             t.task_spec
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::int[],
                    $11::int[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[], $17::bool[], $18::jsonb[])
@@ -79,7 +79,7 @@ export async function insertSteps(rc: RunCtx, steps: NewStep[]): Promise<StepRow
   const out = steps.map((s) => byKey.get(s.key)).filter((r): r is StepRow => r !== undefined);
   for (const r of out) {
     if (r.status === 'ready') rc.tx.readied++;
-    emit(rc.tx, rc.run.id, `step.${r.status}`, r.key, r.error ? { error: r.error } : null);
+    if (!opts.quiet || r.status === 'ready') rc.tx.emit(rc.run.id, stepStatusEvent(r.status), r.key, r.error ? { error: r.error } : null);
   }
   return out;
 }
@@ -92,7 +92,14 @@ export async function setStepStatus(
   rc: RunCtx,
   stepId: string,
   status: StepStatus,
-  fields: { output?: unknown; error?: ErrorInfo | null; input?: unknown; depsRemaining?: number; endsScope?: boolean } = {},
+  fields: {
+    output?: unknown;
+    error?: ErrorInfo | null;
+    input?: unknown;
+    depsRemaining?: number;
+    endsScope?: boolean;
+    skipReason?: string;
+  } = {},
 ): Promise<StepRow | null> {
   const sets = ['status = $2'];
   const params: unknown[] = [stepId, status];
@@ -105,29 +112,45 @@ export async function setStepStatus(
   if ('input' in fields) add('input', json(fields.input));
   if (fields.depsRemaining !== undefined) add('deps_remaining', fields.depsRemaining);
   if (fields.endsScope !== undefined) add('ends_scope', fields.endsScope);
-  if (TERMINAL.has(status)) sets.push('finished_at = now()', 'lease_expires_at = NULL');
+  if (fields.skipReason !== undefined) add('skip_reason', fields.skipReason);
+  if (isTerminalStep(status)) sets.push('finished_at = now()', 'lease_expires_at = NULL');
   if (status === 'ready') sets.push('available_at = now()');
   if (status === 'running' || status === 'waiting') sets.push('started_at = coalesce(started_at, now())');
   const { rows } = await rc.tx.client.query<StepRow>(
     `UPDATE openclaw.step SET ${sets.join(', ')}
-      WHERE id = $1 AND status NOT IN ('succeeded','skipped','failed','dead','cancelled')
+      WHERE id = $1 AND status NOT IN (${SQL.terminalStep})
       RETURNING ${STEP_COLUMNS}`,
     params,
   );
   const row = rows[0] ?? null;
   if (row) {
     if (status === 'ready') rc.tx.readied++;
-    emit(rc.tx, rc.run.id, `step.${status}`, row.key, fields.error ? { error: fields.error } : null);
+    rc.tx.emit(rc.run.id, stepStatusEvent(status), row.key, fields.error ? { error: fields.error } : null);
   }
   return row;
 }
 
+/** A step reached `succeeded` (or `dead`): the driver tells its model (or its forEach parent) in this transaction. */
+export async function succeedStep(rc: RunCtx, stepId: string, output: unknown): Promise<StepRow | null> {
+  const done = await setStepStatus(rc, stepId, 'succeeded', { output: output ?? null });
+  if (done) rc.tx.followUp({ type: 'step.succeeded', rc, step: done });
+  return done;
+}
+
+export async function killStep(rc: RunCtx, stepId: string, error: ErrorInfo, opts: { deadLetter?: boolean } = {}): Promise<StepRow | null> {
+  const dead = await setStepStatus(rc, stepId, 'dead', { error });
+  if (!dead) return null;
+  if (opts.deadLetter) await writeDeadLetter(rc, dead, error);
+  rc.tx.followUp({ type: 'step.dead', rc, step: dead, error });
+  return dead;
+}
+
 /**
- * Cancels every non-terminal step of the run (or only the given ids and their descendants).
- * Running steps keep their lease owner, so their worker sees the change at its next heartbeat
- * and aborts the task. Returns the cancelled rows (callers cancel child runs of workflow steps).
+ * Cancels every non-terminal step of the run (or only the given ids and their descendants), and
+ * the child runs that cancelled `workflow` steps started. Running steps keep their lease owner, so
+ * their worker sees the change at its next heartbeat (or at once, by NOTIFY) and aborts the task.
  */
-export async function cancelSteps(rc: RunCtx, underStepIds?: string[]): Promise<StepRow[]> {
+export async function cancelActive(rc: RunCtx, underStepIds?: string[]): Promise<void> {
   const params: unknown[] = [rc.run.id];
   let filter = '';
   if (underStepIds) {
@@ -137,12 +160,42 @@ export async function cancelSteps(rc: RunCtx, underStepIds?: string[]): Promise<
   }
   const { rows } = await rc.tx.client.query<StepRow>(
     `UPDATE openclaw.step SET status = 'cancelled', finished_at = now()
-      WHERE run_id = $1 AND status IN ('pending','ready','running','retrying','waiting') ${filter}
+      WHERE run_id = $1 AND status IN (${SQL.activeStep}) ${filter}
       RETURNING ${STEP_COLUMNS}`,
     params,
   );
-  for (const r of rows) emit(rc.tx, rc.run.id, 'step.cancelled', r.key);
-  return rows;
+  for (const s of rows) {
+    rc.tx.emit(rc.run.id, 'step.cancelled', s.key);
+    if (!s.child_run_id) continue;
+    const child = await rc.tx.lockRun(s.child_run_id);
+    if (child && isActiveRun(child.run.status)) {
+      rc.tx.followUp({
+        type: 'run.finish',
+        rc: child,
+        status: 'cancelled',
+        error: { name: FAILURES.Cancelled, message: `parent run ${rc.run.id} stopped` },
+      });
+    }
+  }
+}
+
+/**
+ * A child of a forEach or parallel step failed: fail fast. The parent's other active children are
+ * cancelled (running tasks are told to stop), the parent dies with the child's error, and the
+ * parent's own failure policy applies (its model decides: run failure, a state's catch, ...).
+ */
+export async function failParentStep(rc: RunCtx, parentStepId: string, error: ErrorInfo): Promise<void> {
+  const { rows } = await rc.tx.client.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM openclaw.step WHERE id = $1`, [parentStepId]);
+  const parent = rows[0];
+  if (!parent || parent.status !== 'running') return;
+  // cancelActive starts from the parent row itself, which is then marked dead instead.
+  await cancelActive(rc, [parent.id]);
+  await rc.tx.client.query(`UPDATE openclaw.step SET status = 'dead', error = $2, finished_at = now() WHERE id = $1`, [
+    parent.id,
+    JSON.stringify(error),
+  ]);
+  rc.tx.emit(rc.run.id, 'step.dead', parent.key, { error });
+  rc.tx.followUp({ type: 'step.dead', rc, step: { ...parent, status: 'dead', error }, error });
 }
 
 /**
@@ -160,7 +213,7 @@ export async function writeDeadLetter(rc: RunCtx, step: StepRow, error: ErrorInf
             $6, $7`,
     [rc.run.id, step.id, step.key, rc.run.workflow, JSON.stringify(error), step.attempt, rc.run.namespace],
   );
-  emit(rc.tx, rc.run.id, 'step.dead_lettered', step.key, { error });
+  rc.tx.emit(rc.run.id, 'step.dead_lettered', step.key, { error });
 }
 
 /** Visit number for the next instance of a state (loops make `check`, `check#2`, ...). */
@@ -179,4 +232,19 @@ export function visitKey(name: string, visit: number): string {
 /** JSON size in bytes (UTF-8) of a value as it would be stored. */
 export function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/**
+ * Resets a dead, failed or cancelled task step for `retry`: a fresh attempt budget, not a fresh
+ * count — attempt numbers keep increasing across retries because they are the fencing token tasks
+ * see (`<run>:<step>` + attempt must never repeat).
+ */
+export async function resetTaskForRetry(rc: RunCtx, step: StepRow, maxAttempts: number): Promise<StepRow | null> {
+  const { rows } = await rc.tx.client.query<StepRow>(
+    `UPDATE openclaw.step SET status = 'pending', max_attempts = attempt + $2, worker_losses = 0, error = NULL, output = NULL,
+            skip_reason = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, started_at = NULL, available_at = now()
+      WHERE id = $1 RETURNING ${STEP_COLUMNS}`,
+    [step.id, maxAttempts],
+  );
+  return rows[0] ?? null;
 }

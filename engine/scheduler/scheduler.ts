@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
-import type { EngineCore } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
 import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
 

@@ -6,6 +6,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
+/** What a secret may be called (letters, digits, `_`; not starting with a digit; at most 128). */
+export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
 const IV = 12;
 const TAG = 16;
 

@@ -4,10 +4,9 @@
  * `${{ secrets.NAME }}` references of the task it is about to run.
  */
 import { EngineError, NonRetryableError, NotFoundError } from '../errors.js';
-import type { EngineCore } from '../runs/types.js';
-import { decryptSecret, encryptSecret, rewrapKey, type Keyring, type MasterKey } from './crypto.js';
+import type { EngineCore } from '../core/engine-core.js';
+import { decryptSecret, encryptSecret, rewrapKey, SECRET_NAME, type Keyring, type MasterKey } from './crypto.js';
 
-export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Shorter values would be masked everywhere they happen to appear in outputs and logs. */
 export const MIN_SECRET_LENGTH = 4;
 export const MAX_SECRET_BYTES = 64 * 1024;

@@ -12,7 +12,7 @@ import {
   SKILL_EXPORT,
 } from '../executors/wasm/inspect.js';
 import type { ResolvedSkill } from '../executors/wasm/types.js';
-import type { EngineCore } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
 import { validateManifest, type SkillManifest } from './manifest.js';
 import { maxSatisfying, parseRange, parseVersion, type Version } from './semver.js';
 

@@ -16,14 +16,18 @@ export type Obj = Record<string, unknown>;
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** How many lost workers (expired leases) a step may cause when no `retry.maxWorkerLosses` says otherwise. */
+export const DEFAULT_MAX_WORKER_LOSSES = 3;
+
 /** Retry policy when neither the task nor `defaults.retry` says otherwise. */
-export const builtinRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
+export const builtinRetryPolicy: Readonly<Required<RetryPolicy>> = Object.freeze({
   maxAttempts: 1,
   backoff: 'exponential',
   delayMs: 1_000,
   maxDelayMs: 60_000,
   jitter: 'full',
   nonRetryable: [],
+  maxWorkerLosses: DEFAULT_MAX_WORKER_LOSSES,
 });
 
 /** One parsed expression of a node, with the path of the string that holds it. */
@@ -104,6 +108,8 @@ export class CompileContext {
       maxDelayMs: maxDelay ?? base.maxDelayMs,
       jitter: spec.jitter === 'none' || spec.jitter === 'full' ? spec.jitter : base.jitter,
       nonRetryable: Array.isArray(spec.nonRetryable) ? spec.nonRetryable.map(String) : [...base.nonRetryable],
+      maxWorkerLosses:
+        typeof spec.maxWorkerLosses === 'number' ? spec.maxWorkerLosses : (base.maxWorkerLosses ?? DEFAULT_MAX_WORKER_LOSSES),
     };
     const maxDelayGiven = spec.maxDelay !== undefined || explicitDefaults.maxDelay !== undefined;
     if (policy.maxDelayMs < policy.delayMs) {

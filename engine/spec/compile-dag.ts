@@ -6,7 +6,7 @@
 import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
 import { findCycles } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
-import type { DagGraph, DagNeed, DagNode, Refs } from './types.js';
+import type { DagFailureMode, DagGraph, DagNeed, DagNode, Refs } from './types.js';
 
 /** True when `target` is reachable from `from` through `needs` (early exit; most refs are direct needs). */
 function isAncestor(nodes: Record<string, DagNode>, from: string, target: string): boolean {
@@ -44,7 +44,7 @@ export function resolveDagRefs(ctx: CompileContext, nodes: Record<string, DagNod
 }
 
 /** Compiles `steps:` into a `DagGraph`, reporting problems into `ctx`. */
-export function compileDag(ctx: CompileContext, steps: Obj): DagGraph {
+export function compileDag(ctx: CompileContext, steps: Obj, onFailure: DagFailureMode = 'fail-fast'): DagGraph {
   const names = Object.keys(steps);
   const nameSet = new Set(names);
   const nodes: Record<string, DagNode> = {};
@@ -81,6 +81,7 @@ export function compileDag(ctx: CompileContext, steps: Obj): DagGraph {
       needs,
       dependents: [],
       if: spec.if,
+      ...(spec.continueOnError === true ? { continueOnError: true } : {}),
     };
   }
 
@@ -97,5 +98,7 @@ export function compileDag(ctx: CompileContext, steps: Obj): DagGraph {
     nodes,
     roots: names.filter((n) => nodes[n]!.needs.length === 0),
     sinks: names.filter((n) => nodes[n]!.dependents.length === 0),
+    // Only written when not the default, so graphs compiled before it existed read the same.
+    ...(onFailure === 'fail-fast' ? {} : { onFailure }),
   };
 }

@@ -70,7 +70,11 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
   const s = spec as Obj;
   const ctx = new CompileContext(s);
   checkInputsSchema(ctx, s.inputs);
-  const graph = s.steps !== undefined ? compileDag(ctx, s.steps as Obj) : compileSm(ctx, s);
+  if (s.onFailure !== undefined && s.steps === undefined) {
+    ctx.problem('/onFailure', 'applies to DAGs (`steps`) only; a state machine handles failures with `catch`');
+  }
+  const graph =
+    s.steps !== undefined ? compileDag(ctx, s.steps as Obj, s.onFailure === 'continue' ? 'continue' : 'fail-fast') : compileSm(ctx, s);
 
   let output: CompiledWorkflow['output'] = null;
   if (s.output !== undefined) {

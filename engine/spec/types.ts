@@ -33,6 +33,12 @@ export interface RetryPolicy {
   jitter: 'full' | 'none';
   /** Error names that go straight to dead. */
   nonRetryable: string[];
+  /**
+   * Lost workers (expired leases) the step may cause before it is dead-lettered with `WorkerLost`
+   * (>= 1). A lost worker does not spend an attempt of `maxAttempts`. Absent in graphs compiled
+   * before this field existed: `DEFAULT_MAX_WORKER_LOSSES` applies.
+   */
+  maxWorkerLosses?: number;
 }
 
 export type BuiltinName = 'noop' | 'sleep' | 'fail' | 'echo' | 'log';
@@ -88,7 +94,12 @@ export interface DagNode extends NodeCommon, TaskFields {
   dependents: string[];
   /** Condition template; false-y -> step skipped. */
   if: Template | undefined;
+  /** Its death is recorded and its dependents run; the run's outcome ignores it (absent in graphs compiled before it existed). */
+  continueOnError?: boolean;
 }
+
+export const DAG_FAILURE_MODES = ['fail-fast', 'continue'] as const;
+export type DagFailureMode = (typeof DAG_FAILURE_MODES)[number];
 
 export interface DagGraph {
   model: 'dag';
@@ -97,6 +108,8 @@ export interface DagGraph {
   roots: string[];
   /** Nodes nobody needs, in spec order (their outputs make the default run output). */
   sinks: string[];
+  /** What a dead step does to the rest of the run (absent in graphs compiled before it existed: fail-fast). */
+  onFailure?: DagFailureMode;
 }
 
 // ---------------------------------------------------------------- state machine

@@ -23,11 +23,11 @@
  * every second forever. An unexpected failure rolls the batch back; its schedules are then tried
  * one transaction each, and one that still fails has its ticks recorded with the error.
  */
-import { withTx } from '../db/tx.js';
 import { EngineError, toErrorInfo } from '../errors.js';
-import { notifyReady, settleTx } from '../runs/run-tx.js';
-import { createRunInTx } from '../runs/start.js';
-import type { EngineCore, TxState } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
+import type { TransitionTx } from '../core/transition-tx.js';
+import { createRunInTx } from '../runs/create-run.js';
+import { notifyReady, withTransitionTx } from '../runs/driver.js';
 import { evaluateTemplate } from '../spec/expressions.js';
 import { planTicks, tickScope, type CatchUp, type TickPlan } from './cron.js';
 
@@ -108,101 +108,103 @@ async function fireBatch(
   core: EngineCore,
   opts: { limit: number; ids?: string[]; failWith?: { name: string; message: string } },
 ): Promise<BatchResult> {
-  return await withTx(core.pool, async (client) => {
-    // A process frozen inside this transaction (SIGSTOP, a stuck event loop) would keep its
-    // schedules locked, and SKIP LOCKED would make every other scheduler pass them by: PostgreSQL
-    // ends such a session once it idles in the transaction for as long as a frozen leader is tolerated.
-    await client.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [
-      String(Math.max(1000, Math.round(core.config.leaderStaleMs))),
-    ]);
-    const { rows } = await client.query<DueRow>(
-      `SELECT id, namespace, workflow, trigger_index, cron, timezone, catch_up, input, next_fire_at, now() AS now
+  const { value: result, readied } = await withTransitionTx(
+    core,
+    async (tx) => {
+      const client = tx.client;
+      // A process frozen inside this transaction (SIGSTOP, a stuck event loop) would keep its
+      // schedules locked, and SKIP LOCKED would make every other scheduler pass them by: PostgreSQL
+      // ends such a session once it idles in the transaction for as long as a frozen leader is tolerated.
+      await client.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [
+        String(Math.max(1000, Math.round(core.config.leaderStaleMs))),
+      ]);
+      const { rows } = await client.query<DueRow>(
+        `SELECT id, namespace, workflow, trigger_index, cron, timezone, catch_up, input, next_fire_at, now() AS now
          FROM openclaw.schedule
         WHERE next_fire_at <= now() AND NOT paused AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
         ORDER BY next_fire_at
         LIMIT $1
         FOR NO KEY UPDATE SKIP LOCKED`,
-      [opts.limit, opts.ids ?? null],
-    );
-    const result: BatchResult = { locked: rows.length, handled: 0, fired: 0, failed: 0, skipped: 0, readied: 0 };
-    if (rows.length === 0) return result;
-    const { cronGraceMs: graceMs, cronMaxCatchUp: max } = core.config;
+        [opts.limit, opts.ids ?? null],
+      );
+      const result: BatchResult = { locked: rows.length, handled: 0, fired: 0, failed: 0, skipped: 0, readied: 0 };
+      if (rows.length === 0) return result;
+      const { cronGraceMs: graceMs, cronMaxCatchUp: max } = core.config;
 
-    // Plan every schedule (within the fire budget), then claim all its ticks in one statement.
-    const plans: Array<{ row: DueRow; plan: TickPlan }> = [];
-    let budget = 0;
-    for (const row of rows) {
-      if (plans.length > 0 && budget >= FIRE_BUDGET) break;
-      const plan = planTicks({
-        cron: row.cron,
-        timezone: row.timezone,
-        seed: row.id,
-        catchUp: row.catch_up,
-        nextFireAt: row.next_fire_at,
-        now: row.now,
-        graceMs,
-        maxCatchUp: max,
-      });
-      budget += plan.fire.length;
-      plans.push({ row, plan });
-    }
-    const claimed = new Set<string>();
-    const ticks = plans.flatMap(({ row, plan }) => plan.fire.map((t) => ({ id: row.id, t })));
-    if (ticks.length > 0) {
-      const ins = await client.query<{ schedule_id: string; fire_at: Date }>(
-        `INSERT INTO openclaw.schedule_fire (schedule_id, fire_at)
+      // Plan every schedule (within the fire budget), then claim all its ticks in one statement.
+      const plans: Array<{ row: DueRow; plan: TickPlan }> = [];
+      let budget = 0;
+      for (const row of rows) {
+        if (plans.length > 0 && budget >= FIRE_BUDGET) break;
+        const plan = planTicks({
+          cron: row.cron,
+          timezone: row.timezone,
+          seed: row.id,
+          catchUp: row.catch_up,
+          nextFireAt: row.next_fire_at,
+          now: row.now,
+          graceMs,
+          maxCatchUp: max,
+        });
+        budget += plan.fire.length;
+        plans.push({ row, plan });
+      }
+      const claimed = new Set<string>();
+      const ticks = plans.flatMap(({ row, plan }) => plan.fire.map((t) => ({ id: row.id, t })));
+      if (ticks.length > 0) {
+        const ins = await client.query<{ schedule_id: string; fire_at: Date }>(
+          `INSERT INTO openclaw.schedule_fire (schedule_id, fire_at)
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
          ON CONFLICT DO NOTHING
          RETURNING schedule_id, fire_at`,
-        [ticks.map((x) => x.id), ticks.map((x) => x.t)],
-      );
-      for (const r of ins.rows) claimed.add(`${r.schedule_id}|${r.fire_at.getTime()}`);
-    }
-
-    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
-    const fires: FireResult[] = [];
-    const updates: Array<{ row: DueRow; plan: TickPlan; last: FireResult | null }> = [];
-    for (const { row, plan } of plans) {
-      let last: FireResult | null = null;
-      for (const fireAt of plan.fire) {
-        if (!claimed.has(`${row.id}|${fireAt.getTime()}`)) {
-          core.log.warn({ scheduleId: row.id, fireAt }, 'cron tick already has a fire row; not fired again');
-          continue;
-        }
-        const fire: FireResult = { scheduleId: row.id, fireAt, runId: null, error: opts.failWith ?? null };
-        if (!opts.failWith) await startTickRun(tx, row, fire);
-        fires.push(fire);
-        last = fire;
-        if (fire.error) result.failed++;
-        else result.fired++;
-      }
-      if (plan.skipped > 0) {
-        result.skipped += plan.skipped;
-        core.log.warn(
-          {
-            scheduleId: row.id,
-            workflow: row.workflow,
-            catchUp: row.catch_up,
-            skipped: plan.skipped,
-            from: plan.skippedFrom,
-            to: plan.skippedTo,
-          },
-          'cron ticks skipped',
+          [ticks.map((x) => x.id), ticks.map((x) => x.t)],
         );
+        for (const r of ins.rows) claimed.add(`${r.schedule_id}|${r.fire_at.getTime()}`);
       }
-      updates.push({ row, plan, last });
-    }
 
-    if (fires.length > 0) {
-      await client.query(
-        `UPDATE openclaw.schedule_fire f SET run_id = v.run_id, error = v.error
+      const fires: FireResult[] = [];
+      const updates: Array<{ row: DueRow; plan: TickPlan; last: FireResult | null }> = [];
+      for (const { row, plan } of plans) {
+        let last: FireResult | null = null;
+        for (const fireAt of plan.fire) {
+          if (!claimed.has(`${row.id}|${fireAt.getTime()}`)) {
+            core.log.warn({ scheduleId: row.id, fireAt }, 'cron tick already has a fire row; not fired again');
+            continue;
+          }
+          const fire: FireResult = { scheduleId: row.id, fireAt, runId: null, error: opts.failWith ?? null };
+          if (!opts.failWith) await startTickRun(tx, row, fire);
+          fires.push(fire);
+          last = fire;
+          if (fire.error) result.failed++;
+          else result.fired++;
+        }
+        if (plan.skipped > 0) {
+          result.skipped += plan.skipped;
+          core.log.warn(
+            {
+              scheduleId: row.id,
+              workflow: row.workflow,
+              catchUp: row.catch_up,
+              skipped: plan.skipped,
+              from: plan.skippedFrom,
+              to: plan.skippedTo,
+            },
+            'cron ticks skipped',
+          );
+        }
+        updates.push({ row, plan, last });
+      }
+
+      if (fires.length > 0) {
+        await client.query(
+          `UPDATE openclaw.schedule_fire f SET run_id = v.run_id, error = v.error
            FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::jsonb[]) AS v(schedule_id, fire_at, run_id, error)
           WHERE f.schedule_id = v.schedule_id AND f.fire_at = v.fire_at`,
-        [fires.map((f) => f.scheduleId), fires.map((f) => f.fireAt), fires.map((f) => f.runId), fires.map((f) => errorJson(f))],
-      );
-    }
-    await client.query(
-      `UPDATE openclaw.schedule s
+          [fires.map((f) => f.scheduleId), fires.map((f) => f.fireAt), fires.map((f) => f.runId), fires.map((f) => errorJson(f))],
+        );
+      }
+      await client.query(
+        `UPDATE openclaw.schedule s
           SET next_fire_at = v.next_fire_at,
               last_fire_at = CASE WHEN v.fired THEN v.last_fire_at ELSE s.last_fire_at END,
               last_run_id = CASE WHEN v.fired THEN v.last_run_id ELSE s.last_run_id END,
@@ -212,22 +214,24 @@ async function fireBatch(
          FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::timestamptz[], $5::uuid[], $6::jsonb[], $7::bigint[], $8::jsonb[])
               AS v(id, next_fire_at, fired, last_fire_at, last_run_id, last_error, skipped, last_skip)
         WHERE s.id = v.id`,
-      [
-        updates.map((u) => u.row.id),
-        updates.map((u) => u.plan.next),
-        updates.map((u) => u.last !== null),
-        updates.map((u) => u.last?.fireAt ?? null),
-        updates.map((u) => u.last?.runId ?? null),
-        updates.map((u) => (u.last ? errorJson(u.last) : null)),
-        updates.map((u) => u.plan.skipped),
-        updates.map((u) => (u.plan.skipped > 0 ? JSON.stringify(skipNote(u.row, u.plan, max)) : null)),
-      ],
-    );
-    await settleTx(tx);
-    result.handled = updates.length;
-    result.readied = tx.readied;
-    return result;
-  });
+        [
+          updates.map((u) => u.row.id),
+          updates.map((u) => u.plan.next),
+          updates.map((u) => u.last !== null),
+          updates.map((u) => u.last?.fireAt ?? null),
+          updates.map((u) => u.last?.runId ?? null),
+          updates.map((u) => (u.last ? errorJson(u.last) : null)),
+          updates.map((u) => u.plan.skipped),
+          updates.map((u) => (u.plan.skipped > 0 ? JSON.stringify(skipNote(u.row, u.plan, max)) : null)),
+        ],
+      );
+      result.handled = updates.length;
+      return result;
+    },
+    { notify: false },
+  );
+  result.readied = readied;
+  return result;
 }
 
 function errorJson(f: FireResult): string | null {
@@ -240,7 +244,7 @@ function errorJson(f: FireResult): string | null {
  * first write: workflow, version, input size and schema) are recorded on the tick. Anything else
  * propagates and rolls the batch back: no half-created run is ever committed.
  */
-async function startTickRun(tx: TxState, row: DueRow, fire: FireResult): Promise<void> {
+async function startTickRun(tx: TransitionTx, row: DueRow, fire: FireResult): Promise<void> {
   let input: unknown;
   try {
     input =
@@ -256,7 +260,7 @@ async function startTickRun(tx: TxState, row: DueRow, fire: FireResult): Promise
     tx.core.log.warn({ scheduleId: row.id, fireAt: fire.fireAt, err }, 'cron tick input failed; tick recorded with its error');
     return;
   }
-  const eventsBefore = tx.events.length;
+  const eventsBefore = tx.eventMark();
   try {
     const created = await createRunInTx(tx, {
       namespace: row.namespace,
@@ -269,7 +273,7 @@ async function startTickRun(tx: TxState, row: DueRow, fire: FireResult): Promise
     tx.core.log.debug({ scheduleId: row.id, fireAt: fire.fireAt, runId: created.runId, status: created.status }, 'cron tick fired');
   } catch (err) {
     // Every write createRunInTx makes is followed by an event; no new event means nothing was written.
-    if (!(err instanceof EngineError) || err.status >= 500 || tx.events.length !== eventsBefore) throw err;
+    if (!(err instanceof EngineError) || err.status >= 500 || tx.eventMark() !== eventsBefore) throw err;
     fire.error = { name: err.code, message: err.message };
     tx.core.log.warn({ scheduleId: row.id, fireAt: fire.fireAt, err }, 'cron tick could not start a run; tick recorded with its error');
   }

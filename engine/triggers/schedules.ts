@@ -12,7 +12,7 @@ import { keysetPage, tupleCursor, type Page } from '../db/keyset-page.js';
 import type { Queryable } from '../db/pool.js';
 import { withTx } from '../db/tx.js';
 import { NotFoundError } from '../errors.js';
-import type { EngineCore } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
 import { canonicalJson } from '../spec/content-hash.js';
 import { CATCH_UP_POLICIES, DEFAULT_CATCH_UP, nextFireAfter, type CatchUp } from './cron.js';
 

@@ -17,11 +17,10 @@
  * Deliveries without an id are deduplicated on nothing — never on a body hash, which would drop
  * legitimate repeats such as empty-body pings — and each starts a run.
  */
-import { withTx } from '../db/tx.js';
 import { ConflictError, EngineError, NotFoundError, TaskError } from '../errors.js';
-import { notifyReady, settleTx } from '../runs/run-tx.js';
-import { createRunInTx } from '../runs/start.js';
-import type { EngineCore, TxState } from '../runs/types.js';
+import type { EngineCore } from '../core/engine-core.js';
+import { createRunInTx } from '../runs/create-run.js';
+import { withTransitionTx } from '../runs/driver.js';
 import { readSecretVersions } from '../secrets/store.js';
 import { evaluateTemplate } from '../spec/expressions.js';
 import {
@@ -171,8 +170,8 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
     );
   }
 
-  const { result, readied } = await withTx(core.pool, async (client) => {
-    const tx: TxState = { client, core, events: [], readied: 0, inlineHops: 0 };
+  const { value: result } = await withTransitionTx(core, async (tx) => {
+    const client = tx.client;
     if (deliveryId !== null) {
       // The unique key decides (a concurrent copy waits here until the first commits or rolls back).
       const ins = await client.query(
@@ -187,7 +186,7 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
         );
         const runId = seen.rows[0]?.run_id;
         if (!runId) throw new Error(`webhook delivery ${where}/${deliveryId} recorded without a run`);
-        return { result: { runId, deliveryId, duplicate: true }, readied: 0 };
+        return { runId, deliveryId, duplicate: true };
       }
     }
     const input = await evaluateInput(core, req, hook, wfRow.version, req.workflow);
@@ -204,11 +203,9 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
         [ns, req.workflow, req.hook, deliveryId, created.runId],
       );
     }
-    await settleTx(tx);
     // created is false only when the idempotency key outlived its delivery row: the same delivery.
-    return { result: { runId: created.runId, deliveryId, duplicate: !created.created }, readied: tx.readied };
+    return { runId: created.runId, deliveryId, duplicate: !created.created };
   });
-  await notifyReady(core, readied);
   core.log.info(
     { workflow: req.workflow, hook: req.hook, deliveryId, runId: result.runId, duplicate: result.duplicate },
     'webhook accepted',

@@ -4,5 +4,6 @@
  * The other worker files import these from here, never from engine/runs/ directly.
  */
 export { reportOutcome, reportOutcomes, type CompletionResult, type Outcome } from '../runs/complete.js';
-export { notifyReady } from '../runs/run-tx.js';
-export type { EngineCore } from '../runs/types.js';
+export { notifyReady } from '../runs/driver.js';
+export { taskNodeOf } from '../runs/models/index.js';
+export type { EngineCore } from '../core/engine-core.js';

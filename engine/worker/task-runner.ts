@@ -9,11 +9,12 @@ import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { StepLogStream } from '../executors/types.js';
 import { maskDeep, maskString, registerSecretValues } from '../secrets/mask.js';
-import type { DagGraph, SmGraph, TaskFields } from '../spec/types.js';
+import type { TaskFields } from '../spec/types.js';
+import { FAILURES } from '../vocabulary/failures.js';
 import type { Logger } from '../telemetry/logger.js';
 import { backoffDelay } from './backoff.js';
 import type { ClaimedStep } from './claim.js';
-import type { EngineCore, Outcome } from './runs-api.js';
+import { taskNodeOf, type EngineCore, type Outcome } from './runs-api.js';
 import type { StepLogWriter } from './step-logs.js';
 import { resolveTaskSecrets } from './task-secrets.js';
 
@@ -114,10 +115,8 @@ export class TaskRunner {
 
   private async taskFields(step: ClaimedStep): Promise<TaskFields> {
     const wf = await this.core.graphs.get(this.core.pool, step.version_id);
-    const g = wf.graph;
-    const node = g.model === 'dag' ? (g as DagGraph).nodes[step.name] : (g as SmGraph).states[step.name];
-    if (!node || node.type !== 'task')
-      throw new TaskError('UnknownStep', `step ${step.key} has no task in its workflow version`, { retryable: false });
+    const node = taskNodeOf(wf, step.name);
+    if (!node) throw new TaskError(FAILURES.UnknownStep, `step ${step.key} has no task in its workflow version`, { retryable: false });
     return node;
   }
 }

@@ -32,6 +32,25 @@ describe('workflows/ examples', () => {
     expect(run.output).toEqual({ batch: 42, status: 'done' });
   });
 
+  it('partial-failure: with onFailure continue the healthy regions finish; retry runs only the failed one', async () => {
+    const { runId } = await t.engine.startRun({ workflow: 'partial-failure' });
+    const run = await waitForRun(t.engine, runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ name: 'RegionDown', step: 'export-eu' });
+    const status = Object.fromEntries(run.steps.map((s) => [s.key, s.status]));
+    expect(status).toMatchObject({
+      'export-eu': 'dead',
+      'load-eu': 'skipped',
+      'load-us': 'succeeded',
+      'load-apac': 'succeeded',
+      'notify-chat': 'dead',
+    });
+    expect(run.steps.find((s) => s.key === 'load-eu')?.skipReason).toBe('needs export-eu, which failed');
+    const ok = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'partial-failure', input: { down: 'none' } })).runId);
+    expect(ok.status).toBe('succeeded');
+    expect(ok.steps.find((s) => s.key === 'notify-chat')?.status).toBe('dead');
+  });
+
   it('order-fulfilment: small orders ship at once', async () => {
     const run = await waitForRun(t.engine, (await t.engine.startRun({ workflow: 'order-fulfilment', input: { amount: 20 } })).runId);
     expect(run.status).toBe('succeeded');

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateMasterKey } from '../../engine/index.js';
-import { finishRun } from '../../engine/runs/finish.js';
-import { inRunTx } from '../../engine/runs/run-tx.js';
+import { finishRun } from '../../engine/runs/models/run-end.js';
+import { inRunTx } from '../../engine/runs/driver.js';
 import { query, useEngine, waitForRun, waitForStatus } from '../helpers/engine.js';
 import { engineCore } from '../../engine/engine.js';
 

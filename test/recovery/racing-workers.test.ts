@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Worker } from '../../engine/index.js';
-import { inRunTx } from '../../engine/runs/run-tx.js';
+import { inRunTx } from '../../engine/runs/driver.js';
 import { claimSteps } from '../../engine/worker/claim.js';
 import { createTestDb, type TestDb, testEngine, testPool, waitFor } from '../helpers/engine.js';
 import { allTerminal, attemptsOf, runStatusCounts, stepLedger } from '../helpers/recovery.js';
@@ -101,7 +101,7 @@ steps:
 });
 
 describe('lock order', () => {
-  // docs/guarantees.md and engine/runs/run-tx.ts: "The claim and heartbeat statements touch only step
+  // docs/guarantees.md and engine/core/transition-tx.ts: "The claim and heartbeat statements touch only step
   // rows and never wait for a run lock, so they cannot close a cycle." The claim also inserts its
   // `step.started` events into run_event, whose foreign key to run takes FOR KEY SHARE on the run
   // row, and transitions lock the run row FOR UPDATE (which conflicts with KEY SHARE). So a claim

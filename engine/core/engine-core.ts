@@ -1,0 +1,18 @@
+import type pg from 'pg';
+import type { EngineConfig } from '../config.js';
+import type { GraphCache } from './graph-cache.js';
+import type { Keyring } from '../secrets/crypto.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/**
+ * The engine's shared, long-lived internals: what the transition, worker, scheduler and trigger
+ * code needs. Built once by `Engine`; never handed to library users.
+ */
+export interface EngineCore {
+  pool: pg.Pool;
+  config: EngineConfig;
+  log: Logger;
+  graphs: GraphCache;
+  /** Master keys for secrets (current first); `current` is null when none is configured. */
+  keyring: Keyring;
+}

@@ -1,0 +1,189 @@
+/** Creating a run inside a transition transaction: idempotent by key (a unique constraint decides), with the workflow's concurrency policy. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { RunRow, RunTrigger } from '../core/rows.js';
+import type { RunCtx, TransitionTx } from '../core/transition-tx.js';
+import { ConflictError, EngineError, NotFoundError } from '../errors.js';
+import { canonicalJson } from '../spec/content-hash.js';
+import { FAILURES } from '../vocabulary/failures.js';
+import { SQL, type RunStatus } from '../vocabulary/statuses.js';
+import { validateRunInput } from './input-schema.js';
+import { jsonBytes } from './step-store.js';
+
+export interface StartRunOptions {
+  namespace?: string;
+  workflow: string;
+  /** A pinned version; default the latest. */
+  version?: number;
+  input?: unknown;
+  idempotencyKey?: string;
+  trigger?: RunTrigger;
+  parentRunId?: string;
+  parentStepId?: string;
+}
+
+export interface StartRunResult {
+  runId: string;
+  /** false when an existing run was returned for a repeated idempotency key. */
+  created: boolean;
+  status: RunStatus;
+}
+
+/** What createRunInTx returns: for a new run also its context, whose status may change before commit. */
+interface CreatedRun extends StartRunResult {
+  rc?: RunCtx;
+}
+
+function inputHash(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+/**
+ * Creates a run inside an open transaction: resolves the version, validates the input, applies
+ * the idempotency key (a unique constraint, not read-then-write) and the workflow's concurrency
+ * policy, and inserts the initial steps when the run may start now.
+ */
+export async function createRunInTx(tx: TransitionTx, opts: StartRunOptions): Promise<CreatedRun> {
+  const ns = opts.namespace ?? tx.core.config.namespace;
+  const db = tx.client;
+  // One round trip: the workflow row and the requested (or latest) version.
+  const wfRow = await db.query<{ latest_version: number; archived_at: Date | null; version_id: string | null }>(
+    `SELECT w.latest_version, w.archived_at, v.id AS version_id
+       FROM openclaw.workflow w
+       LEFT JOIN openclaw.workflow_version v
+         ON v.namespace = w.namespace AND v.name = w.name AND v.version = coalesce($3::int, w.latest_version)
+      WHERE w.namespace = $1 AND w.name = $2`,
+    [ns, opts.workflow, opts.version ?? null],
+  );
+  const w = wfRow.rows[0];
+  if (!w) throw new NotFoundError('workflow', opts.workflow);
+  if (w.archived_at) throw new ConflictError(`workflow ${opts.workflow} is archived; register it again to start runs`);
+  const version = opts.version ?? w.latest_version;
+  const versionId = w.version_id;
+  if (!versionId) throw new NotFoundError('workflow version', `${opts.workflow}@${version}`);
+  const wf = await tx.core.graphs.get(db, versionId);
+
+  const input = opts.input === undefined ? {} : opts.input;
+  const max = tx.core.config.maxRunInputBytes;
+  if (jsonBytes(input) > max) {
+    throw new EngineError(
+      'payload_too_large',
+      `run input is ${jsonBytes(input)} bytes, over maxRunInputBytes=${max} (OPENCLAW_MAX_RUN_INPUT_BYTES)`,
+    );
+  }
+  validateRunInput(versionId, wf.inputs, input);
+  const hash = inputHash(input);
+  const key = opts.idempotencyKey ?? null;
+
+  const conc = wf.concurrency && wf.concurrency.onOverlap !== 'allow' ? wf.concurrency : null;
+  // Serialise starts of a workflow with a concurrency limit (counting then inserting must be atomic).
+  if (conc) await db.query('SELECT 1 FROM openclaw.workflow WHERE namespace = $1 AND name = $2 FOR NO KEY UPDATE', [ns, opts.workflow]);
+
+  const existing = async (): Promise<StartRunResult | null> => {
+    if (key === null) return null;
+    const { rows } = await db.query<{ id: string; input_hash: string; status: RunStatus }>(
+      'SELECT id, input_hash, status FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND idempotency_key = $3',
+      [ns, opts.workflow, key],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.input_hash !== hash) {
+      throw new EngineError(
+        'idempotency_key_reused',
+        `idempotency key ${JSON.stringify(key)} was already used with a different input (run ${r.id})`,
+        {
+          details: { runId: r.id },
+        },
+      );
+    }
+    return { runId: r.id, created: false, status: r.status };
+  };
+  const prior = await existing();
+  if (prior) return prior;
+
+  let status: RunStatus = 'running';
+  let skipError: { name: string; message: string } | null = null;
+  if (conc) {
+    const { rows } = await db.query<{ active: number; queued: number }>(
+      `SELECT count(*) FILTER (WHERE status IN (${SQL.startedRun}))::int AS active, count(*) FILTER (WHERE status = 'queued')::int AS queued
+         FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND status IN (${SQL.activeRun})`,
+      [ns, opts.workflow],
+    );
+    const active = rows[0]?.active ?? 0;
+    const queued = rows[0]?.queued ?? 0;
+    if (conc.onOverlap === 'queue' && (active >= conc.limit || queued > 0)) status = 'queued';
+    if (conc.onOverlap === 'skip' && active >= conc.limit) {
+      status = 'cancelled';
+      skipError = { name: FAILURES.ConcurrencySkipped, message: `concurrency limit ${conc.limit} reached (onOverlap: skip)` };
+    }
+    if (conc.onOverlap === 'cancel-running' && active >= conc.limit) {
+      const victims = await db.query<{ id: string }>(
+        `SELECT id FROM openclaw.run WHERE namespace = $1 AND workflow = $2 AND status IN (${SQL.startedRun})
+          ORDER BY created_at, id LIMIT $3`,
+        [ns, opts.workflow, active - conc.limit + 1],
+      );
+      for (const v of victims.rows) {
+        const vrc = await tx.lockRun(v.id);
+        if (vrc)
+          tx.followUp({
+            type: 'run.finish',
+            rc: vrc,
+            status: 'cancelled',
+            error: { name: FAILURES.Cancelled, message: 'cancelled by a newer run (onOverlap: cancel-running)' },
+          });
+      }
+    }
+  }
+
+  const id = randomUUID();
+  const trigger = opts.trigger ?? { type: 'api' };
+  const ins = await db.query<{ id: string }>(
+    `INSERT INTO openclaw.run (id, namespace, workflow, version, version_id, status, input, input_hash, idempotency_key, trigger,
+                               parent_run_id, parent_step_id, deadline_at, started_at, finished_at, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+             CASE WHEN $13::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $13::float8) END,
+             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14)
+     ON CONFLICT (namespace, workflow, idempotency_key) DO NOTHING
+     RETURNING id`,
+    [
+      id,
+      ns,
+      opts.workflow,
+      version,
+      versionId,
+      status,
+      JSON.stringify(input),
+      hash,
+      key,
+      JSON.stringify(trigger),
+      opts.parentRunId ?? null,
+      opts.parentStepId ?? null,
+      wf.timeoutMs === null ? null : wf.timeoutMs / 1000,
+      skipError ? JSON.stringify(skipError) : null,
+    ],
+  );
+  if (!ins.rows[0]) {
+    // A concurrent start with the same key committed first: the unique constraint decided.
+    const again = await existing();
+    if (again) return again;
+    throw new Error('idempotency conflict without an existing run');
+  }
+  tx.emit(id, 'run.created', null, { trigger, version });
+  const run: RunRow = {
+    id,
+    namespace: ns,
+    workflow: opts.workflow,
+    version,
+    version_id: versionId,
+    status,
+    parent_run_id: opts.parentRunId ?? null,
+    parent_step_id: opts.parentStepId ?? null,
+  };
+  const rc = tx.adopt(run, wf);
+  if (status === 'running') {
+    tx.emit(id, 'run.started');
+    tx.followUp({ type: 'run.begin', rc });
+  } else {
+    tx.emit(id, status === 'queued' ? 'run.queued' : 'run.skipped', null, skipError ? { error: skipError } : null);
+  }
+  return { runId: id, created: true, status: run.status, rc };
+}

@@ -1,0 +1,40 @@
+/** What a task step is given when it becomes ready: its evaluated `with` and task block. */
+import { TaskError } from '../errors.js';
+import type { RunCtx, TaskNode } from '../core/transition-tx.js';
+import { secretScope, taskHasTemplates } from '../secrets/placeholders.js';
+import { FAILURES } from '../vocabulary/failures.js';
+import { evalFor } from './scope.js';
+import { jsonBytes } from './step-store.js';
+
+export interface TaskInput {
+  input: unknown;
+  /** The task block with its expressions evaluated (secrets bound to placeholders), or null: the worker uses the graph's. */
+  taskSpec: unknown;
+}
+
+/** Nothing to evaluate when the step becomes ready (no `with`, no templated task block). */
+export function hasNoTemplates(node: TaskNode): boolean {
+  return node.with === undefined && node.forEach === null && !taskHasTemplates(node.task);
+}
+
+/**
+ * Evaluates a task step's `with` (size-capped) and task block; `extra` adds `item` and `index` for
+ * forEach items. Throws a non-retryable TaskError (InputTooLarge) or an expression error.
+ */
+export async function evaluateTaskInput(rc: RunCtx, node: TaskNode, key: string, extra: Record<string, unknown> = {}): Promise<TaskInput> {
+  const input = node.with === undefined ? null : await evalFor(rc, node, node.with, 'with', extra);
+  const max = rc.tx.core.config.maxStepInputBytes;
+  const size = jsonBytes(input);
+  if (size > max) {
+    throw new TaskError(
+      FAILURES.InputTooLarge,
+      `step ${key}: input is ${size} bytes, over the limit maxStepInputBytes=${max} (OPENCLAW_MAX_STEP_INPUT_BYTES)`,
+      { retryable: false },
+    );
+  }
+  const taskSpec =
+    !taskHasTemplates(node.task) || node.task.kind === 'builtin'
+      ? null
+      : await evalFor(rc, node, node.task.spec, node.task.kind, { ...extra, secrets: secretScope(node.task.spec) });
+  return { input, taskSpec };
+}
