@@ -21,12 +21,17 @@ export default tseslint.config(
     },
   },
   {
-    // engine/ never imports api/ or cli/.
+    // engine/ never imports api/ or cli/, nor its own test helpers (engine/testing.ts).
     files: ['engine/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/**', '**/cli/**'], message: 'engine/ must not import api/ or cli/' }] },
+        {
+          patterns: [
+            { group: ['**/api/**', '**/cli/**'], message: 'engine/ must not import api/ or cli/' },
+            { regex: '^(\\./|(\\.\\./)+)testing\\.js$', message: 'engine/testing.ts is for tests, benchmarks and openclaw dev only' },
+          ],
+        },
       ],
     },
   },
@@ -41,6 +46,23 @@ export default tseslint.config(
             {
               regex: '^(\\.\\./)+engine/(?!index\\.js$)',
               message: 'import the engine through engine/index.js only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Except `openclaw dev`'s embedded PostgreSQL, which comes from the testing face (engine/testing.ts).
+    files: ['cli/runtime/embedded-db.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+engine/(?!index\\.js$|testing\\.js$)',
+              message: 'import the engine through engine/index.js (or engine/testing.js for the embedded PostgreSQL) only',
             },
           ],
         },

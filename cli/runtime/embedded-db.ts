@@ -14,7 +14,8 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, importEmbeddedPostgres, startEmbeddedPostgres, withDatabase } from '../../engine/index.js';
+// The one cli/ import of engine/testing.ts: `openclaw dev`'s throwaway database is a development tool, never production.
+import { freePort, importEmbeddedPostgres, startEmbeddedPostgres, withDatabase } from '../../engine/testing.js';
 import { CliError } from '../errors.js';
 
 export const DEV_DATABASE = 'openclaw';

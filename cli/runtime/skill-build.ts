@@ -13,14 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  componentHeaderProblem,
-  forbiddenImportMessage,
-  forbiddenImports,
-  inspectComponent,
-  validateManifest,
-  type SkillManifest,
-} from '../../engine/index.js';
+import { checkSkillComponent, validateManifest, type SkillManifest } from '../../engine/index.js';
 
 /** Bump when the build recipe changes: every skill is rebuilt. */
 const BUILDER_VERSION = 1;
@@ -146,10 +139,8 @@ export async function buildSkill(source: SkillSource, options: BuildOptions = {}
   } finally {
     await rm(bundlePath, { force: true });
   }
-  const problem = componentHeaderProblem(component);
+  const problem = await checkSkillComponent(component);
   if (problem) throw new Error(`${source.id}: ${problem}`);
-  const forbidden = forbiddenImports(await inspectComponent(component));
-  if (forbidden.length > 0) throw new Error(`${source.id}: ${forbiddenImportMessage(forbidden)}`);
   const bytes = Buffer.from(component);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await writeAtomic(source.wasmPath, bytes);

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../../engine/index.js';
+import { freePort } from '../../engine/testing.js';
 import { describeDocker, requireDocker } from '../helpers/docker.js';
 import { SLOW_MACHINE_LEASES, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from '../wasm/built-skills.js';

@@ -1,5 +1,5 @@
 import { afterAll, expect } from 'vitest';
-import { openHandles } from '../../engine/telemetry/lifetimes.js';
+import { openHandles } from '../../engine/testing.js';
 
 // Every test file must close what it opened: engines (pools), workers, schedulers.
 afterAll(() => {

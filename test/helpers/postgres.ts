@@ -6,7 +6,7 @@
  * A template database is migrated once; each test file clones it (`CREATE DATABASE ... TEMPLATE`).
  */
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres, withDatabase } from '../../engine/db/embedded-postgres.js';
+import { freePort, startEmbeddedPostgres, withDatabase } from '../../engine/testing.js';
 
 export const TEMPLATE_DB = 'openclaw_test_template';
 

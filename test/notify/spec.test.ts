@@ -1,6 +1,7 @@
 /** `notify:` in specs (schema + compiler) and OPENCLAW_NOTIFY_HOOKS in the configuration: pure, no database. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig, SpecError } from '../../engine/index.js';
+import { SpecError } from '../../engine/index.js';
+import { loadConfig } from '../../engine/config.js';
 import { parseNotifyHooks } from '../../engine/notify/hooks.js';
 import { compileSpec } from '../../engine/spec/compile.js';
 

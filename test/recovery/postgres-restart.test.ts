@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/index.js';
-import { freePort, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../../engine/db/embedded-postgres.js';
+import { freePort, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../../engine/testing.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { fastConfig, query, waitFor } from '../helpers/engine.js';
 

@@ -4,6 +4,7 @@
  * errors, step logs, history, dead letters, every API response and the process log.
  */
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, generateMasterKey, type Executor } from '../../engine/index.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
@@ -204,6 +205,18 @@ steps:
 });
 
 describe('keys', () => {
+  it('the engine hands out neither its keys nor its pool: engine.config has no key material, no property holds the pool', () => {
+    const engine = t.engine as unknown as Record<string, unknown>;
+    expect(engine.pool).toBeUndefined();
+    expect(engine.core).toBeUndefined();
+    expect(t.engine.config).not.toHaveProperty('masterKeys');
+    expect(t.engine.config).not.toHaveProperty('secretKey');
+    const keyBytes = Buffer.from(KEY, 'base64');
+    const shown = JSON.stringify(t.engine.config, (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+    expect(shown.includes(KEY) || shown.includes(keyBytes.toString('hex'))).toBe(false);
+    for (const value of Object.values(engine)) expect(value).not.toBeInstanceOf(pg.Pool);
+  });
+
   it('rotation re-wraps stored values under the new key; the old key alone no longer reads them', async () => {
     const newKey = generateMasterKey();
     const rotating = await createEngine({

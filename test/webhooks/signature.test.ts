@@ -1,6 +1,7 @@
 /** The pure signature primitives (engine/triggers/signature.ts): formats, boundaries, malformed input. */
 import { describe, expect, it } from 'vitest';
-import { digestEquals, parseSignatureHeader, sign, signatureHeader, signGithub, verify, verifyGithub } from '../../engine/index.js';
+import { sign, signatureHeader, signGithub, verify, verifyGithub } from '../../engine/index.js';
+import { digestEquals, parseSignatureHeader } from '../../engine/triggers/signature.js';
 
 const SECRET = 'a-signing-secret';
 const BODY = '{"hello":"world"}';

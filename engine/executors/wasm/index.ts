@@ -4,6 +4,7 @@ export type { ResolveSkill, ResolvedSkill } from './types.js';
 export {
   ALLOWED_IMPORTS,
   SKILL_EXPORT,
+  checkSkillComponent,
   componentHeaderProblem,
   forbiddenImports,
   forbiddenImportMessage,

@@ -79,3 +79,14 @@ export function forbiddenImportMessage(forbidden: string[]): string {
     'componentize-js skills must be built with `--disable stdio random clocks http fetch-event` (openclaw skills build does this)'
   );
 }
+
+/**
+ * Why `bytes` cannot be registered as a skill (not a component, or it imports what OpenClaw does
+ * not grant), or null when it can. What `openclaw skills build` checks after building.
+ */
+export async function checkSkillComponent(bytes: Uint8Array): Promise<string | null> {
+  const problem = componentHeaderProblem(bytes);
+  if (problem) return problem;
+  const forbidden = forbiddenImports(await inspectComponent(bytes));
+  return forbidden.length > 0 ? forbiddenImportMessage(forbidden) : null;
+}

@@ -1,0 +1,60 @@
+/**
+ * The package's two entry points (engine/README.md): `openclaw` (engine/index.ts) exports the
+ * engine API only, `openclaw/testing` (engine/testing.ts) the helpers for tests, benchmarks and
+ * `openclaw dev`. A new runtime export of the root is a decision: add it to the list below.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as root from '../../engine/index.js';
+import * as testing from '../../engine/testing.js';
+
+const ROOT_VALUES = [
+  'ConflictError',
+  'DELIVERY_HEADER',
+  'EngineError',
+  'ErrorCodes',
+  'NonRetryableError',
+  'NotFoundError',
+  'RUN_STATUSES',
+  'RetryAfterError',
+  'SIGNATURE_HEADER',
+  'STEP_STATUSES',
+  'SpecError',
+  'TaskError',
+  'checkSkillComponent',
+  'compileSpec',
+  'createEngine',
+  'createLogger',
+  'generateMasterKey',
+  'installBackgroundSchema',
+  'migrate',
+  'runWorkerProcess',
+  'sign',
+  'signGithub',
+  'signatureHeader',
+  'validateManifest',
+  'verify',
+  'verifyGithub',
+  'workflowSchema',
+];
+
+describe('entry points', () => {
+  it('the package root exports the engine API and nothing else', () => {
+    expect(Object.keys(root).sort()).toEqual([...ROOT_VALUES].sort());
+  });
+
+  it('test helpers are on openclaw/testing only', () => {
+    const helpers = ['startEmbeddedPostgres', 'importEmbeddedPostgres', 'withDatabase', 'freePort', 'openHandles', 'createWasmExecutor'];
+    expect(Object.keys(testing).sort()).toEqual([...helpers].sort());
+    for (const name of helpers) expect(root).not.toHaveProperty(name);
+  });
+
+  it('package.json maps openclaw, openclaw/api and openclaw/testing to their built files', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, string> };
+    expect(pkg.exports).toEqual({
+      '.': './dist/engine/index.js',
+      './api': './dist/api/index.js',
+      './testing': './dist/engine/testing.js',
+    });
+  });
+});
