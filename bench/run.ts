@@ -16,8 +16,9 @@ import { p2Burst } from './scenarios/p2-burst.js';
 import { p3Fanout } from './scenarios/p3-fanout.js';
 import { p4StartLatency } from './scenarios/p4-latency.js';
 import { p5Cron } from './scenarios/p5-cron.js';
+import { p6EndToEnd } from './scenarios/p6-end-to-end.js';
 
-const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron];
+const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

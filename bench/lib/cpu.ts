@@ -27,6 +27,12 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
+/** CPU ms (user + sys, all threads) spent so far by one process itself (not its children); null once it is gone. */
+export function processCpuMs(pid: number): number | null {
+  const st = readStat(pid);
+  return st ? st.ticks * TICK_MS : null;
+}
+
 /** Finds the postmaster of the server `pool` talks to (null when it is not on this host). */
 export async function postmasterPid(pool: pg.Pool): Promise<number | null> {
   if (os.platform() !== 'linux') return null;
