@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres, withDatabase } from '../../engine/db/embedded-postgres.js';
+import { startEmbeddedPostgres, withDatabase } from '../../engine/testing.js';
 
 export interface BenchServer {
   adminUrl: string;
