@@ -46,8 +46,15 @@ export function describeEvent(e: RunEvent, c: Colors): string | null {
       const delay = seconds(field(e.data, 'delayMs'));
       return `  ${c.yellow('↻')} ${key} retrying${next}${delay ? ` in ${delay}` : ''}${err ? ` after ${err}` : ''}`;
     }
-    case 'step.lease_expired':
-      return `  ${c.yellow('↻')} ${key} lost its worker (lease expired), running again`;
+    case 'step.lease_expired': {
+      const losses = field(e.data, 'workerLosses');
+      const max = field(e.data, 'maxWorkerLosses');
+      const count = typeof losses === 'number' && typeof max === 'number' ? ` (${losses}/${max})` : '';
+      // The loss that uses up retry.maxWorkerLosses is followed by step.dead (WorkerLost).
+      return field(e.data, 'requeued') === false
+        ? `  ${c.red('✗')} ${key} lost its worker (lease expired)${count}`
+        : `  ${c.yellow('↻')} ${key} lost its worker (lease expired)${count}, running again`;
+    }
     case 'step.dead':
       return `  ${c.red('✗')} ${key} failed${attempt !== undefined ? ` after ${attempt} attempt${attempt === 1 ? '' : 's'}` : ''}${err ? `: ${err}` : ''}`;
     case 'step.failed':

@@ -112,6 +112,8 @@ export interface ErrorInfo {
   message: string;
   attempt?: number;
   retryable?: boolean;
+  /** `WorkerLost`: the workers whose leases on the step expired (oldest first), one per lost execution. */
+  workers?: string[];
 }
 
 /** Normalises anything thrown by a task into the persisted error shape. */

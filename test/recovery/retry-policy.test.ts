@@ -1,7 +1,7 @@
 /**
  * R13: deterministic failures follow the retry policy exactly (attempt count, delays on the
  * database clock, dead letter with the whole error chain). R11: a poison step that crashes its
- * worker on every attempt is dead-lettered after its budget while healthy runs keep flowing.
+ * worker on every attempt is dead-lettered after its worker-loss budget while healthy runs keep flowing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Scheduler } from '../../engine/index.js';
@@ -140,7 +140,7 @@ describe('R13: retry policy', () => {
 
 describe('R11: poison step', () => {
   it(
-    'a step that crashes its worker on every attempt is dead-lettered after maxAttempts; healthy runs still succeed',
+    'a step that crashes its worker on every attempt is dead-lettered after maxWorkerLosses (default 3), whatever its maxAttempts; healthy runs still succeed',
     { timeout: 90_000 },
     async () => {
       await engine.registerWorkflow(`
@@ -155,7 +155,7 @@ steps:
 name: healthy
 inputs: { type: object, properties: { n: { type: number } }, required: [n] }
 defaults:
-  retry: { maxAttempts: 6, delay: 10ms, jitter: none }
+  retry: { maxAttempts: 6, maxWorkerLosses: 6, delay: 10ms, jitter: none }
 steps:
   h1: { run: sleep, with: { ms: 300 } }
   h2: { needs: [h1], run: sleep, with: { ms: 300 } }
@@ -187,32 +187,34 @@ steps:
         }
         await sleep(50);
       }
-      expect(crashed).toHaveLength(2);
+      // Lost workers do not spend maxAttempts (2 here); the third loss uses up maxWorkerLosses.
+      expect(crashed).toHaveLength(3);
 
       const run = await waitForRun(engine, poison.runId, 10_000);
       expect(run.status).toBe('failed');
-      expect(run.error).toMatchObject({ name: 'LeaseExpired', step: 'p' });
-      expect(run.steps[0]).toMatchObject({ key: 'p', status: 'dead', attempt: 2 });
+      expect(run.error).toMatchObject({ name: 'WorkerLost', step: 'p' });
+      expect(run.steps[0]).toMatchObject({ key: 'p', status: 'dead', attempt: 3 });
       const attempts = await attemptsOf(testPool(engine), [poison.runId]);
       expect(attempts.map((a) => [a.attempt, a.status, a.worker, a.error?.name])).toEqual([
         [1, 'lease_expired', crashed[0], 'LeaseExpired'],
         [2, 'lease_expired', crashed[1], 'LeaseExpired'],
+        [3, 'lease_expired', crashed[2], 'LeaseExpired'],
       ]);
       const letters = await query<{
         step_key: string;
         attempts: number;
-        error: { name: string; attempt: number };
+        error: { name: string; attempt: number; workers: string[] };
         errors: Array<{ name: string; message: string }>;
       }>(engine, 'SELECT step_key, attempts, error, errors FROM openclaw.dead_letter WHERE run_id = $1', [poison.runId]);
       expect(letters).toHaveLength(1);
-      expect(letters[0]).toMatchObject({ step_key: 'p', attempts: 2, error: { name: 'LeaseExpired', attempt: 2 } });
-      expect(letters[0]!.errors.map((e) => e.name)).toEqual(['LeaseExpired', 'LeaseExpired']);
+      expect(letters[0]).toMatchObject({ step_key: 'p', attempts: 3, error: { name: 'WorkerLost', attempt: 3, workers: crashed } });
+      expect(letters[0]!.errors.map((e) => e.name)).toEqual(['LeaseExpired', 'LeaseExpired', 'LeaseExpired']);
       // Oldest first: each error names the worker that died on that attempt.
-      expect(letters[0]!.errors[0]!.message).toContain(crashed[0]!);
-      expect(letters[0]!.errors[1]!.message).toContain(crashed[1]!);
+      crashed.forEach((w, i) => expect(letters[0]!.errors[i]!.message).toContain(w));
       const { items: events } = await engine.queries.getEvents(poison.runId);
-      expect(events.filter((e) => e.type === 'step.started')).toHaveLength(2);
-      expect(events.filter((e) => e.type === 'step.lease_expired')).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'step.started')).toHaveLength(3);
+      // Every loss is in the history, the last one too (followed by step.dead).
+      expect(events.filter((e) => e.type === 'step.lease_expired')).toHaveLength(3);
       expect(events.filter((e) => e.type === 'step.dead_lettered')).toHaveLength(1);
 
       // Healthy runs kept flowing: all succeed, each step with exactly one accepted completion.

@@ -136,7 +136,7 @@ describe('R1: SIGKILL a worker mid-step', () => {
 name: chaos
 inputs: { type: object, properties: { i: { type: number } }, required: [i] }
 defaults:
-  retry: { maxAttempts: 10, delay: 10ms, jitter: none }
+  retry: { maxAttempts: 10, maxWorkerLosses: 10, delay: 10ms, jitter: none }
 steps:
   one: { run: sleep, with: { ms: 500 } }
   two: { needs: [one], run: sleep, with: { ms: 500 } }

@@ -56,6 +56,12 @@ describe('CLI output', () => {
     expect(describeEvent(ev('step.dead', 'a', { error: { name: 'Boom', message: 'x', attempt: 3 } }), plain)).toBe(
       '  ✗ a failed after 3 attempts: Boom: x',
     );
+    expect(describeEvent(ev('step.lease_expired', 'a', { workerLosses: 1, maxWorkerLosses: 3, requeued: true }), plain)).toBe(
+      '  ↻ a lost its worker (lease expired) (1/3), running again',
+    );
+    expect(describeEvent(ev('step.lease_expired', 'a', { workerLosses: 3, maxWorkerLosses: 3, requeued: false }), plain)).toBe(
+      '  ✗ a lost its worker (lease expired) (3/3)',
+    );
     expect(describeEvent(ev('step.ready', 'a'), plain)).toBeNull();
     expect(describeEvent(ev('run.created', null, { trigger: {} }), plain)).toBeNull();
   });

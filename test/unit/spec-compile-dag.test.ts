@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError, type SpecProblem } from '../../engine/errors.js';
 import { compileSpec, compileSpecObject } from '../../engine/spec/compile.js';
-import type { DagGraph } from '../../engine/spec/types.js';
+import type { DagGraph, SmGraph } from '../../engine/spec/types.js';
 
 function dag(text: string): DagGraph {
   const { compiled } = compileSpec(text);
@@ -108,6 +108,7 @@ steps:
       maxDelayMs: 60000,
       jitter: 'full',
       nonRetryable: ['Bad'],
+      maxWorkerLosses: 3,
     });
     expect(g.nodes.a?.timeoutMs).toBe(600_000);
     expect(g.nodes.b?.retry).toEqual({
@@ -117,6 +118,7 @@ steps:
       maxDelayMs: 5000,
       jitter: 'full',
       nonRetryable: ['Bad'],
+      maxWorkerLosses: 3,
     });
     expect(g.nodes.b?.timeoutMs).toBe(30_000);
     const plain = dag('name: x\nsteps: { a: { run: noop } }');
@@ -127,8 +129,40 @@ steps:
       maxDelayMs: 60000,
       jitter: 'full',
       nonRetryable: [],
+      maxWorkerLosses: 3,
     });
     expect(plain.nodes.a?.timeoutMs).toBeNull();
+  });
+
+  it('merges maxWorkerLosses like the other retry fields (default 3) and checks its range', () => {
+    const { compiled } = compileSpec(`
+name: x
+defaults:
+  retry: { maxWorkerLosses: 5 }
+steps:
+  a: { run: noop }
+  b: { run: noop, retry: { maxAttempts: 2 } }
+  c: { run: noop, retry: { maxWorkerLosses: 1 } }
+`);
+    const g = compiled.graph as DagGraph;
+    expect([g.nodes.a?.retry, g.nodes.b?.retry, g.nodes.c?.retry].map((r) => [r?.maxAttempts, r?.maxWorkerLosses])).toEqual([
+      [1, 5],
+      [2, 5],
+      [1, 1],
+    ]);
+    expect(dag('name: x\nsteps: { a: { run: noop, retry: { maxAttempts: 4 } } }').nodes.a?.retry.maxWorkerLosses).toBe(3);
+    for (const bad of ['0', '1.5', '101', '"3"']) {
+      expect(() => compileSpec(`name: x\nsteps: { a: { run: noop, retry: { maxWorkerLosses: ${bad} } } }`), bad).toThrow(SpecError);
+    }
+    expect(() => compileSpec('name: x\ndefaults: { retry: { maxWorkerLosses: 0 } }\nsteps: { a: { run: noop } }')).toThrow(
+      /\/defaults\/retry\/maxWorkerLosses/,
+    );
+    expect(() => compileSpec('name: x\nsteps: { a: { run: noop, retry: { maxWorkerLosses: 100 } } }')).not.toThrow();
+    // State-machine task states get the same merge.
+    const sm = compileSpec(
+      'name: x\ndefaults: { retry: { maxWorkerLosses: 2 } }\nstart: a\nstates:\n  a: { run: noop, next: b }\n  b: { run: noop, retry: { maxWorkerLosses: 7 }, end: true }\n',
+    ).compiled.graph as SmGraph;
+    expect([sm.states.a, sm.states.b].map((st) => (st?.type === 'task' ? st.retry.maxWorkerLosses : null))).toEqual([2, 7]);
   });
 
   it('compiles forEach, if and task blocks, and computes refs', () => {
