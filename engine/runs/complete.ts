@@ -6,11 +6,12 @@
  * and it never fails the run.
  */
 import type { EngineCore } from '../core/engine-core.js';
+import type { Queryable } from '../db/pool.js';
 import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
 import type { RunCtx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
 import { FAILURES } from '../vocabulary/failures.js';
-import { inRunTx, withTransitionTx } from './driver.js';
+import { withTransitionTx } from './driver.js';
 import { jsonBytes, writeDeadLetter } from './step-store.js';
 
 export interface LeasedStep {
@@ -139,14 +140,21 @@ async function applyFailure(rc: RunCtx, step: LeasedStep, workerId: string, erro
   return true;
 }
 
-/**
- * Reports one attempt's outcome in its own transaction. Workers are not woken here: the reporting
- * worker claims what it can itself and wakes its peers for the rest.
- */
+/** Work done in a completion's transaction after it settled, before COMMIT: the worker claims its next steps there. */
+export type AfterSettle<T> = (db: Queryable) => Promise<T>;
+
+export interface OutcomesResult<T> {
+  accepted: boolean[];
+  /** Steps these completions made ready. */
+  readied: number;
+  /** What `after` returned (undefined without it). */
+  next: T | undefined;
+}
+
+/** Reports one attempt's outcome in its own transaction (see `reportOutcomes`). */
 export async function reportOutcome(core: EngineCore, step: LeasedStep, workerId: string, outcome: Outcome): Promise<CompletionResult> {
-  const capped = capOutput(core, step, outcome);
-  const { value, readied } = await inRunTx(core, step.run_id, (rc) => applyOutcome(rc, step, workerId, capped), { notify: false });
-  return { accepted: value, readied };
+  const { accepted, readied } = await reportOutcomes(core, workerId, [{ step, outcome }]);
+  return { accepted: accepted[0] ?? false, readied };
 }
 
 /** Records a successful attempt (fenced by the lease token) and applies what comes next. */
@@ -166,18 +174,22 @@ export function failStep(
 }
 
 /**
- * Group commit: applies several outcomes in ONE transaction, each exactly as `reportOutcome` would
- * (its own run lock, the same fenced statements), so one BEGIN/COMMIT and one WAL flush serve them
- * all. Items are taken in run-id order so two batches lock their runs in the same order. A batch is
- * all-or-nothing: if it fails, the caller reports the items one by one.
+ * Applies outcomes in ONE transaction (group commit: one BEGIN/COMMIT and one WAL flush serve them
+ * all), each under its own run lock with its own fenced statements. Items are taken in run-id
+ * order so two batches lock their runs in the same order, and each outcome's follow-on work is
+ * done before the next run is locked. `after` runs once everything settled, still in the
+ * transaction (history written, so what it writes comes later in the history). A batch is
+ * all-or-nothing: if it fails, the caller reports the items one by one. Workers are not woken here:
+ * the reporting worker claims what it can itself and wakes its peers for the rest.
  */
-export async function reportOutcomes(
+export async function reportOutcomes<T = undefined>(
   core: EngineCore,
   workerId: string,
   items: Array<{ step: LeasedStep; outcome: Outcome }>,
-): Promise<{ accepted: boolean[]; readied: number }> {
+  after?: AfterSettle<T>,
+): Promise<OutcomesResult<T>> {
   const order = items.map((_, i) => i).sort((a, b) => (items[a]!.step.run_id < items[b]!.step.run_id ? -1 : 1));
-  const { value: accepted, readied } = await withTransitionTx(
+  const { value, readied } = await withTransitionTx(
     core,
     async (tx) => {
       const accepted: boolean[] = new Array<boolean>(items.length).fill(false);
@@ -187,12 +199,13 @@ export async function reportOutcomes(
         if (!rc) continue;
         tx.hops = 0;
         accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
-        // Each outcome's follow-on work is done before the next run is locked (run-id lock order).
         await tx.drain();
       }
-      return accepted;
+      if (!after) return { accepted, next: undefined };
+      await tx.settle();
+      return { accepted, next: await after(tx.client) };
     },
     { notify: false },
   );
-  return { accepted, readied };
+  return { accepted: value.accepted, readied, next: value.next };
 }

@@ -4,20 +4,42 @@
  * own group commit), and outcomes that finish while all of them are busy queue up: the next free
  * completer applies them in one transaction — one BEGIN/COMMIT and one WAL flush for the batch
  * instead of one per step. Every completion is fenced by the step's lease token (runs/complete.ts).
+ *
+ * The same transaction claims the worker's next steps: as many as the finishing tasks free up
+ * (`claimLimit`), so a chain's next step is leased to this worker in the round trip that completed
+ * the previous one, with no separate claim transaction and no wake-up.
  */
 import type { Logger } from '../telemetry/logger.js';
-import type { ClaimedStep } from './claim.js';
-import { reportOutcome, reportOutcomes, type CompletionResult, type EngineCore, type Outcome } from './runs-api.js';
+import { claimSteps, type ClaimedStep } from './claim.js';
+import { reportOutcomes, type EngineCore, type Outcome } from './runs-api.js';
 
 /** Outcomes applied in one transaction at most. */
 const MAX_BATCH = 64;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What a submitted outcome came to. */
+export interface Reported {
+  /** False when the lease was no longer ours (the late result was dropped) or it could not be recorded. */
+  accepted: boolean;
+  /** Steps the transaction made ready (counted on one outcome of a batch). */
+  readied: number;
+  /** Steps claimed for this worker in the same transaction (handed to one outcome of a batch). */
+  claimed: ClaimedStep[];
+}
+
 interface Pending {
   step: ClaimedStep;
   outcome: Outcome;
-  resolve: (r: CompletionResult) => void;
+  resolve: (r: Reported) => void;
+}
+
+export interface CompletionBatcherOptions {
+  core: EngineCore;
+  workerId: string;
+  maxCompleters: number;
+  /** How many steps to claim when `finishing` tasks are being reported (0 while draining). */
+  claimLimit: (finishing: number) => number;
 }
 
 export class CompletionBatcher {
@@ -25,19 +47,15 @@ export class CompletionBatcher {
   private activeCompleters = 0;
   private readonly log: Logger;
 
-  constructor(
-    private readonly core: EngineCore,
-    private readonly workerId: string,
-    private readonly maxCompleters: number,
-  ) {
-    this.log = core.log;
+  constructor(private readonly o: CompletionBatcherOptions) {
+    this.log = o.core.log;
   }
 
   /** Queues an outcome; resolves once it is recorded (or refused: the lease was no longer ours). */
-  submit(step: ClaimedStep, outcome: Outcome): Promise<CompletionResult> {
+  submit(step: ClaimedStep, outcome: Outcome): Promise<Reported> {
     return new Promise((resolve) => {
       this.queue.push({ step, outcome, resolve });
-      if (this.activeCompleters < this.maxCompleters) {
+      if (this.activeCompleters < this.o.maxCompleters) {
         this.activeCompleters++;
         void this.drain();
       }
@@ -48,18 +66,15 @@ export class CompletionBatcher {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
-        if (batch.length === 1) {
-          const [only] = batch;
-          if (only) only.resolve(await this.report(() => reportOutcome(this.core, only.step, this.workerId, only.outcome)));
-          continue;
-        }
         try {
-          const { accepted, readied } = await reportOutcomes(this.core, this.workerId, batch);
-          batch.forEach((b, i) => b.resolve({ accepted: accepted[i] ?? false, readied: i === 0 ? readied : 0 }));
+          const r = await this.apply(batch);
+          batch.forEach((b, i) =>
+            b.resolve({ accepted: r.accepted[i] ?? false, readied: i === 0 ? r.readied : 0, claimed: i === 0 ? r.claimed : [] }),
+          );
         } catch (err) {
           // All-or-nothing: nothing of the batch was applied. Report each on its own (with retries).
-          this.log.warn({ err, size: batch.length }, 'batched completion failed; reporting one by one');
-          for (const b of batch) b.resolve(await this.report(() => reportOutcome(this.core, b.step, this.workerId, b.outcome)));
+          if (batch.length > 1) this.log.warn({ err, size: batch.length }, 'batched completion failed; reporting one by one');
+          for (const b of batch) b.resolve(await this.reportAlone(b, batch.length > 1 ? 0 : 1));
         }
       }
     } finally {
@@ -68,15 +83,28 @@ export class CompletionBatcher {
     }
   }
 
-  /** Reports a result; transient database errors are retried (the lease keeps the step ours meanwhile). */
-  private async report(fn: () => Promise<CompletionResult>): Promise<CompletionResult> {
-    for (let i = 0; ; i++) {
+  private async apply(batch: Pending[]): Promise<{ accepted: boolean[]; readied: number; claimed: ClaimedStep[] }> {
+    const limit = this.o.claimLimit(batch.length);
+    const { core, workerId } = this.o;
+    const r = await reportOutcomes(
+      core,
+      workerId,
+      batch,
+      limit > 0 ? (db) => claimSteps(db, workerId, limit, core.config.leaseTtlMs) : undefined,
+    );
+    return { accepted: r.accepted, readied: r.readied, claimed: r.next ?? [] };
+  }
+
+  /** Reports one outcome; transient database errors are retried (the lease keeps the step ours meanwhile). */
+  private async reportAlone(p: Pending, firstTry: number): Promise<Reported> {
+    for (let i = firstTry; ; i++) {
       try {
-        return await fn();
+        const r = await this.apply([p]);
+        return { accepted: r.accepted[0] ?? false, readied: r.readied, claimed: r.claimed };
       } catch (err) {
         if (i >= 8) {
           this.log.error({ err }, 'could not record a result; the lease will expire and the step will run again');
-          return { accepted: false, readied: 0 };
+          return { accepted: false, readied: 0, claimed: [] };
         }
         await sleep(Math.min(2000, 50 * 2 ** i));
       }

@@ -13,7 +13,7 @@ import { trackHandle } from '../telemetry/lifetimes.js';
 import { heartbeat, releaseLease, stillHeld, type ClaimedStep } from './claim.js';
 import { runClaimLoop } from './claim-loop.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import { notifyReady, type CompletionResult, type EngineCore } from './runs-api.js';
+import { notifyReady, type EngineCore } from './runs-api.js';
 import { StepLogWriter } from './step-logs.js';
 import { TaskRunner } from './task-runner.js';
 import { WakeUps } from './wake-ups.js';
@@ -70,7 +70,13 @@ export class Worker {
     this.registry = new ExecutorRegistry(options.executors ?? []);
     this.stepLogs = new StepLogWriter(core.pool, core.log, core.config.maxStepLogBytes);
     this.runner = new TaskRunner(core, this.registry, this.stepLogs, this.id);
-    this.completions = new CompletionBatcher(core, this.id, Math.max(1, Math.min(4, Math.ceil(this.slots / 2))));
+    this.completions = new CompletionBatcher({
+      core,
+      workerId: this.id,
+      maxCompleters: Math.max(1, Math.min(4, Math.ceil(this.slots / 2))),
+      // The finishing tasks still hold their slots: what they free is what may be claimed.
+      claimLimit: (finishing) => (this.running ? Math.max(0, Math.min(finishing, this.slots - this.inflight.size + finishing)) : 0),
+    });
     this.wakeUps = new WakeUps({
       databaseUrl: core.config.databaseUrl,
       log: core.log,
@@ -166,7 +172,9 @@ export class Worker {
       log.info('result not reported: the lease was handed back or lost');
       return;
     }
-    const result: CompletionResult = await this.completions.submit(step, outcome);
+    const result = await this.completions.submit(step, outcome);
+    // Claimed in the completion's transaction: launched before this task gives up its slot.
+    for (const next of result.claimed) this.launch(next);
     if (outcome.ok) {
       if (result.accepted) this.stats.succeeded++;
     } else {
@@ -175,12 +183,13 @@ export class Worker {
     }
     release();
     if (!result.accepted) this.stats.rejected++;
-    if (result.readied > 0) {
+    const leftover = result.readied - result.claimed.length;
+    if (leftover > 0) {
       this.wakeUps.wake();
       // This worker claims what it can at once; NOTIFY (after commit, never inside it) wakes idle
       // peers for the rest instead of leaving them until their next poll.
       const canTake = this.slots - this.inflight.size + 1;
-      if (result.readied > canTake) await notifyReady(this.core, result.readied - canTake);
+      if (leftover > canTake) await notifyReady(this.core, leftover - canTake);
     }
   }
 
