@@ -15,7 +15,8 @@ import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control
 import { GraphCache } from './core/graph-cache.js';
 import { RunQueries } from './runs/queries.js';
 import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
-import { startRun, type StartRunOptions, type StartRunResult } from './runs/start.js';
+import { RunStarter, type StartRunOptions, type StartRunResult } from './runs/start.js';
+import type { RunDetail } from './runs/queries.js';
 import { deliverWebhook, type WebhookDelivery, type WebhookRequest } from './triggers/webhook.js';
 import {
   getSchedule,
@@ -52,6 +53,7 @@ let coreOf: (engine: Engine) => EngineCore;
  */
 export class Engine {
   readonly #core: EngineCore;
+  readonly #starter: RunStarter;
   readonly #config: EngineConfigView;
   readonly queries: RunQueries;
   private readonly db: Kysely<Database>;
@@ -68,6 +70,7 @@ export class Engine {
     const { masterKeys: _masterKeys, ...visible } = config;
     this.#config = Object.freeze(visible);
     this.#core = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
+    this.#starter = new RunStarter(this.#core);
     const lender = { connect: () => pool.connect(), end: async () => {} };
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
     this.queries = new RunQueries(this.db, config.namespace);
@@ -89,8 +92,15 @@ export class Engine {
   archiveWorkflow(name: string): Promise<void> {
     return archiveWorkflow(this.#core, name);
   }
-  startRun(options: StartRunOptions): Promise<StartRunResult> {
-    return startRun(this.#core, options);
+  /** Starts a run (idempotently when a key is given); concurrent starts share a transaction (group commit). */
+  async startRun(options: StartRunOptions): Promise<StartRunResult> {
+    const { runId, created, status } = await this.#starter.start(options);
+    return { runId, created, status };
+  }
+  /** `startRun`, also returning the run as `queries.getRun` shows it, read in the starting transaction. */
+  async startRunDetail(options: StartRunOptions): Promise<StartRunResult & { run: RunDetail }> {
+    const { detail, ...started } = await this.#starter.start(options, { detail: true });
+    return { ...started, run: detail ?? (await this.queries.getRun(started.runId)) };
   }
   cancelRun(runId: string, reason?: string): Promise<void> {
     return cancelRun(this.#core, runId, reason);

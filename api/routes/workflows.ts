@@ -129,14 +129,14 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         });
       }
       const idempotencyKey = header ?? body.idempotencyKey;
-      const started = await engine.startRun({
+      const started = await engine.startRunDetail({
         workflow: request.params.name,
         input: body.input,
         ...(body.version === undefined ? {} : { version: body.version }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         trigger: { type: 'api' },
       });
-      const run = await engine.queries.getRun(started.runId);
+      const { run } = started;
       return reply
         .status(started.created ? 201 : 200)
         .header('location', `/v1/runs/${run.id}`)

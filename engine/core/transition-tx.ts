@@ -107,6 +107,7 @@ export class TransitionTx {
   private readonly queue: FollowUp[] = [];
   private readonly runs = new Map<string, RunCtx>();
   private readonly waitsChanged = new Set<RunCtx>();
+  private readonly memos = new Map<string, unknown>();
 
   constructor(
     readonly client: pg.PoolClient,
@@ -157,6 +158,14 @@ export class TransitionTx {
   }
   dropEventsSince(mark: number): void {
     this.events.length = mark;
+  }
+
+  /** A value read once per transaction (what the transaction itself does not change, e.g. a workflow's row). */
+  async memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = await load();
+    this.memos.set(key, value);
+    return value;
   }
 
   followUp(f: FollowUp): void {

@@ -29,7 +29,7 @@ export interface StartRunResult {
 }
 
 /** What createRunInTx returns: for a new run also its context, whose status may change before commit. */
-interface CreatedRun extends StartRunResult {
+export interface CreatedRun extends StartRunResult {
   rc?: RunCtx;
 }
 
@@ -46,15 +46,18 @@ export async function createRunInTx(tx: TransitionTx, opts: StartRunOptions): Pr
   const ns = opts.namespace ?? tx.core.config.namespace;
   const db = tx.client;
   // One round trip: the workflow row and the requested (or latest) version.
-  const wfRow = await db.query<{ latest_version: number; archived_at: Date | null; version_id: string | null }>(
-    `SELECT w.latest_version, w.archived_at, v.id AS version_id
-       FROM openclaw.workflow w
-       LEFT JOIN openclaw.workflow_version v
-         ON v.namespace = w.namespace AND v.name = w.name AND v.version = coalesce($3::int, w.latest_version)
-      WHERE w.namespace = $1 AND w.name = $2`,
-    [ns, opts.workflow, opts.version ?? null],
-  );
-  const w = wfRow.rows[0];
+  // Read once per transaction and workflow (a batch of starts of one workflow reads it once).
+  const w = await tx.memo(`workflow:${ns}:${opts.workflow}:${opts.version ?? 'latest'}`, async () => {
+    const { rows } = await db.query<{ latest_version: number; archived_at: Date | null; version_id: string | null }>(
+      `SELECT w.latest_version, w.archived_at, v.id AS version_id
+         FROM openclaw.workflow w
+         LEFT JOIN openclaw.workflow_version v
+           ON v.namespace = w.namespace AND v.name = w.name AND v.version = coalesce($3::int, w.latest_version)
+        WHERE w.namespace = $1 AND w.name = $2`,
+      [ns, opts.workflow, opts.version ?? null],
+    );
+    return rows[0];
+  });
   if (!w) throw new NotFoundError('workflow', opts.workflow);
   if (w.archived_at) throw new ConflictError(`workflow ${opts.workflow} is archived; register it again to start runs`);
   const version = opts.version ?? w.latest_version;

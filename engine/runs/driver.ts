@@ -88,12 +88,32 @@ export async function inRunTx<T>(
   );
 }
 
-/** Wakes idle workers after a commit that made steps ready (never inside the transaction). */
+/** Per engine: wake-ups waiting to be sent while one is in flight. */
+const wakeUps = new WeakMap<EngineCore, { pending: number; sending: boolean }>();
+
+/**
+ * Wakes idle workers after a commit that made steps ready (never inside the transaction). At most
+ * one NOTIFY is in flight per process: wake-ups asked for meanwhile are merged into the next one,
+ * so a burst of commits costs a few notifications, not one each. The payload (how many) is a hint.
+ */
 export async function notifyReady(core: EngineCore, count: number): Promise<void> {
   if (count <= 0) return;
+  let state = wakeUps.get(core);
+  if (!state) wakeUps.set(core, (state = { pending: 0, sending: false }));
+  state.pending += count;
+  if (state.sending) return;
+  state.sending = true;
   try {
-    await core.pool.query(`SELECT pg_notify('${CHANNELS.ready}', $1)`, [String(count)]);
-  } catch (err) {
-    core.log.warn({ err }, 'notify failed; workers will poll');
+    while (state.pending > 0) {
+      const n = state.pending;
+      state.pending = 0;
+      try {
+        await core.pool.query(`SELECT pg_notify('${CHANNELS.ready}', $1)`, [String(n)]);
+      } catch (err) {
+        core.log.warn({ err }, 'notify failed; workers will poll');
+      }
+    }
+  } finally {
+    state.sending = false;
   }
 }

@@ -1,7 +1,8 @@
 /** Read side: run views, listings with opaque cursors, history, dead letters, workflows. */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { idCursor, keysetPage, tupleCursor, type Page } from '../db/keyset-page.js';
-import type { DB, OpenclawRun } from '../db/types.generated.js';
+import type { Queryable } from '../db/pool.js';
+import type { DB, OpenclawRun, OpenclawStep } from '../db/types.generated.js';
 import { NotFoundError } from '../errors.js';
 
 export type { Page } from '../db/keyset-page.js';
@@ -95,6 +96,40 @@ function runView(r: Selectable<OpenclawRun>): RunView {
   };
 }
 
+function stepView(s: Selectable<OpenclawStep>): StepView {
+  return {
+    key: s.key,
+    name: s.name,
+    kind: s.kind,
+    status: s.status,
+    attempt: s.attempt,
+    maxAttempts: s.max_attempts,
+    input: s.input ?? null,
+    output: s.output ?? null,
+    error: s.error ?? null,
+    childRunId: s.child_run_id,
+    skipReason: s.skip_reason ?? null,
+    startedAt: iso(s.started_at),
+    finishedAt: iso(s.finished_at),
+  };
+}
+
+export type RunDetail = RunView & { steps: StepView[] };
+
+/**
+ * The views of several runs with their steps, in two statements, on the given connection (the run
+ * starter reads what its transaction created, before it commits).
+ */
+export async function readRunDetails(db: Queryable, ids: string[]): Promise<Map<string, RunDetail>> {
+  const out = new Map<string, RunDetail>();
+  if (ids.length === 0) return out;
+  const runs = await db.query<Selectable<OpenclawRun>>('SELECT * FROM openclaw.run WHERE id = ANY($1::uuid[])', [ids]);
+  const steps = await db.query<Selectable<OpenclawStep>>('SELECT * FROM openclaw.step WHERE run_id = ANY($1::uuid[]) ORDER BY id', [ids]);
+  for (const r of runs.rows) out.set(r.id, { ...runView(r), steps: [] });
+  for (const st of steps.rows) out.get(st.run_id)?.steps.push(stepView(st));
+  return out;
+}
+
 export class RunQueries {
   constructor(
     private readonly db: Kysely<DB>,
@@ -102,7 +137,7 @@ export class RunQueries {
   ) {}
 
   /** One run with every step instance (in creation order). */
-  async getRun(id: string): Promise<RunView & { steps: StepView[] }> {
+  async getRun(id: string): Promise<RunDetail> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
     const r = await this.db
       .selectFrom('openclaw.run')
@@ -112,24 +147,7 @@ export class RunQueries {
       .executeTakeFirst();
     if (!r) throw new NotFoundError('run', id);
     const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
-    return {
-      ...runView(r),
-      steps: steps.map((s) => ({
-        key: s.key,
-        name: s.name,
-        kind: s.kind,
-        status: s.status,
-        attempt: s.attempt,
-        maxAttempts: s.max_attempts,
-        input: s.input ?? null,
-        output: s.output ?? null,
-        error: s.error ?? null,
-        childRunId: s.child_run_id,
-        skipReason: s.skip_reason ?? null,
-        startedAt: iso(s.started_at),
-        finishedAt: iso(s.finished_at),
-      })),
-    };
+    return { ...runView(r), steps: steps.map(stepView) };
   }
 
   /** Just the run's status (404 when it does not exist). */

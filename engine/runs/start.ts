@@ -1,12 +1,132 @@
+/**
+ * Starting runs from the API: group commit. Concurrent starts queue up and each free starter
+ * (at most `MAX_STARTERS` transactions at once) creates the queued runs in ONE transition
+ * transaction: one BEGIN/COMMIT, one history INSERT and one wake-up for the batch instead of one
+ * per run, and the workflow row read once per workflow. A start that is refused before it wrote
+ * anything (unknown workflow, bad input, a reused idempotency key) gets its error and the others
+ * go on; anything else fails the batch, which is then started again one run at a time.
+ */
 import type { EngineCore } from '../core/engine-core.js';
-import { createRunInTx, type StartRunOptions, type StartRunResult } from './create-run.js';
+import type { TransitionTx } from '../core/transition-tx.js';
+import { EngineError } from '../errors.js';
+import { createRunInTx, type CreatedRun, type StartRunOptions, type StartRunResult } from './create-run.js';
 import { withTransitionTx } from './driver.js';
+import { readRunDetails, type RunDetail } from './queries.js';
 
 export type { StartRunOptions, StartRunResult } from './create-run.js';
 
-/** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
+/** Starts applied in one transaction at most. */
+const MAX_BATCH = 64;
+/** Start transactions at once per process. */
+const MAX_STARTERS = 4;
+
+export interface StartRequest {
+  /** Also read the run as the API shows it (with its steps), in the same transaction. */
+  detail?: boolean;
+}
+
+export type StartedRun = StartRunResult & { detail?: RunDetail };
+
+interface Pending {
+  opts: StartRunOptions;
+  detail: boolean;
+  resolve: (r: StartedRun) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: StartedRun } | { err: unknown };
+
+/** Creates one run; a start refused before it wrote anything leaves the transaction usable for the others. */
+async function startOne(tx: TransitionTx, p: Pending): Promise<{ created: CreatedRun } | { err: unknown }> {
+  const mark = tx.eventMark();
+  try {
+    return { created: await createRunInTx(tx, p.opts) };
+  } catch (err) {
+    // Every write createRunInTx makes is followed by an event; no new event means nothing was written.
+    if (!(err instanceof EngineError) || err.status >= 500 || tx.eventMark() !== mark) throw err;
+    return { err };
+  }
+}
+
+/** One transition transaction for the whole batch (all-or-nothing, but for starts refused before writing). */
+async function applyBatch(core: EngineCore, batch: Pending[]): Promise<Outcome[]> {
+  const { value } = await withTransitionTx(core, async (tx) => {
+    const results: Array<{ created: CreatedRun } | { err: unknown }> = [];
+    for (const p of batch) results.push(await startOne(tx, p));
+    await tx.settle();
+    const wanted = batch.flatMap((p, i) => {
+      const r = results[i];
+      return p.detail && r && 'created' in r ? [r.created.runId] : [];
+    });
+    const details = await readRunDetails(tx.client, wanted);
+    return results.map((r): Outcome => {
+      if ('err' in r) return r;
+      const c = r.created;
+      // The run context followed every transition made before commit (waiting, finished, ...).
+      const started: StartedRun = { runId: c.runId, created: c.created, status: c.rc?.run.status ?? c.status };
+      const d = details.get(c.runId);
+      return { ok: d ? { ...started, detail: d } : started };
+    });
+  });
+  return value;
+}
+
+export class RunStarter {
+  private readonly queue: Pending[] = [];
+  private active = 0;
+
+  constructor(private readonly core: EngineCore) {}
+
+  /** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
+  start(opts: StartRunOptions, req: StartRequest = {}): Promise<StartedRun> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ opts, detail: req.detail === true, resolve, reject });
+      if (this.active < MAX_STARTERS) {
+        this.active++;
+        void this.drain();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        let outcomes: Outcome[] | null = null;
+        try {
+          outcomes = await applyBatch(this.core, batch);
+        } catch (err) {
+          if (batch.length === 1) batch[0]!.reject(err);
+          else this.core.log.warn({ err, size: batch.length }, 'batched start failed; starting one by one');
+        }
+        if (outcomes) {
+          batch.forEach((p, i) => settle(p, outcomes[i]!));
+          continue;
+        }
+        if (batch.length === 1) continue;
+        for (const p of batch) {
+          try {
+            settle(p, (await applyBatch(this.core, [p]))[0]!);
+          } catch (err) {
+            p.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.active--;
+    }
+  }
+}
+
+function settle(p: Pending, o: Outcome): void {
+  if ('ok' in o) p.resolve(o.ok);
+  else p.reject(o.err);
+}
+
+/** Starts one run in its own transaction (see RunStarter for the batched path). */
 export async function startRun(core: EngineCore, opts: StartRunOptions): Promise<StartRunResult> {
-  const { value: created } = await withTransitionTx(core, (tx) => createRunInTx(tx, opts));
-  // The run context followed every transition made before commit (waiting, finished, ...).
-  return { runId: created.runId, created: created.created, status: created.rc?.run.status ?? created.status };
+  const [o] = await applyBatch(core, [{ opts, detail: false, resolve: () => {}, reject: () => {} }]);
+  if (!o) throw new Error('start produced no outcome');
+  if ('err' in o) throw o.err;
+  return { runId: o.ok.runId, created: o.ok.created, status: o.ok.status };
 }
