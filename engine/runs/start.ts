@@ -7,6 +7,7 @@
  * go on; anything else fails the batch, which is then started again one run at a time.
  */
 import type { EngineCore } from '../core/engine-core.js';
+import { GroupCommit } from '../core/group-commit.js';
 import type { TransitionTx } from '../core/transition-tx.js';
 import { EngineError } from '../errors.js';
 import { createRunInTx, type CreatedRun, type StartRunOptions, type StartRunResult } from './create-run.js';
@@ -30,8 +31,6 @@ export type StartedRun = StartRunResult & { detail?: RunDetail };
 interface Pending {
   opts: StartRunOptions;
   detail: boolean;
-  resolve: (r: StartedRun) => void;
-  reject: (err: unknown) => void;
 }
 
 type Outcome = { ok: StartedRun } | { err: unknown };
@@ -72,61 +71,23 @@ async function applyBatch(core: EngineCore, batch: Pending[]): Promise<Outcome[]
 }
 
 export class RunStarter {
-  private readonly queue: Pending[] = [];
-  private active = 0;
+  private readonly commits: GroupCommit<Pending, Outcome>;
 
-  constructor(private readonly core: EngineCore) {}
-
-  /** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
-  start(opts: StartRunOptions, req: StartRequest = {}): Promise<StartedRun> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ opts, detail: req.detail === true, resolve, reject });
-      if (this.active < MAX_STARTERS) {
-        this.active++;
-        void this.drain();
-      }
+  constructor(core: EngineCore) {
+    this.commits = new GroupCommit<Pending, Outcome>({
+      what: 'start',
+      maxCommitters: MAX_STARTERS,
+      maxBatch: MAX_BATCH,
+      log: core.log,
+      applyBatch: (items) => applyBatch(core, items),
+      applyOne: async (item) => (await applyBatch(core, [item]))[0]!,
     });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        let outcomes: Outcome[] | null = null;
-        try {
-          outcomes = await applyBatch(this.core, batch);
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.reject(err);
-          else this.core.log.warn({ err, size: batch.length }, 'batched start failed; starting one by one');
-        }
-        if (outcomes) {
-          batch.forEach((p, i) => settle(p, outcomes[i]!));
-          continue;
-        }
-        if (batch.length === 1) continue;
-        for (const p of batch) {
-          try {
-            settle(p, (await applyBatch(this.core, [p]))[0]!);
-          } catch (err) {
-            p.reject(err);
-          }
-        }
-      }
-    } finally {
-      this.active--;
-    }
+  /** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
+  async start(opts: StartRunOptions, req: StartRequest = {}): Promise<StartedRun> {
+    const o = await this.commits.submit({ opts, detail: req.detail === true });
+    if ('err' in o) throw o.err;
+    return o.ok;
   }
-}
-
-function settle(p: Pending, o: Outcome): void {
-  if ('ok' in o) p.resolve(o.ok);
-  else p.reject(o.err);
-}
-
-/** Starts one run in its own transaction (see RunStarter for the batched path). */
-export async function startRun(core: EngineCore, opts: StartRunOptions): Promise<StartRunResult> {
-  const [o] = await applyBatch(core, [{ opts, detail: false, resolve: () => {}, reject: () => {} }]);
-  if (!o) throw new Error('start produced no outcome');
-  if ('err' in o) throw o.err;
-  return { runId: o.ok.runId, created: o.ok.created, status: o.ok.status };
 }

@@ -9,6 +9,7 @@
  * (`claimLimit`), so a chain's next step is leased to this worker in the round trip that completed
  * the previous one, with no separate claim transaction and no wake-up.
  */
+import { GroupCommit } from '../core/group-commit.js';
 import type { Logger } from '../telemetry/logger.js';
 import { claimSteps, type ClaimedStep } from './claim.js';
 import { reportOutcomes, type EngineCore, type Outcome } from './runs-api.js';
@@ -28,12 +29,6 @@ export interface Reported {
   claimed: ClaimedStep[];
 }
 
-interface Pending {
-  step: ClaimedStep;
-  outcome: Outcome;
-  resolve: (r: Reported) => void;
-}
-
 export interface CompletionBatcherOptions {
   core: EngineCore;
   workerId: string;
@@ -42,48 +37,34 @@ export interface CompletionBatcherOptions {
   claimLimit: (finishing: number) => number;
 }
 
+interface Item {
+  step: ClaimedStep;
+  outcome: Outcome;
+}
+
 export class CompletionBatcher {
-  private readonly queue: Pending[] = [];
-  private activeCompleters = 0;
+  private readonly commits: GroupCommit<Item, Reported>;
   private readonly log: Logger;
 
   constructor(private readonly o: CompletionBatcherOptions) {
     this.log = o.core.log;
+    this.commits = new GroupCommit<Item, Reported>({
+      what: 'completion',
+      maxCommitters: o.maxCompleters,
+      maxBatch: MAX_BATCH,
+      log: this.log,
+      applyBatch: (items) => this.apply(items),
+      applyOne: (item) => this.reportAlone(item),
+    });
   }
 
   /** Queues an outcome; resolves once it is recorded (or refused: the lease was no longer ours). */
   submit(step: ClaimedStep, outcome: Outcome): Promise<Reported> {
-    return new Promise((resolve) => {
-      this.queue.push({ step, outcome, resolve });
-      if (this.activeCompleters < this.o.maxCompleters) {
-        this.activeCompleters++;
-        void this.drain();
-      }
-    });
+    return this.commits.submit({ step, outcome });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          const r = await this.apply(batch);
-          batch.forEach((b, i) =>
-            b.resolve({ accepted: r.accepted[i] ?? false, readied: i === 0 ? r.readied : 0, claimed: i === 0 ? r.claimed : [] }),
-          );
-        } catch (err) {
-          // All-or-nothing: nothing of the batch was applied. Report each on its own (with retries).
-          if (batch.length > 1) this.log.warn({ err, size: batch.length }, 'batched completion failed; reporting one by one');
-          for (const b of batch) b.resolve(await this.reportAlone(b, batch.length > 1 ? 0 : 1));
-        }
-      }
-    } finally {
-      // Same synchronous turn as the loop's last emptiness check: no outcome can slip in between.
-      this.activeCompleters--;
-    }
-  }
-
-  private async apply(batch: Pending[]): Promise<{ accepted: boolean[]; readied: number; claimed: ClaimedStep[] }> {
+  /** One transaction for the batch; the readied count and the claimed steps go to its first outcome. */
+  private async apply(batch: Item[]): Promise<Reported[]> {
     const limit = this.o.claimLimit(batch.length);
     const { core, workerId } = this.o;
     const r = await reportOutcomes(
@@ -92,15 +73,15 @@ export class CompletionBatcher {
       batch,
       limit > 0 ? (db) => claimSteps(db, workerId, limit, core.config.leaseTtlMs) : undefined,
     );
-    return { accepted: r.accepted, readied: r.readied, claimed: r.next ?? [] };
+    const claimed = r.next ?? [];
+    return batch.map((_, i) => ({ accepted: r.accepted[i] ?? false, readied: i === 0 ? r.readied : 0, claimed: i === 0 ? claimed : [] }));
   }
 
   /** Reports one outcome; transient database errors are retried (the lease keeps the step ours meanwhile). */
-  private async reportAlone(p: Pending, firstTry: number): Promise<Reported> {
-    for (let i = firstTry; ; i++) {
+  private async reportAlone(item: Item): Promise<Reported> {
+    for (let i = 1; ; i++) {
       try {
-        const r = await this.apply([p]);
-        return { accepted: r.accepted[0] ?? false, readied: r.readied, claimed: r.claimed };
+        return (await this.apply([item]))[0]!;
       } catch (err) {
         if (i >= 8) {
           this.log.error({ err }, 'could not record a result; the lease will expire and the step will run again');
