@@ -19,7 +19,7 @@ export type { StartRunOptions, StartRunResult } from './create-run.js';
 /** Starts applied in one transaction at most. */
 const MAX_BATCH = 64;
 /** Start transactions at once per process. */
-const MAX_STARTERS = 4;
+const MAX_STARTERS = 2;
 
 export interface StartRequest {
   /** Also read the run as the API shows it (with its steps), in the same transaction. */

@@ -73,7 +73,7 @@ export class Worker {
     this.completions = new CompletionBatcher({
       core,
       workerId: this.id,
-      maxCompleters: Math.max(1, Math.min(4, Math.ceil(this.slots / 2))),
+      maxCompleters: Math.max(1, Math.min(2, Math.ceil(this.slots / 4))),
       // The finishing tasks still hold their slots: what they free is what may be claimed.
       claimLimit: (finishing) => (this.running ? Math.max(0, Math.min(finishing, this.slots - this.inflight.size + finishing)) : 0),
     });
