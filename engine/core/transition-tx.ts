@@ -32,6 +32,8 @@ export interface RunCtx {
   model: GraphModel;
   /** The run's input, read at most once per transaction (see runs/scope.ts). */
   input?: unknown;
+  /** Inline transitions of this run in the current unit of work (see MAX_INLINE_HOPS). */
+  hops: number;
 }
 
 /** What a handler asks the driver to do next, inside the same transaction. */
@@ -95,14 +97,12 @@ interface PendingEvent {
 const RUN_LOCK_SQL = `SELECT id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id
   FROM openclaw.run WHERE id = $1 FOR NO KEY UPDATE`;
 
-/** Guards against runaway inline transitions (a choice loop) in one unit of work. */
+/** Guards against runaway inline transitions (a choice loop) of one run in one unit of work (a start, an outcome, a timer). */
 export const MAX_INLINE_HOPS = 1000;
 
 export class TransitionTx {
   /** Steps made ready (the caller wakes workers after commit). */
   readied = 0;
-  /** Inline transitions in the current unit of work (see MAX_INLINE_HOPS). */
-  hops = 0;
   private readonly events: PendingEvent[] = [];
   private readonly queue: FollowUp[] = [];
   private readonly runs = new Map<string, RunCtx>();
@@ -142,7 +142,7 @@ export class TransitionTx {
 
   /** Registers a run this transaction created (its row is already written and locked by the insert). */
   adopt(run: RunRow, wf: CompiledWorkflow): RunCtx {
-    const rc: RunCtx = { tx: this, run, wf, model: this.wiring.modelFor(wf) };
+    const rc: RunCtx = { tx: this, run, wf, model: this.wiring.modelFor(wf), hops: 0 };
     this.runs.set(run.id, rc);
     return rc;
   }

@@ -197,7 +197,7 @@ export async function reportOutcomes<T = undefined>(
         const { step, outcome } = items[i]!;
         const rc = await tx.lockRun(step.run_id);
         if (!rc) continue;
-        tx.hops = 0;
+        rc.hops = 0;
         accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
         await tx.drain();
       }

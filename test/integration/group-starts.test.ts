@@ -72,6 +72,18 @@ steps:
   });
 });
 
+describe('the inline transition limit', () => {
+  it('counts per run, not per batch: 60 concurrent starts of a 40-choice state machine all succeed', async () => {
+    const states = Array.from(
+      { length: 40 },
+      (_, i) => `  c${i}: { choice: [{ when: "\${{ true }}", next: ${i === 39 ? 'done' : `c${i + 1}`} }] }`,
+    );
+    await t.engine.registerWorkflow(`name: hops\nstart: c0\nstates:\n${states.join('\n')}\n  done: { succeed: true }\n`);
+    const started = await Promise.all(Array.from({ length: 60 }, () => t.engine.startRun({ workflow: 'hops' })));
+    expect(started.map((s) => s.status)).toEqual(Array(60).fill('succeeded'));
+  });
+});
+
 describe('claiming in the completion', () => {
   it("a chain's next step is claimed in the transaction that completes the previous one", async () => {
     const engine = await testEngine(t.db, { pollIntervalMs: 600_000 });

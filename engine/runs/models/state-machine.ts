@@ -38,7 +38,7 @@ type StepBase = { key: string; name: string; visit: number; parentStepId: string
 
 /** Enters state `name`: creates its step instance and does what the state kind says. */
 async function enterState(rc: RunCtx, name: string, at: At, prevOutput: unknown): Promise<void> {
-  if (++rc.tx.hops > MAX_INLINE_HOPS) {
+  if (++rc.hops > MAX_INLINE_HOPS) {
     return await failScope(rc, at, {
       name: FAILURES.TransitionLimit,
       message: `more than ${MAX_INLINE_HOPS} transitions without doing work (choice loop?) at state ${name}`,
