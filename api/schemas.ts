@@ -58,7 +58,9 @@ export const StepSchema = {
     output: anyJson,
     error: { $ref: 'ErrorInfo#' },
     childRunId: nullable('string', { format: 'uuid' }),
-    skipReason: nullable('string', { description: 'Why a DAG step was skipped: a false condition, a skipped need, or a failed need (onFailure: continue).' }),
+    skipReason: nullable('string', {
+      description: 'Why a DAG step was skipped: a false condition, a skipped need, or a failed need (onFailure: continue).',
+    }),
     startedAt: nullableTime,
     finishedAt: nullableTime,
   },
