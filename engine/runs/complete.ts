@@ -1,9 +1,10 @@
 /**
  * The fenced completion of a task attempt (the exactly-once point). A worker reports success or
  * failure with the lease token it was given at claim time; the UPDATE only matches while the
- * step is still `running` under that token. Zero rows means the lease was lost (expired and
- * reclaimed, or the run was cancelled): the late result is logged and dropped — never applied,
- * and it never fails the run.
+ * step is still `running` under that token AND the lease has not expired (database clock). Zero
+ * rows means the lease was lost — expired (even before the reaper got to it), reclaimed, or the
+ * run was cancelled: the late result is logged and dropped — never applied, and it never fails
+ * the run.
  */
 import type { EngineCore } from '../core/engine-core.js';
 import type { Queryable } from '../db/pool.js';
@@ -41,7 +42,10 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
       step.attempt,
       step.lease_token,
       workerId,
-      JSON.stringify({ name: FAILURES.LeaseLost, message: `late ${outcome} dropped: lease ${step.lease_token} no longer held` }),
+      JSON.stringify({
+        name: FAILURES.LeaseLost,
+        message: `late ${outcome} dropped: lease ${step.lease_token} no longer held (expired, reclaimed or cancelled)`,
+      }),
     ],
   );
   rc.tx.core.log.warn(
@@ -80,7 +84,7 @@ async function applySuccess(rc: RunCtx, step: LeasedStep, workerId: string, outp
     `WITH u AS (
        UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
               lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now()
         RETURNING ${STEP_COLUMNS}, started_at
      ), a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
@@ -115,7 +119,7 @@ async function applyFailure(rc: RunCtx, step: LeasedStep, workerId: string, erro
               error = $4, lease_owner = NULL, lease_expires_at = NULL,
               available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
               finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
-        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now()
         RETURNING ${STEP_COLUMNS}, started_at
      ), a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
