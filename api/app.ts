@@ -7,8 +7,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Engine, Logger } from '../engine/index.js';
+import { EngineError, type Engine, type Logger } from '../engine/index.js';
 import { allowLocal, authPlugin, type Authenticate } from './auth.js';
+import { hostOfHeader, isLoopback } from './loopback.js';
 import { installErrorHandling } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { hookRoutes } from './routes/hooks.js';
@@ -30,6 +31,8 @@ export interface BuildAppOptions {
   authenticate?: Authenticate;
   /** How often a followed event stream checks for new events (ms, default 250). */
   followPollMs?: number;
+  /** Refuse requests whose `Host` is not a loopback name or address (set by startServer when bound to loopback). */
+  loopbackHostsOnly?: boolean;
 }
 
 declare module 'fastify' {
@@ -66,6 +69,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  if (options.loopbackHostsOnly) {
+    app.addHook('onRequest', async (request) => {
+      const host = hostOfHeader(request.headers.host);
+      if (host === null || !isLoopback(host)) {
+        throw new EngineError(
+          'forbidden',
+          `Host ${JSON.stringify(request.headers.host ?? '')} is not a loopback name or address: this server listens on loopback only and refuses other Host names (DNS rebinding protection)`,
+          { details: { field: 'host' } },
+        );
+      }
+    });
+  }
 
   // JSON and YAML bodies keep their raw text (a spec's errors point at its own lines).
   const defaultJson = app.getDefaultJsonParser('error', 'error');

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { buildApp, type BuildAppOptions } from './app.js';
+import { isLoopback } from './loopback.js';
 
 export interface ServerOptions extends BuildAppOptions {
   /** Default 127.0.0.1. */
@@ -25,11 +26,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
+export { isLoopback } from './loopback.js';
 
 export async function startServer(options: ServerOptions & { engine: Engine }): Promise<RunningServer> {
   const { host = '127.0.0.1', port = 8080, allowUnauthenticated = false, ...appOptions } = options;
@@ -39,7 +36,8 @@ export async function startServer(options: ServerOptions & { engine: Engine }): 
         'Pass --allow-unauthenticated (OPENCLAW_ALLOW_UNAUTHENTICATED=1) to expose it anyway, e.g. inside a private network.',
     );
   }
-  const app = await buildApp(appOptions);
+  // A loopback-only server answers loopback Host names only (DNS rebinding; see loopback.ts).
+  const app = await buildApp({ ...appOptions, loopbackHostsOnly: appOptions.loopbackHostsOnly ?? isLoopback(host) });
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
