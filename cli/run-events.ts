@@ -3,6 +3,7 @@
  * (`emit(...)` in engine/runs/ and the claim/complete SQL in engine/worker/ and engine/runs/):
  * `run.*` for the run and `step.*` for step instances (`score[2]`, `check#2`, ...).
  */
+import { TERMINAL_RUN_STATUSES as TERMINAL_RUNS } from '../engine/index.js';
 import { formatTaskError, type Colors } from './output.js';
 
 export interface RunEvent {
@@ -13,7 +14,7 @@ export interface RunEvent {
   createdAt: string;
 }
 
-export const TERMINAL_RUN_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);
+export const TERMINAL_RUN_STATUSES = new Set<string>(TERMINAL_RUNS);
 
 const field = (data: unknown, name: string): unknown =>
   typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined;

@@ -45,7 +45,7 @@ export type { CompiledWorkflow } from './spec/types.js';
 export type { StartRunOptions, StartRunResult } from './runs/start.js';
 export type { RegisterResult } from './runs/register.js';
 export type { RunView, StepView, StepLogLine, Page } from './runs/queries.js';
-export { RUN_STATUSES, STEP_STATUSES, type RunStatus, type StepStatus } from './vocabulary/statuses.js';
+export { RUN_STATUSES, STEP_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus, type StepStatus } from './vocabulary/statuses.js';
 export type { RunTrigger } from './core/rows.js';
 export type { ScheduleView, ListSchedulesOptions } from './triggers/schedules.js';
 export type { WebhookRequest, WebhookDelivery } from './triggers/webhook.js';

@@ -2,10 +2,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RUN_STATUSES, type Engine } from '../../engine/index.js';
+import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type Engine } from '../../engine/index.js';
 import { errors, PageQuery, ref, RunIdParams } from '../schemas.js';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES);
 const EVENT_ID = '^[0-9]{1,19}$';
 /** Comment lines keep idle streams open through proxies. */
 const KEEPALIVE_MS = 15_000;

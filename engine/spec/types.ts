@@ -8,6 +8,8 @@
  * yields the raw value; a string with text around expressions interpolates them as text.
  */
 
+import { TERMINAL_RUN_STATUSES } from '../vocabulary/statuses.js';
+
 export type Template = unknown;
 
 /** Which data an expression set reads, so the engine loads only that (see runs/context.ts). */
@@ -197,7 +199,7 @@ export interface ConcurrencyPolicy {
 }
 
 /** The terminal run statuses a notification can be sent for. */
-export const RUN_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
+export const RUN_OUTCOMES = TERMINAL_RUN_STATUSES;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** A `notify:` entry with an endpoint. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { SQL } from '../vocabulary/statuses.js';
 
 export interface ClaimedStep {
   id: string;
@@ -26,7 +27,7 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
   const { rows } = await db.query<ClaimedStep>(
     `WITH c AS (
        SELECT id FROM openclaw.step
-        WHERE status IN ('ready', 'retrying') AND available_at <= now()
+        WHERE status IN (${SQL.claimableStep}) AND available_at <= now()
         ORDER BY available_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED

@@ -19,6 +19,7 @@ const ROOT_VALUES = [
   'RetryAfterError',
   'SIGNATURE_HEADER',
   'STEP_STATUSES',
+  'TERMINAL_RUN_STATUSES',
   'SpecError',
   'TaskError',
   'checkSkillComponent',
