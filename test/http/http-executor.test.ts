@@ -9,6 +9,7 @@ import { NonRetryableError, RetryAfterError, TaskError } from '../../engine/inde
 import { createHttpExecutor, type HttpExecutorOptions } from '../../engine/executors/http/index.js';
 import { EgressPolicy, isPublicAddress } from '../../engine/executors/http/egress.js';
 import type { TaskInvocation } from '../../engine/executors/types.js';
+import { registerSecretValues } from '../../engine/secrets/mask.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
 
@@ -186,6 +187,48 @@ describe('SSRF protection', () => {
     expect(out).toMatchObject({ body: { from: 'other' } });
     expect(srv.requests.at(-1)!.headers.authorization).toBe('Bearer first-origin-only');
     expect(other.requests.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('a redirect to another origin drops Cookie, Proxy-Authorization and headers built from secrets; same-origin keeps them', async () => {
+    // What the worker does before calling the executor: register the values the task received.
+    const token = 'sekrit-redirect-token-42';
+    const unregister = registerSecretValues([token]);
+    try {
+      const both = createHttpExecutor(opts(`127.0.0.1:${srv.port},127.0.0.1:${other.port}`));
+      const headers = {
+        'X-Api-Key': `key=${token}`,
+        Cookie: 'session=first-origin-cookie',
+        'Proxy-Authorization': 'Basic cHJveHk6cGFzcw==',
+        'X-Trace': 'not-a-credential',
+      };
+      const sent = (r: { headers: Record<string, unknown> }) => ({
+        key: r.headers['x-api-key'],
+        cookie: r.headers.cookie,
+        proxy: r.headers['proxy-authorization'],
+        trace: r.headers['x-trace'],
+      });
+      const all = {
+        key: `key=${token}`,
+        cookie: 'session=first-origin-cookie',
+        proxy: 'Basic cHJveHk6cGFzcw==',
+        trace: 'not-a-credential',
+      };
+      const none = { key: undefined, cookie: undefined, proxy: undefined, trace: 'not-a-credential' };
+
+      const srvBefore = srv.requests.length;
+      const otherBefore = other.requests.length;
+      expect(await both.execute(invocation({ url: `${srv.url}/to-other`, headers }))).toMatchObject({ body: { from: 'other' } });
+      expect(srv.requests.slice(srvBefore).map(sent)).toEqual([all]);
+      expect(other.requests.slice(otherBefore).map(sent)).toEqual([none]);
+
+      // Same origin (303 to a path on the same host and port): everything is kept.
+      const before = srv.requests.length;
+      expect(await both.execute(invocation({ url: `${srv.url}/to-self`, headers }))).toMatchObject({ status: 200 });
+      expect(srv.requests.slice(before).map((r) => r.url)).toEqual(['/to-self', '/json']);
+      expect(srv.requests.slice(before).map(sent)).toEqual([all, all]);
+    } finally {
+      unregister();
+    }
   });
 
   it('allowlist entries: IPs, CIDRs, host names and host:port', async () => {

@@ -1,7 +1,9 @@
 /**
  * Secrets end to end with a canary value: stored encrypted (never in a database dump), write-only
  * over the API, resolved only inside a task block when the task runs, and masked in outputs,
- * errors, step logs, history, dead letters, every API response and the process log.
+ * errors, step logs, history, dead letters, every API response and the process log — also when a
+ * task returns or prints it base64- or URL-encoded, JSON-escaped, or as an object key. A header
+ * built from a secret does not follow a redirect to another origin.
  */
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -200,6 +202,123 @@ steps:
       await t.worker.start();
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('masking encoded forms and object keys', () => {
+  // A value whose forms all differ from it: base64 has `+`, `/` and padding; it URL-encodes and JSON-escapes.
+  const ENCODED = 'enc/+ "quoted" ?&=é-5b2d91>>>!';
+  const forms = {
+    raw: ENCODED,
+    base64: Buffer.from(ENCODED).toString('base64'),
+    base64url: Buffer.from(ENCODED).toString('base64url'),
+    uri: encodeURIComponent(ENCODED),
+    json: JSON.stringify(ENCODED).slice(1, -1),
+  };
+  function expectNoForm(text: string, where: string): void {
+    for (const [name, form] of Object.entries(forms)) expect(text.includes(form), `${where} holds the secret (${name})`).toBe(false);
+  }
+
+  it('a step whose output, step log and process log hold the value encoded and as a key: every API view shows ***', async () => {
+    expect(forms.base64).toMatch(/[+/]/);
+    expect(forms.base64).toMatch(/=$/);
+    expect(new Set(Object.values(forms)).size).toBe(5);
+    expect((await t.call({ method: 'PUT', url: '/v1/secrets/ENCODED_TOKEN', payload: { value: ENCODED } })).status).toBe(201);
+    const leaky: Executor = {
+      kinds: ['container'],
+      execute(inv) {
+        const token = String((inv.spec?.env as Record<string, unknown>).TOKEN);
+        const b64 = Buffer.from(token).toString('base64');
+        inv.stepLog.write(`base64 ${b64} url ${encodeURIComponent(token)}`, 'stdout');
+        inv.stepLog.write(JSON.stringify({ [token]: Buffer.from(token).toString('base64url') }), 'stderr');
+        inv.log.info({ [token]: 1, b64, uri: encodeURIComponent(token) }, `encoded ${b64}`);
+        return Promise.resolve({
+          b64,
+          b64url: Buffer.from(token).toString('base64url'),
+          url: `https://example.com/cb?token=${encodeURIComponent(token)}`,
+          json: JSON.stringify({ token }),
+          [token]: 'a key equal to the secret',
+        });
+      },
+    };
+    const engine = await createEngine({ databaseUrl: t.db.url, secretKey: KEY, executors: [leaky], logger: log });
+    try {
+      await engine.registerWorkflow(`name: encoded-leak
+steps:
+  run: { container: { image: any, env: { TOKEN: "${'$'}{{ secrets.ENCODED_TOKEN }}" } } }
+output: "${'$'}{{ steps.run.output }}"
+`);
+      await t.worker.stop();
+      const w = engine.createWorker({ slots: 1 });
+      await w.start();
+      const linesBefore = logLines.length;
+      const { runId } = await engine.startRun({ workflow: 'encoded-leak' });
+      const run = await waitFor(async () => {
+        const r = await t.call({ url: `/v1/runs/${runId}` });
+        return r.body.status === 'succeeded' ? r : null;
+      });
+      await w.stop();
+      await t.worker.start();
+      const masked = {
+        b64: '***',
+        b64url: '***',
+        url: 'https://example.com/cb?token=***',
+        json: '{"token":"***"}',
+        '***': 'a key equal to the secret',
+      };
+      expect(run.body.output).toEqual(masked);
+      expect(run.body.steps[0].output).toEqual(masked);
+      expectNoForm(run.text, 'GET /v1/runs/{id}');
+      expectNoForm((await t.call({ url: `/v1/runs/${runId}/events` })).text, 'the history');
+      const logs = await t.call({ url: `/v1/runs/${runId}/steps/run/logs` });
+      expect(logs.body.items.map((l: { message: string }) => l.message)).toEqual(['base64 *** url ***', '{"***":"***"}']);
+      expectNoForm(logs.text, 'the step log');
+      const processLog = logLines.slice(linesBefore).join('');
+      expect(processLog).toContain('encoded ***');
+      expectNoForm(processLog, 'the process log');
+      expectNoForm(await dumpDatabase(), 'the database');
+    } finally {
+      await engine.close();
+      // The rotation test below counts the stored secrets.
+      await t.call({ method: 'DELETE', url: '/v1/secrets/ENCODED_TOKEN' });
+    }
+  });
+});
+
+describe('redirects and secrets', () => {
+  it('a header built from a secret reaches the origin the task named, not the one it redirects to', async () => {
+    const other = await startTestServer();
+    try {
+      other.route('/landing', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"landed":true}'));
+      srv.route('/hop', (_req, res) => res.writeHead(307, { location: `${other.url}/landing` }).end());
+      await t.call({
+        method: 'POST',
+        url: '/v1/workflows',
+        headers: yamlHeaders,
+        payload: `name: redirected
+steps:
+  call:
+    http:
+      url: "${srv.url}/hop"
+      headers: { X-Api-Key: "key=${'$'}{{ secrets.API_TOKEN }}", Cookie: "session=abc", X-Trace: "t-1" }
+`,
+      });
+      const start = await t.call({ method: 'POST', url: '/v1/workflows/redirected/runs', payload: {} });
+      const run = await waitFor(async () => {
+        const r = await t.call({ url: `/v1/runs/${start.body.id}` });
+        return r.body.status === 'succeeded' || r.body.status === 'failed' ? r : null;
+      });
+      expect(run.body.status).toBe('succeeded');
+      expect(run.body.steps[0].output.body).toEqual({ landed: true });
+      const first = srv.requests.filter((r) => r.url === '/hop').at(-1)!;
+      expect(first.headers).toMatchObject({ 'x-api-key': `key=${CANARY}`, cookie: 'session=abc', 'x-trace': 't-1' });
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+      expect(other.requests[0]!.headers.cookie).toBeUndefined();
+      expect(other.requests[0]!.headers['x-trace']).toBe('t-1');
+    } finally {
+      await other.close();
     }
   });
 });

@@ -4,10 +4,13 @@
  * (5xx, 429 and network errors retryable, honouring `Retry-After`; other statuses not), and SSRF
  * protection on every hop (egress.ts: the policy; egress-guard.ts: the connection checks, shared
  * with run notifications). Redirects are followed by hand so that each one is checked like the
- * first request.
+ * first request, and so that credentials meant for one origin never reach another: a redirect that
+ * changes scheme, host or port drops `Authorization`, `Cookie`, `Proxy-Authorization` and every
+ * header whose value holds a secret (a value the worker registered for this task, secrets/mask.ts).
  */
 import { request, type Dispatcher } from 'undici';
 import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
+import { containsActiveSecret } from '../../secrets/mask.js';
 import type { Executor, TaskInvocation } from '../types.js';
 import type { EgressPolicy } from './egress.js';
 import { createEgressGuard, EgressBlocked, portOf } from './egress-guard.js';
@@ -35,6 +38,8 @@ interface HttpSpec {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that only ever go to the origin the task named (and same-origin redirects). */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** Seconds or an HTTP date → ms (bounded to an hour). */
 function retryAfterMs(header: string | string[] | undefined): number | null {
@@ -98,6 +103,8 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       const maxBytes = Math.min(spec.maxResponseBytes ?? options.maxResponseBytes, options.maxResponseBytes);
       const headers: Record<string, string> = { 'idempotency-key': inv.idempotencyKey };
       for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = String(v);
+      // Checked before the first request, while the worker holds this task's secret values.
+      const originBound = Object.keys(headers).filter((h) => CREDENTIAL_HEADERS.includes(h) || containsActiveSecret(headers[h]!));
       let body: string | undefined;
       if (spec.body !== undefined && spec.body !== null) {
         if (typeof spec.body === 'string') {
@@ -137,7 +144,7 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
               body = undefined;
               delete headers['content-type'];
             }
-            if (next.origin !== url.origin) delete headers.authorization;
+            if (next.origin !== url.origin) for (const h of originBound) delete headers[h];
             url = next;
             continue;
           }
