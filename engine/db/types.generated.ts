@@ -222,6 +222,17 @@ export interface OpenclawWebhookDelivery {
   workflow: string;
 }
 
+export interface OpenclawWebhookSignature {
+  created_at: Generated<Timestamp>;
+  delivery_id: string | null;
+  digest: Buffer;
+  hook: string;
+  namespace: Generated<string>;
+  scheme: string;
+  signed_at: Timestamp | null;
+  workflow: string;
+}
+
 export interface OpenclawWorker {
   hostname: string | null;
   id: string;
@@ -268,6 +279,7 @@ export interface DB {
   'openclaw.step_attempt': OpenclawStepAttempt;
   'openclaw.step_log': OpenclawStepLog;
   'openclaw.webhook_delivery': OpenclawWebhookDelivery;
+  'openclaw.webhook_signature': OpenclawWebhookSignature;
   'openclaw.worker': OpenclawWorker;
   'openclaw.workflow': OpenclawWorkflow;
   'openclaw.workflow_version': OpenclawWorkflowVersion;

@@ -1,8 +1,10 @@
 /**
- * Webhooks end to end against PostgreSQL (S16): signatures over the raw body (OpenClaw and GitHub
- * schemes), timestamp tolerance, secret rotation with an overlap, one run per delivery id under
- * 100 concurrent copies, input expressions, body limits, and the error answers.
+ * Webhooks end to end against PostgreSQL (S16): signatures over the raw body (OpenClaw, Standard
+ * Webhooks and GitHub schemes), timestamp tolerance, secret rotation with an overlap, one run per
+ * delivery id under 100 concurrent copies, one acceptance per signature (replays under a new
+ * delivery id, concurrent resends, pruning), input expressions, body limits, and the error answers.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -47,6 +49,9 @@ triggers:
   - webhook: { name: unsigned, input: { ok: true } }
   - webhook: { name: nowhere, secret: NOT_STORED, input: { ok: true } }
   - webhook: { name: masterkey, secret: MK_SECRET, input: { ok: true } }
+  - webhook: { name: std, secret: STD_SECRET, input: { body: "\${{ body }}", headers: "\${{ headers }}" } }
+  - webhook: { name: replay, secret: HOOK_SECRET }
+  - webhook: { name: prune, secret: HOOK_SECRET }
 `;
 const STRICT = `name: strict
 inputs: { type: object, required: [event], properties: { event: { type: string } } }
@@ -69,10 +74,24 @@ interface DeliverOptions {
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
+const signedBefore = new Set<string>();
+
+/** The latest t at most `now()` at which `body` was not signed by this helper for `path` yet. */
+function freshTimestamp(path: string, body: string | Buffer): number {
+  for (let ts = now(); ; ts--) {
+    const key = `${path.split('?')[0]} ${ts} ${body.toString()}`;
+    if (!signedBefore.has(key)) {
+      signedBefore.add(key);
+      return ts;
+    }
+  }
+}
 
 function deliver(path: string, o: DeliverOptions = {}) {
   const body = o.body ?? '{"event":"push"}';
-  const ts = o.timestamp ?? now();
+  // Each call signs its own (t, body) unless the test gives t: two calls in the same second with the
+  // same body would otherwise carry the same signature, and the second would be a replay (409).
+  const ts = o.timestamp ?? freshTimestamp(path, o.signed ?? body);
   const headers: Record<string, string> = { ...o.headers };
   if (o.contentType !== null) headers['content-type'] = o.contentType ?? 'application/json';
   if (o.signature !== null) headers['x-openclaw-signature'] = o.signature ?? `t=${ts},v1=${sign(o.secret ?? SECRET, ts, o.signed ?? body)}`;
@@ -163,8 +182,10 @@ describe('the OpenClaw signature', () => {
     // Several v1 entries (a sender mid-rotation): one match is enough.
     const res = await deliver('hooked/plain', { signature: `t=${ts},v1=${sign(OTHER, ts, '{"event":"push"}')},v1=${good}` });
     expect(res.status).toBe(202);
-    // The helper other modules use produces a header this route accepts.
-    const viaHelper = await deliver('hooked/plain', { signature: signatureHeader(SECRET, '{"event":"push"}') });
+    // The helper other modules use produces a header this route accepts (another body: the same
+    // body in the same second would be the signature just accepted).
+    const helperBody = '{"event":"helper"}';
+    const viaHelper = await deliver('hooked/plain', { body: helperBody, signature: signatureHeader(SECRET, helperBody) });
     expect(viaHelper.status).toBe(202);
   });
 });
@@ -260,7 +281,7 @@ describe('one run per delivery id', () => {
     expect(a.body.runId).not.toBe(b.body.runId);
   });
 
-  it('deliveries without an id are deduplicated on nothing: identical bodies, empty bodies included, each start a run', async () => {
+  it('deliveries without an id are deduplicated on nothing: identical bodies (signed at different times), empty bodies included, each start a run', async () => {
     const before = await runCount('hooked');
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
@@ -299,6 +320,218 @@ describe('one run per delivery id', () => {
       expect(res.status, id).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
     }
+  });
+});
+
+describe('one acceptance per signature (replays)', () => {
+  const signed = (body: string, ts = now()) => ({ body, signature: `t=${ts},v1=${sign(SECRET, ts, body)}` });
+
+  async function signatureRows(hook: string) {
+    return await query<{ scheme: string; delivery_id: string | null; signed_at: Date | null; digest: Buffer }>(
+      t.engine,
+      `SELECT scheme, delivery_id, signed_at, digest FROM openclaw.webhook_signature WHERE workflow = 'hooked' AND hook = $1 ORDER BY created_at`,
+      [hook],
+    );
+  }
+
+  it('a captured request resent under a new delivery id, or none, is 409 signature_replayed and starts nothing', async () => {
+    const req = signed('{"event":"captured"}');
+    const first = await deliver('hooked/replay', { ...req, deliveryId: 'cap-1' });
+    expect(first.status, first.text).toBe(202);
+    const before = await runCount('hooked');
+    for (const deliveryId of ['cap-2', undefined]) {
+      const res = await deliver('hooked/replay', { ...req, ...(deliveryId ? { deliveryId } : {}) });
+      expect(res.status, `${deliveryId}: ${res.text}`).toBe(409);
+      expect(res.body.error).toEqual({
+        code: 'conflict',
+        message: expect.stringMatching(/^signature already used/),
+        details: { reason: 'signature_replayed' },
+      });
+    }
+    // The same signed content in another header form is the same signature: upper-case hex,
+    // v1 entries reordered around one that does not match, spaces.
+    const [tsPart, sig] = req.signature.split(',');
+    for (const signature of [
+      `${tsPart},v1=${sig!.slice(3).toUpperCase()}`,
+      `${tsPart}, v1=${sign(OTHER, Number(tsPart!.slice(2)), '{"event":"captured"}')}, ${sig}`,
+    ]) {
+      const res = await deliver('hooked/replay', { body: req.body, signature, deliveryId: 'cap-3' });
+      expect(res.status, signature).toBe(409);
+    }
+    expect(await runCount('hooked')).toBe(before);
+    // The refused ids were not recorded: the transaction that refused them rolled back.
+    expect(
+      await query(t.engine, `SELECT 1 FROM openclaw.webhook_delivery WHERE hook = 'replay' AND delivery_id IN ('cap-2', 'cap-3')`),
+    ).toHaveLength(0);
+    expect(logLines.some((l) => l.includes('replayed signature'))).toBe(true);
+  });
+
+  it('a retry of the same delivery id is still its duplicate: with the same signature, or signed anew', async () => {
+    const req = signed('{"event":"retried"}');
+    const first = await deliver('hooked/replay', { ...req, deliveryId: 'retry-1' });
+    expect(first.status).toBe(202);
+    const same = await deliver('hooked/replay', { ...req, deliveryId: 'retry-1' });
+    expect(same.status, same.text).toBe(202);
+    expect(same.body).toEqual({ runId: first.body.runId, deliveryId: 'retry-1', duplicate: true });
+    const resigned = await deliver('hooked/replay', { ...signed('{"event":"retried"}', now() - 7), deliveryId: 'retry-1' });
+    expect(resigned.body).toEqual({ runId: first.body.runId, deliveryId: 'retry-1', duplicate: true });
+    const rows = await signatureRows('replay');
+    expect(rows.filter((r) => r.delivery_id === 'retry-1')).toHaveLength(1);
+  });
+
+  it('without a delivery id the identical signed request is refused, while the same body signed at another time starts a run', async () => {
+    const req = signed('{"event":"no-id"}', now() - 3);
+    expect((await deliver('hooked/replay', req)).status).toBe(202);
+    expect((await deliver('hooked/replay', req)).status).toBe(409);
+    expect((await deliver('hooked/replay', signed('{"event":"no-id"}', now() - 4))).status).toBe(202);
+  });
+
+  it('20 concurrent resends under 20 new delivery ids (and 20 without one) start exactly one run each time', async () => {
+    for (const withIds of [true, false]) {
+      const before = await runCount('hooked');
+      const req = signed(`{"event":"storm-${withIds}"}`);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => deliver('hooked/replay', { ...req, ...(withIds ? { deliveryId: `storm-${i}` } : {}) })),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses, results.map((r) => r.text).join('\n')).toEqual([202, ...Array(19).fill(409)]);
+      expect(await runCount('hooked')).toBe(before + 1);
+      const winner = results.find((r) => r.status === 202)!;
+      if (withIds) {
+        const rows = await query<{ delivery_id: string; run_id: string }>(
+          t.engine,
+          `SELECT delivery_id, run_id FROM openclaw.webhook_delivery WHERE hook = 'replay' AND delivery_id LIKE 'storm-%'`,
+        );
+        expect(rows).toEqual([{ delivery_id: winner.body.deliveryId, run_id: winner.body.runId }]);
+      }
+    }
+  });
+
+  it('GitHub: the same body and signature under a new X-GitHub-Delivery is refused; the row has no timestamp and is kept', async () => {
+    const body = '{"action":"closed","number":99}';
+    const gh = (delivery: string) =>
+      t.call({
+        method: 'POST',
+        url: '/v1/hooks/hooked/replay',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signGithub(SECRET, body), 'x-github-delivery': delivery },
+        payload: body,
+      });
+    const first = await gh('gh-replay-1');
+    expect(first.status, first.text).toBe(202);
+    expect((await gh('gh-replay-1')).body).toEqual({ runId: first.body.runId, deliveryId: 'gh-replay-1', duplicate: true });
+    const replay = await gh('gh-replay-2');
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.details).toEqual({ reason: 'signature_replayed' });
+    const rows = (await signatureRows('replay')).filter((r) => r.scheme === 'github');
+    expect(rows).toEqual([{ scheme: 'github', delivery_id: 'gh-replay-1', signed_at: null, digest: expect.any(Buffer) }]);
+  });
+
+  it('rows older than twice the tolerance are deleted by the next insert (GitHub rows and recent ones stay); an old signature no longer verifies anyway', async () => {
+    const pool = testPool(t.engine);
+    const digest = () => randomBytes(32);
+    const insert = `INSERT INTO openclaw.webhook_signature (workflow, hook, digest, scheme, signed_at, delivery_id)
+                    VALUES ('hooked', 'prune', $1, $2, now() - make_interval(secs => $3::float8), $4)`;
+    await pool.query(insert, [digest(), 'openclaw', 601, 'stale']);
+    await pool.query(insert, [digest(), 'openclaw', 3600 * 24, 'very-stale']);
+    await pool.query(insert, [digest(), 'openclaw', 590, 'recent']);
+    await pool.query(
+      `INSERT INTO openclaw.webhook_signature (workflow, hook, digest, scheme, delivery_id) VALUES ('hooked', 'prune', $1, 'github', 'gh')`,
+      [digest()],
+    );
+    const res = await deliver('hooked/prune', { deliveryId: 'prune-trigger' });
+    expect(res.status).toBe(202);
+    const left = await query<{ delivery_id: string }>(
+      t.engine,
+      `SELECT delivery_id FROM openclaw.webhook_signature WHERE hook = 'prune' ORDER BY delivery_id`,
+    );
+    expect(left.map((r) => r.delivery_id)).toEqual(['gh', 'prune-trigger', 'recent']);
+  });
+});
+
+describe('the Standard Webhooks scheme', () => {
+  const key = randomBytes(32);
+  const WHSEC = `whsec_${key.toString('base64')}`;
+  // Computed here with node:crypto, independently of engine/triggers/signature.ts.
+  const signStd = (k: Buffer | string, id: string, ts: number, body: string) =>
+    createHmac('sha256', k).update(`${id}.${ts}.${body}`).digest('base64');
+
+  function std(o: { id?: string; ts?: number; body?: string; signature?: string; headers?: Record<string, string>; hook?: string }) {
+    const body = o.body ?? '{"type":"invoice.paid"}';
+    const id = o.id ?? 'msg_default';
+    const ts = o.ts ?? now();
+    return t.call({
+      method: 'POST',
+      url: `/v1/hooks/hooked/${o.hook ?? 'std'}`,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': o.signature ?? `v1,${signStd(key, id, ts, body)}`,
+        ...o.headers,
+      },
+      payload: body,
+    });
+  }
+
+  beforeAll(async () => {
+    await t.engine.putSecret('STD_SECRET', WHSEC);
+  });
+
+  it('verifies with a whsec_ secret; webhook-id is the delivery id (one run), never an unsigned X-OpenClaw-Delivery', async () => {
+    const res = await std({ id: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', headers: { 'x-openclaw-delivery': 'not-this-one' } });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body).toEqual({ runId: expect.any(String), deliveryId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', duplicate: false });
+    const run = await waitForRun(t.engine, res.body.runId);
+    expect(run.trigger).toEqual({ type: 'webhook', hook: 'std', deliveryId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' });
+    const out = run.output as { body: unknown; headers: Record<string, unknown> };
+    expect(out.body).toEqual({ type: 'invoice.paid' });
+    expect(out.headers).toMatchObject({ 'webhook-id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' });
+    expect(out.headers).not.toHaveProperty(['webhook-signature']);
+    // The sender's retry (same id, signed anew with a new timestamp) is the same delivery.
+    const retry = await std({ id: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', ts: now() - 5 });
+    expect(retry.body).toEqual({ ...res.body, duplicate: true });
+    // The signature signs the id: the captured request under another id does not verify.
+    const ts = now();
+    const sig = `v1,${signStd(key, 'msg_original', ts, '{"type":"invoice.paid"}')}`;
+    expect((await std({ id: 'msg_original', ts, signature: sig })).status).toBe(202);
+    expectUnauthorized(await std({ id: 'msg_other', ts, signature: sig }), 'invalid signature');
+    // The same delivery replayed exactly is a duplicate, not a second run.
+    expect((await std({ id: 'msg_original', ts, signature: sig })).body.duplicate).toBe(true);
+    expect(await query(t.engine, `SELECT 1 FROM openclaw.webhook_signature WHERE hook = 'std'`)).toHaveLength(0);
+  });
+
+  it('several signatures, one matching, verify; a wrong version prefix, the whsec_ text as key, or a stale timestamp do not', async () => {
+    const ts = now();
+    const body = '{"type":"multi"}';
+    const good = signStd(key, 'msg_multi', ts, body);
+    const res = await std({ id: 'msg_multi', ts, body, signature: `v1,${signStd(randomBytes(32), 'msg_multi', ts, body)} v1,${good}` });
+    expect(res.status, res.text).toBe(202);
+    for (const signature of [`v2,${good}`, `v1a,${good}`, good, `v1,${signStd(WHSEC, 'msg_bad', ts, body)}`]) {
+      expectUnauthorized(await std({ id: 'msg_bad', ts, body, signature }), 'invalid signature');
+    }
+    for (const skew of [-301, 301]) {
+      expectUnauthorized(await std({ id: `msg_skew${skew}`, ts: ts + skew, body }), 'signature timestamp outside tolerance');
+    }
+    // A missing webhook-id or webhook-timestamp cannot be verified.
+    const missingId = await t.call({
+      method: 'POST',
+      url: '/v1/hooks/hooked/std',
+      headers: { 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${good}` },
+      payload: body,
+    });
+    expectUnauthorized(missingId, 'invalid signature');
+  });
+
+  it('a secret without the whsec_ prefix is used as its bytes', async () => {
+    const ts = now();
+    const res = await std({
+      hook: 'plain',
+      id: 'msg_raw',
+      ts,
+      signature: `v1,${signStd(SECRET, 'msg_raw', ts, '{"type":"invoice.paid"}')}`,
+    });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.deliveryId).toBe('msg_raw');
   });
 });
 
@@ -403,9 +636,9 @@ describe('master key rotation', () => {
     }
     const onlyNew = await createEngine({ databaseUrl: t.db.url, secretKey: newKey, webhookSecretOverlapMs: 60_000, logger: silent });
     try {
-      const body = Buffer.from('{}');
       for (const secret of ['master-key-value-one', 'master-key-value-two']) {
         const ts = now();
+        const body = Buffer.from(JSON.stringify({ secret: secret.slice(-3) }));
         const delivery = await onlyNew.deliverWebhook({
           workflow: 'hooked',
           hook: 'masterkey',
