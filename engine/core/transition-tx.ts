@@ -140,7 +140,18 @@ export class TransitionTx {
     return this.adopt(run, wf);
   }
 
-  /** Registers a run this transaction created (its row is already written and locked by the insert). */
+  /** The run context of a run this transaction has locked already, if any. */
+  heldRun(runId: string): RunCtx | undefined {
+    return this.runs.get(runId);
+  }
+
+  /** A new unit of work for a run this transaction may already hold (its inline-transition count starts again). */
+  resetHops(runId: string): void {
+    const rc = this.runs.get(runId);
+    if (rc) rc.hops = 0;
+  }
+
+  /** Registers a run whose row this transaction has just locked (a run it created, or one a fenced completion locked in its own statement). */
   adopt(run: RunRow, wf: CompiledWorkflow): RunCtx {
     const rc: RunCtx = { tx: this, run, wf, model: this.wiring.modelFor(wf), hops: 0 };
     this.runs.set(run.id, rc);

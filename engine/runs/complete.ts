@@ -8,8 +8,8 @@
  */
 import type { EngineCore } from '../core/engine-core.js';
 import type { Queryable } from '../db/pool.js';
-import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
-import type { RunCtx } from '../core/transition-tx.js';
+import { STEP_COLUMNS, type RunRow, type StepRow } from '../core/rows.js';
+import type { RunCtx, TransitionTx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { withTransitionTx } from './driver.js';
@@ -71,38 +71,85 @@ function capOutput(core: EngineCore, step: LeasedStep, outcome: Outcome): Outcom
   };
 }
 
-/** Applies one outcome inside a run transaction (run row locked). Returns false for a lost lease. */
-async function applyOutcome(rc: RunCtx, step: LeasedStep, workerId: string, outcome: Outcome): Promise<boolean> {
-  return outcome.ok
-    ? await applySuccess(rc, step, workerId, outcome.output)
-    : await applyFailure(rc, step, workerId, outcome.error, outcome.delayMs);
+/** The run row's columns the transition code reads (see RunRow). */
+const RUN_COLUMNS = 'id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id';
+
+/**
+ * A fenced step statement, taking the run's lock in the same statement when this transaction does
+ * not hold it yet. `u` is the fenced UPDATE (its WHERE ends with `{locked}`), `more` the CTEs that
+ * follow it. With the lock, CTE `r` locks the run row; `u` only matches when `r` has a row, and
+ * that `EXISTS` is evaluated before `u` touches its step row, so the lock order stays run first,
+ * then steps (core/transition-tx.ts). One row comes back either way: the run (when locked here)
+ * and the step's columns (null when the fence did not match).
+ */
+function fenced(u: string, more: string, lockParam: number | null): string {
+  if (lockParam === null) return `WITH u AS (${u.replace('{locked}', '')})${more} SELECT * FROM u`;
+  return `WITH r AS (SELECT ${RUN_COLUMNS} FROM openclaw.run WHERE id = $${lockParam} FOR NO KEY UPDATE),
+       u AS (${u.replace('{locked}', 'AND EXISTS (SELECT 1 FROM r)')})${more}
+     SELECT r2.run, u.* FROM (SELECT to_jsonb(r) AS run FROM r) r2 LEFT JOIN u ON true`;
 }
 
-/** Records a successful attempt (fenced by the lease token) and applies what comes next. */
-async function applySuccess(rc: RunCtx, step: LeasedStep, workerId: string, output: unknown): Promise<boolean> {
-  const { rows } = await rc.tx.client.query<StepRow>(
-    `WITH u AS (
-       UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
-              lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now()
-        RETURNING ${STEP_COLUMNS}, started_at
-     ), a AS (
+type FencedRow = StepRow & { run?: RunRow | null };
+
+/**
+ * Runs a fenced statement under the run's lock: the run context this transaction holds, or the one
+ * the statement locked. Returns null when the run does not exist; `step` is null when the fence
+ * did not match (the lease was lost).
+ */
+async function underRunLock(
+  tx: TransitionTx,
+  runId: string,
+  u: string,
+  more: string,
+  params: unknown[],
+): Promise<{ rc: RunCtx; step: StepRow | null } | null> {
+  const held = tx.heldRun(runId);
+  const { rows } = await tx.client.query<FencedRow>(fenced(u, more, held ? null : params.length + 1), held ? params : [...params, runId]);
+  const row = rows[0];
+  let rc = held;
+  if (!rc) {
+    if (!row?.run) return null;
+    // to_jsonb gives bigint columns as numbers; the row types hold them as strings (as pg does).
+    const run: RunRow = { ...row.run, parent_step_id: row.run.parent_step_id === null ? null : String(row.run.parent_step_id) };
+    rc = tx.adopt(run, await tx.core.graphs.get(tx.client, run.version_id));
+  }
+  if (!row || row.id === null || row.id === undefined) return { rc, step: null };
+  const { run: _run, ...step } = row;
+  return { rc, step: step as StepRow };
+}
+
+/** Applies one outcome under its run's lock. Returns null for an unknown run, else whether it was accepted. */
+async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: Outcome): Promise<RunCtx | null> {
+  return outcome.ok
+    ? await applySuccess(tx, step, workerId, outcome.output)
+    : await applyFailure(tx, step, workerId, outcome.error, outcome.delayMs);
+}
+
+/** Records a successful attempt (fenced by the lease token) and queues what comes next. */
+async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string, output: unknown): Promise<RunCtx | null> {
+  const res = await underRunLock(
+    tx,
+    step.run_id,
+    `UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
+            lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now() {locked}
+      RETURNING ${STEP_COLUMNS}, started_at`,
+    `, a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
        SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
      ), e AS (
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
-     )
-     SELECT * FROM u`,
+     )`,
     [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
   );
-  const row = rows[0];
-  if (!row) {
-    await recordRejected(rc, step, workerId, 'success');
-    return false;
+  if (!res) return null;
+  if (!res.step) {
+    await recordRejected(res.rc, step, workerId, 'success');
+    return null;
   }
-  rc.tx.followUp({ type: 'step.succeeded', rc, step: row });
-  return true;
+  tx.followUp({ type: 'step.succeeded', rc: res.rc, step: res.step });
+  return res.rc;
 }
 
 /**
@@ -110,38 +157,45 @@ async function applySuccess(rc: RunCtx, step: LeasedStep, workerId: string, outp
  * the database clock) when the error is retryable and attempts remain; otherwise it is dead, a dead
  * letter holding every attempt's error is written, and the spec's catch / failure policy applies.
  */
-async function applyFailure(rc: RunCtx, step: LeasedStep, workerId: string, error: ErrorInfo, delayMs: number): Promise<boolean> {
+async function applyFailure(
+  tx: TransitionTx,
+  step: LeasedStep,
+  workerId: string,
+  error: ErrorInfo,
+  delayMs: number,
+): Promise<RunCtx | null> {
   const retryable = error.retryable !== false;
-  const { rows } = await rc.tx.client.query<StepRow & { started_at: Date | null }>(
-    `WITH u AS (
-       UPDATE openclaw.step
-          SET status = CASE WHEN $3::bool AND attempt < max_attempts THEN 'retrying' ELSE 'dead' END,
-              error = $4, lease_owner = NULL, lease_expires_at = NULL,
-              available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
-              finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
-        WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now()
-        RETURNING ${STEP_COLUMNS}, started_at
-     ), a AS (
+  const res = await underRunLock(
+    tx,
+    step.run_id,
+    `UPDATE openclaw.step
+        SET status = CASE WHEN $3::bool AND attempt < max_attempts THEN 'retrying' ELSE 'dead' END,
+            error = $4, lease_owner = NULL, lease_expires_at = NULL,
+            available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
+            finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
+      WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now() {locked}
+      RETURNING ${STEP_COLUMNS}, started_at`,
+    `, a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
        SELECT id, run_id, attempt, lease_token, $6, 'failed', $4, started_at FROM u
-     )
-     SELECT * FROM u`,
+     )`,
     [step.id, step.lease_token, retryable, JSON.stringify({ ...error, attempt: step.attempt }), delayMs / 1000, workerId],
   );
-  const row = rows[0];
+  if (!res) return null;
+  const { rc, step: row } = res;
   if (!row) {
     await recordRejected(rc, step, workerId, 'failure');
-    return false;
+    return null;
   }
   const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
   if (row.status === 'retrying') {
-    rc.tx.emit(rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
-    return true;
+    tx.emit(rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
+    return rc;
   }
-  rc.tx.emit(rc.run.id, 'step.dead', row.key, { error: info });
+  tx.emit(rc.run.id, 'step.dead', row.key, { error: info });
   await writeDeadLetter(rc, row, info);
-  rc.tx.followUp({ type: 'step.dead', rc, step: row, error: info });
-  return true;
+  tx.followUp({ type: 'step.dead', rc, step: row, error: info });
+  return rc;
 }
 
 /** Work done in a completion's transaction after it settled, before COMMIT: the worker claims its next steps there. */
@@ -199,10 +253,8 @@ export async function reportOutcomes<T = undefined>(
       const accepted: boolean[] = new Array<boolean>(items.length).fill(false);
       for (const i of order) {
         const { step, outcome } = items[i]!;
-        const rc = await tx.lockRun(step.run_id);
-        if (!rc) continue;
-        rc.hops = 0;
-        accepted[i] = await applyOutcome(rc, step, workerId, capOutput(core, step, outcome));
+        tx.resetHops(step.run_id);
+        accepted[i] = (await applyOutcome(tx, step, workerId, capOutput(core, step, outcome))) !== null;
         await tx.drain();
       }
       if (!after) return { accepted, next: undefined };
