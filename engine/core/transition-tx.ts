@@ -163,12 +163,9 @@ export class TransitionTx {
     this.events.push({ runId, stepKey, type, data });
   }
 
-  /** Drops the events queued since `mark` (a bulk insert that should not log every row). */
+  /** How many events are queued: a caller compares two marks to learn whether anything was written in between. */
   eventMark(): number {
     return this.events.length;
-  }
-  dropEventsSince(mark: number): void {
-    this.events.length = mark;
   }
 
   /** A value read once per transaction (what the transaction itself does not change, e.g. a workflow's row). */

@@ -3,7 +3,7 @@
  * claimed step, the NOTIFY that wakes idle peers, and the engine internals the worker runs on.
  * The other worker files import these from here, never from engine/runs/ directly.
  */
-export { reportOutcome, reportOutcomes, type CompletionResult, type Outcome } from '../runs/complete.js';
+export { reportOutcomes, type Outcome } from '../runs/complete.js';
 export { notifyReady } from '../runs/driver.js';
 export { taskNodeOf } from '../runs/models/index.js';
 export type { EngineCore } from '../core/engine-core.js';
