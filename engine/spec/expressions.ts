@@ -2,8 +2,9 @@
  * Evaluating `${{ <JSONata> }}` templates at run time: sandboxed (JSON data in, JSON data out,
  * `$eval` disabled, no host objects), time-boxed and depth-boxed (JSONata's guardrails, which
  * check the clock and the evaluation depth on every node entry, the built-in successor of the
- * `__evaluate_entry` hook), size-capped, and every failure a non-retryable `ExpressionError`
- * naming the field.
+ * `__evaluate_entry` hook), size-capped, regular expressions on a linear-time engine that also
+ * honours the time box (./regex.ts), and every failure a non-retryable `ExpressionError` naming
+ * the field.
  *
  * The compiled-expression cache is safe to share: nothing per-evaluation is ever `assign`ed to
  * a cached expression (per-call values go through `evaluate(input, bindings)`, which binds
@@ -12,7 +13,8 @@
 import jsonata from 'jsonata';
 import { TaskError } from '../errors.js';
 import { escapeSegment } from './pointer.js';
-import { fromSandbox, SafeRegExp, SandboxResultError, toSandbox } from './sandbox.js';
+import { clearRegexCache, linearRegexEngine } from './regex.js';
+import { fromSandbox, SandboxResultError, toSandbox } from './sandbox.js';
 import { MAX_EXPRESSION_LENGTH, parseTemplateString, type TemplateSegment } from './template.js';
 
 export { checkTemplate, isTemplate, parseTemplateString, MAX_EXPRESSION_LENGTH } from './template.js';
@@ -70,7 +72,7 @@ function compiled(source: string, limits: Limits): jsonata.Expression {
       timeout: limits.timeoutMs,
       stack: limits.maxDepth,
       sequence: limits.maxSequence,
-      RegexEngine: SafeRegExp as unknown as RegExpConstructor,
+      RegexEngine: linearRegexEngine(limits.timeoutMs),
     }),
   );
 }
@@ -198,4 +200,5 @@ export async function evaluateTemplate(template: unknown, scope: Record<string, 
 export function clearExpressionCache(): void {
   exprCache.clear();
   segmentCache.clear();
+  clearRegexCache();
 }

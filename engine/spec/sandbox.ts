@@ -1,9 +1,8 @@
 /**
  * The data boundary around JSONata evaluation. Expressions only ever see JSON data copied into
  * null-prototype objects (no host objects, no prototypes to reach or pollute), and only JSON
- * data comes back out, within a size budget. Regular expressions with nested unbounded
- * quantifiers (`(a+)+`), the classic catastrophic-backtracking shape that a time box cannot
- * interrupt (one `RegExp.exec` call is not preemptible), are refused.
+ * data comes back out, within a size budget. Regular expressions run on a linear-time engine:
+ * see ./regex.ts.
  */
 
 /** Copies JSON-compatible data into null-prototype objects; drops functions, symbols and undefined (as JSON does). */
@@ -105,46 +104,4 @@ export function fromSandbox(value: unknown, limits: { maxBytes: number; maxDepth
     return out;
   };
   return convert(value, 0);
-}
-
-const UNBOUNDED = /^(\*|\+|\{[0-9]+,[0-9]*\})/;
-
-/**
- * Why a regular expression is refused, or undefined when it is fine: a quantified group that
- * itself contains an unbounded quantifier (`(a+)+`, `(x*y)*`, `(a{2,})+`). A heuristic, not a
- * proof: it catches the common exponential shapes.
- */
-export function regexProblem(source: string): string | undefined {
-  const stack: boolean[] = [];
-  let hasQuantifier = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-    } else if (c === '[') {
-      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
-    } else if (c === '(') {
-      stack.push(hasQuantifier);
-      hasQuantifier = false;
-    } else if (c === ')') {
-      const inner: boolean = hasQuantifier;
-      hasQuantifier = (stack.pop() ?? false) || inner;
-      if (inner && UNBOUNDED.test(source.slice(i + 1, i + 24))) {
-        return 'nests unbounded quantifiers (like (a+)+), which can take exponential time';
-      }
-    } else if (UNBOUNDED.test(source.slice(i, i + 24))) {
-      hasQuantifier = true;
-    }
-  }
-  return undefined;
-}
-
-/** The RegExp class handed to JSONata (`RegexEngine` option): refuses patterns `regexProblem` rejects. */
-export class SafeRegExp extends RegExp {
-  constructor(pattern: string | RegExp, flags?: string) {
-    const source = typeof pattern === 'string' ? pattern : pattern.source;
-    const why = regexProblem(source);
-    if (why) throw new Error(`regular expression /${source}/ ${why}`);
-    super(pattern, flags);
-  }
 }

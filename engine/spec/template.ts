@@ -6,7 +6,7 @@
 import jsonata from 'jsonata';
 import type { SpecProblem } from '../errors.js';
 import { joinPointer } from './pointer.js';
-import { regexProblem } from './sandbox.js';
+import { regexProblem } from './regex.js';
 
 /** Longest expression source accepted (characters between `${{` and `}}`). */
 export const MAX_EXPRESSION_LENGTH = 4096;
@@ -167,7 +167,8 @@ function walkRegexes(node: unknown, found: (re: RegExp) => void): void {
 /**
  * Parses every `${{ }}` expression of `template` (at JSON pointer `path`): unterminated or empty
  * expressions, expressions longer than `MAX_EXPRESSION_LENGTH`, JSONata syntax errors and
- * regular expressions prone to catastrophic backtracking become problems at the string's path.
+ * regular expressions the linear-time engine (RE2) cannot run (backreferences, lookaround) become
+ * problems at the string's path.
  */
 export function checkTemplate(template: unknown, path: string): TemplateCheck {
   const problems: SpecProblem[] = [];
@@ -197,7 +198,7 @@ export function checkTemplate(template: unknown, path: string): TemplateCheck {
       }
       const ast = parsed.ast;
       walkRegexes(ast, (re) => {
-        const why = regexProblem(re.source);
+        const why = regexProblem(re.source, re.flags);
         if (why) problems.push({ path: p, message: `regular expression /${re.source}/ ${why}` });
       });
       expressions.push({ path: p, source: seg.source, ast });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TaskError } from '../../engine/errors.js';
 import { checkTemplate, evaluateTemplate, extractRefs, isTemplate, parseTemplateString } from '../../engine/spec/expressions.js';
 import { parseExpression } from '../../engine/spec/template.js';
-import { regexProblem } from '../../engine/spec/sandbox.js';
+import { linearRegexEngine, MAX_REGEX_SUBJECT, regexProblem } from '../../engine/spec/regex.js';
 
 const scope = {
   inputs: { day: '2024-05-01', n: 3, tags: ['a', 'b'] },
@@ -49,7 +49,15 @@ describe('template strings', () => {
     expect(check.problems[0]?.message).toMatch(/^invalid expression `\(1 \+`/);
     expect(check.expressions.map((e) => e.path)).toEqual(['/steps/a/with/ok']);
     expect(checkTemplate(`\${{ ${'1+'.repeat(3000)}1 }}`, '/output').problems[0]?.message).toMatch(/more than 4096/);
-    expect(checkTemplate('${{ $match(x, /(a+)+$/) }}', '/output').problems[0]?.message).toMatch(/nests unbounded quantifiers/);
+    expect(checkTemplate('${{ $match(x, /(a+)+$/) }}', '/output').problems).toEqual([]);
+    const backref = checkTemplate({ a: ['${{ $match(x, /(a)\\1/) }}'] }, '/steps/s/with').problems;
+    expect(backref).toHaveLength(1);
+    expect(backref[0]?.path).toBe('/steps/s/with/a/0');
+    expect(backref[0]?.message).toMatch(
+      /^regular expression \/\(a\)\\1\/ is not supported: .*linear-time engine without backreferences and lookaround/,
+    );
+    expect(checkTemplate('${{ $replace(x, /a(?=b)/, "") }}', '/output').problems[0]?.message).toMatch(/is not supported: .*\(\?=/);
+    expect(checkTemplate('${{ $split(x, /(?<!b)a/) }}', '/output').problems[0]?.message).toMatch(/is not supported/);
   });
 
   it('builds the same AST as JSONata for plain paths (fast path)', () => {
@@ -160,17 +168,109 @@ describe('evaluateTemplate', () => {
     expect(Object.getPrototypeOf(withProtoKey)).toBe(Object.prototype);
   });
 
-  it('refuses catastrophic-backtracking regular expressions', async () => {
-    expect(regexProblem('(a+)+$')).toBeDefined();
-    expect(regexProblem('(x*y)*')).toBeDefined();
-    expect(regexProblem('^[a-z]+@[a-z]+\\.com$')).toBeUndefined();
-    expect(regexProblem('(ab)+c*')).toBeUndefined();
-    const start = Date.now();
-    expect((await evalErr('${{ $match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/) }}')).message).toMatch(
-      /nests unbounded quantifiers/,
-    );
-    expect(Date.now() - start).toBeLessThan(1_000);
+  it('runs regular expressions in linear time: catastrophic patterns complete in milliseconds', async () => {
+    // Each of these takes exponential time (minutes to forever) on V8's backtracking engine.
+    const long = `${'a'.repeat(10_000)}b`;
+    for (const re of ['/(a|a)*$/', '/(a+)+$/', '/(a|aa)+$/', '/(x*y|x*)*$/']) {
+      const start = Date.now();
+      const result = await evaluateTemplate(`\${{ $count($match(inputs.s, ${re})) }}`, { inputs: { s: long } }, { field: 'f' });
+      expect(Date.now() - start, re).toBeLessThan(1_000);
+      expect(typeof result).toBe('number');
+    }
+    expect(await evaluateTemplate('${{ $match(inputs.s, /(a|a)*$/).index }}', { inputs: { s: long } }, { field: 'f' })).toBe(10_001);
     expect(await evaluateTemplate('${{ $contains(inputs.day, /^[0-9]{4}-/) }}', scope, { field: 'f' })).toBe(true);
+    expect(regexProblem('(a+)+$')).toBeUndefined();
+    expect(regexProblem('^[a-z]+@[a-z]+\\.com$')).toBeUndefined();
+  });
+
+  it('refuses backreferences and lookaround at run time too, as an ExpressionError naming the field', async () => {
+    for (const re of ['/(a)\\1/', '/a(?=b)/', '/a(?!b)/', '/(?<=b)a/']) {
+      const err = await evalErr(`\${{ $match(inputs.day, ${re}) }}`);
+      expect(err.name).toBe('ExpressionError');
+      expect(err.retryable).toBe(false);
+      expect(err.message).toMatch(/^\/steps\/x\/with: .* failed: regular expression .* is not supported: .*linear-time engine/);
+    }
+    expect(regexProblem('(a)\\1')).toMatch(/^is not supported: invalid escape sequence/);
+  });
+
+  it('keeps JavaScript match semantics where RE2 and V8 agree: positions, groups, flags, Unicode', async () => {
+    const s = 'Héllo wörld, 😀 hello\nHELLO x';
+    const cases = [
+      '$match(s, /h(e|é)llo/i)',
+      '$match(s, /^hello/im)',
+      '$match(s, /^hello/i)',
+      '$match(s, /o\\b/)',
+      '$match(s, /\\bw/)',
+      '$match(s, /l+/)',
+      '$match(s, /x$/)',
+      '$replace(s, /l/, "L")',
+      '$split(s, /[ ,]+/)',
+      '$contains(s, /ö/)',
+      '$match(s, /(?<w>[a-z]+)/)',
+    ];
+    for (const c of cases) {
+      const linear = await evaluateTemplate(`\${{ ${c} }}`, { s }, { field: 'f' });
+      const v8 = await jsonata(c).evaluate({ s });
+      expect(linear, c).toEqual(JSON.parse(JSON.stringify(v8 ?? null)) ?? undefined);
+    }
+    // `.` is one code point (RE2 is always Unicode); V8 without the u flag sees two surrogates.
+    expect(await evaluateTemplate('${{ $match(s, /😀(.)/).groups }}', { s: 'x😀😀y' }, { field: 'f' })).toEqual(['😀']);
+  });
+
+  it('stops a match loop at the time limit and caps the subject', async () => {
+    // 200,000 matches over a 200,000-character string: a loop inside one $match call, where
+    // JSONata's own time box never looks; each exec checks the limit instead.
+    const start = Date.now();
+    const big = await evaluateTemplate(
+      '${{ $count($match(inputs.s, /a/)) }}',
+      { inputs: { s: 'a'.repeat(200_000) } },
+      { field: 'f', timeoutMs: 100 },
+    ).then(
+      () => null,
+      (e: unknown) => e as TaskError,
+    );
+    expect(Date.now() - start).toBeLessThan(2_000);
+    expect(big?.name).toBe('ExpressionError');
+    expect(big?.message).toMatch(/expression time limit \(100 ms\)/);
+    const huge = await evaluateTemplate(
+      '${{ $contains(inputs.s, /b/) }}',
+      { inputs: { s: 'a'.repeat(MAX_REGEX_SUBJECT + 1) } },
+      { field: 'f' },
+    ).then(
+      () => null,
+      (e: unknown) => e as TaskError,
+    );
+    expect(huge?.message).toMatch(/the limit is 1000000/);
+  });
+
+  it('hands RE2 only the rest of the string without changing a result', () => {
+    const Linear = linearRegexEngine(10_000);
+    const texts = ['ab ab\nab', 'aaa', '😀a😀a', 'x\ny\nz', 'word word', ''];
+    const patterns: [string, string][] = [
+      ['a', 'g'],
+      ['^a', 'g'],
+      ['^[a-z]', 'gm'],
+      ['\\bw', 'g'],
+      ['\\Ba', 'g'],
+      ['a$', 'gm'],
+      ['b?', 'g'],
+    ];
+    for (const text of texts) {
+      for (const [p, f] of patterns) {
+        const all = (re: { lastIndex: number; exec(s: string): RegExpExecArray | null }): [number, string][] => {
+          const out: [number, string][] = [];
+          for (let i = 0; i < 50; i++) {
+            const m = re.exec(text);
+            if (m === null) break;
+            out.push([m.index, m[0]]);
+            // An empty match: step over one code point, as matchAll does in Unicode mode.
+            if (m[0] === '') re.lastIndex += (text.codePointAt(re.lastIndex) ?? 0) > 0xffff ? 2 : 1;
+          }
+          return out;
+        };
+        expect(all(new Linear(new RegExp(p, f))), `${p} ${JSON.stringify(text)}`).toEqual(all(new RegExp(p, `${f}u`)));
+      }
+    }
   });
 });
 
