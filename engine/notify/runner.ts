@@ -14,6 +14,7 @@
  * half instead (same delivery id: at least once).
  */
 import { Logger as GraphileLogger, run, type Runner } from 'graphile-worker';
+import pg from 'pg';
 import type { EngineCore } from '../core/engine-core.js';
 import type { Logger } from '../telemetry/logger.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
@@ -71,6 +72,7 @@ function bridgeLogger(log: Logger): GraphileLogger {
 export class Notifier {
   readonly concurrency: number;
   private runner: Runner | null = null;
+  private pool: pg.Pool | null = null;
   private untrack: (() => void) | null = null;
   private reclaimTimer: NodeJS.Timeout | null = null;
   private reclaiming: Promise<void> = Promise.resolve();
@@ -89,27 +91,38 @@ export class Notifier {
   async start(): Promise<void> {
     if (this.runner) return;
     const { config, log } = this.core;
-    this.runner = await run(
-      {
-        connectionString: config.databaseUrl,
-        maxPoolSize: this.concurrency + 2,
-        concurrency: this.concurrency,
-        // Retries are due at a time, not announced: this is how late a due retry may start.
-        pollInterval: config.pollIntervalMs,
-        noHandleSignals: true,
-        gracefulShutdownAbortTimeout: config.drainTimeoutMs,
-        logger: bridgeLogger(log),
-        taskList: { [NOTIFY_TASK]: createNotifyTask(this.core) },
-        // graphile-worker 0.17 does not wait for an unbatched completion (`completeJob(job)` is not
-        // awaited), so a graceful stop could close its pool before a finished delivery's job was
-        // completed, leaving it locked for 4 hours and then delivered again. Batched completions
-        // (even with no delay) are flushed by the shutdown.
-        preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      },
-      undefined,
-      // No cron items: graphile-worker would otherwise read a `crontab` file from the working directory.
-      [],
-    );
+    // Our own pool, with an error listener for its whole life: graphile-worker's own pool drops its
+    // listener while stopping, so a server that goes away then (Ctrl-C reaches the embedded
+    // PostgreSQL too) emitted an unhandled 'error' and crashed the process.
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: this.concurrency + 2, application_name: 'openclaw-notify' });
+    pool.on('error', (err) => log.warn({ err }, 'notification pool: idle connection lost'));
+    this.pool = pool;
+    try {
+      this.runner = await run(
+        {
+          pgPool: pool,
+          concurrency: this.concurrency,
+          // Retries are due at a time, not announced: this is how late a due retry may start.
+          pollInterval: config.pollIntervalMs,
+          noHandleSignals: true,
+          gracefulShutdownAbortTimeout: config.drainTimeoutMs,
+          logger: bridgeLogger(log),
+          taskList: { [NOTIFY_TASK]: createNotifyTask(this.core) },
+          // graphile-worker 0.17 does not wait for an unbatched completion (`completeJob(job)` is not
+          // awaited), so a graceful stop could close its pool before a finished delivery's job was
+          // completed, leaving it locked for 4 hours and then delivered again. Batched completions
+          // (even with no delay) are flushed by the shutdown.
+          preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+        },
+        undefined,
+        // No cron items: graphile-worker would otherwise read a `crontab` file from the working directory.
+        [],
+      );
+    } catch (err) {
+      this.pool = null;
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
     this.untrack = trackHandle('notifier');
     const reclaim = (): Promise<void> =>
       (this.reclaiming = reclaimStaleDeliveries(this.core, staleDeliveryMs(config)).then(
@@ -134,6 +147,8 @@ export class Notifier {
     try {
       await runner.stop();
     } finally {
+      await this.pool?.end().catch(() => undefined);
+      this.pool = null;
       this.untrack?.();
       this.untrack = null;
     }

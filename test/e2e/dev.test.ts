@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitWithin, runCli, sleep, startDev, stopAllDev, type DevProcess } from '../helpers/cli.js';
+import { ctrlC, exitWithin, runCli, sleep, startDev, stopAllDev, type DevProcess } from '../helpers/cli.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -146,8 +146,9 @@ describe('openclaw dev + the client commands', () => {
 
   it('Ctrl-C stops dev with exit 0; started again on the same data dir, everything is still there', async () => {
     const oldUrl = dev.url;
-    dev.proc.kill('SIGINT');
+    ctrlC(dev); // the whole process group, embedded PostgreSQL included, as a terminal does
     expect(await exitWithin(dev, 30_000)).toEqual({ code: 0, signal: null });
+    expect(dev.output()).not.toContain("Unhandled 'error' event");
 
     const down = await runCli(['runs', '--url', oldUrl], { cwd: home });
     expect(down.code).toBe(3);

@@ -81,6 +81,9 @@ export async function startDev(options: { dataDir: string; cwd: string; args?: s
       cwd: options.cwd,
       env: cliEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, like a command started from a shell: `ctrlC` signals the whole group
+      // (the embedded PostgreSQL included), as a terminal's Ctrl-C does.
+      detached: true,
     },
   );
   let out = '';
@@ -111,6 +114,11 @@ export async function startDev(options: { dataDir: string; cwd: string; args?: s
   });
   dev.url = url;
   return dev;
+}
+
+/** What a terminal's Ctrl-C does: SIGINT to the dev process's whole process group (its PostgreSQL too). */
+export function ctrlC(dev: DevProcess): void {
+  process.kill(-(dev.proc.pid as number), 'SIGINT');
 }
 
 /** Resolves with the exit status, or with null when the process is still running after `ms`. */
