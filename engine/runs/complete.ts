@@ -118,7 +118,7 @@ async function underRunLock(
   return { rc, step: step as StepRow };
 }
 
-/** Applies one outcome under its run's lock. Returns null for an unknown run, else whether it was accepted. */
+/** Applies one outcome under its run's lock. Returns the run's context when the outcome was accepted, null when its lease was lost or its run is gone. */
 async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: Outcome): Promise<RunCtx | null> {
   return outcome.ok
     ? await applySuccess(tx, step, workerId, outcome.output)
