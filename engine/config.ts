@@ -107,6 +107,8 @@ export interface EngineSettings {
   webhookToleranceSeconds: number;
   /** Webhooks: how long a replaced secret value still verifies signatures (rotation overlap). */
   webhookSecretOverlapMs: number;
+  /** Webhooks: deliveries per minute one server process accepts for one hook (429 above; 0: no limit). */
+  webhookRateLimit: number;
 }
 
 /**
@@ -180,6 +182,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   maxWebhookBytes: 1024 * 1024,
   webhookToleranceSeconds: 300,
   webhookSecretOverlapMs: 24 * 3600 * 1000,
+  webhookRateLimit: 600,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */
@@ -254,6 +257,7 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   maxWebhookBytes: 'OPENCLAW_MAX_WEBHOOK_BYTES',
   webhookToleranceSeconds: 'OPENCLAW_WEBHOOK_TOLERANCE_SECONDS',
   webhookSecretOverlapMs: 'OPENCLAW_WEBHOOK_SECRET_OVERLAP_MS',
+  webhookRateLimit: 'OPENCLAW_WEBHOOK_RATE_LIMIT',
 };
 
 /**
@@ -289,6 +293,8 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   const httpAllow = parsed(problems, () => EgressPolicy.parse(cfg.httpAllow));
   const notifyHooks = parsed(problems, () => parseNotifyHooks(cfg.notifyHooks));
   if (cfg.maxWebhookBytes < 1) problems.push('maxWebhookBytes (OPENCLAW_MAX_WEBHOOK_BYTES) must be at least 1');
+  if (!Number.isInteger(cfg.webhookRateLimit) || cfg.webhookRateLimit < 0)
+    problems.push('webhookRateLimit (OPENCLAW_WEBHOOK_RATE_LIMIT) must be a whole number of deliveries per minute, 0 for no limit');
   problems.push(...containerProblems(cfg));
   problems.push(...wasmProblems(cfg));
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)

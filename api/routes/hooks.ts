@@ -9,7 +9,8 @@
  * engine, after the signature is checked. The body limit is its own (OPENCLAW_MAX_WEBHOOK_BYTES).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Engine } from '../../engine/index.js';
+import rateLimit from '@fastify/rate-limit';
+import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
 import { errors } from '../schemas.js';
 
@@ -33,10 +34,33 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     }),
   );
 
+  // Per hook, per server process: anyone who can reach a hook can post to it, signed or not.
+  const perMinute = engine.config.webhookRateLimit;
+  if (perMinute > 0) {
+    await app.register(rateLimit, {
+      global: false,
+      max: perMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => {
+        const { workflow, hook } = request.params as { workflow?: string; hook?: string };
+        return `${workflow ?? ''}/${hook ?? ''}`;
+      },
+      errorResponseBuilder: (request, context) => {
+        const { workflow, hook } = request.params as { workflow?: string; hook?: string };
+        return new EngineError(
+          'rate_limited',
+          `hook ${workflow ?? '?'}/${hook ?? '?'} is over ${context.max} deliveries a minute on this server; retry after ${context.after} ` +
+            '(raise OPENCLAW_WEBHOOK_RATE_LIMIT to allow more)',
+          { details: { limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) } },
+        );
+      },
+    });
+  }
+
   app.post(
     '/v1/hooks/:workflow/:hook',
     {
-      config: { public: true },
+      config: { public: true, ...(perMinute > 0 ? { rateLimit: {} } : {}) },
       bodyLimit,
       schema: {
         tags: ['webhooks'],
@@ -57,7 +81,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           'x-hub-signature-256': Type.Optional(Type.String({ description: 'GitHub: sha256=<hex hmac-sha256 of the body>' })),
           'x-github-delivery': Type.Optional(Type.String({ description: 'GitHub’s delivery id.' })),
         }),
-        response: { 202: Accepted, ...errors(400, 401, 404, 409, 413, 503) },
+        response: { 202: Accepted, ...errors(400, 401, 404, 409, 413, 429, 503) },
       },
     },
     async (request, reply) => {
