@@ -13,6 +13,7 @@ import type { Executor } from './executors/types.js';
 import { Notifier, type NotifierOptions } from './notify/runner.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
 import { GraphCache } from './core/graph-cache.js';
+import type { Page, PageRequest } from './db/keyset-page.js';
 import { RunQueries } from './runs/queries.js';
 import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
 import { RunStarter, type StartRunOptions, type StartRunResult } from './runs/start.js';
@@ -136,8 +137,8 @@ export class Engine {
     return putSecret(this.#core, this.#core.keyring, name, value);
   }
   /** Names and times only: values never leave the store except into a running task. */
-  listSecrets(): Promise<SecretInfo[]> {
-    return listSecrets(this.#core);
+  listSecrets(page: PageRequest = {}): Promise<Page<SecretInfo>> {
+    return listSecrets(this.#core, page);
   }
   deleteSecret(name: string): Promise<void> {
     return deleteSecret(this.#core, name);
@@ -167,7 +168,7 @@ export class Engine {
     return registerSkill(this.#core, options, this.#core.config.maxSkillBytes);
   }
   /** Registered skill versions (without their bytes), by name, newest version first. */
-  listSkills(filter: { name?: string } = {}): Promise<SkillSummary[]> {
+  listSkills(filter: { name?: string } & PageRequest = {}): Promise<Page<SkillSummary>> {
     return listSkills(this.#core, filter);
   }
 

@@ -1,7 +1,7 @@
 /** Secrets: values are write-only. Responses carry names and times, never a value. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
-import { errors } from '../schemas.js';
+import { errors, PageQuery } from '../schemas.js';
 
 const SecretInfo = Type.Object({
   name: Type.String(),
@@ -37,11 +37,15 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async
     {
       schema: {
         tags: ['secrets'],
-        summary: 'Secret names and times (values are write-only)',
-        response: { 200: Type.Object({ items: Type.Array(SecretInfo) }) },
+        summary: 'Secret names and times (values are write-only), by name',
+        querystring: Type.Object(PageQuery),
+        response: {
+          200: Type.Object({ items: Type.Array(SecretInfo), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors(400),
+        },
       },
     },
-    async () => ({ items: await engine.listSecrets() }),
+    async (request) => await engine.listSecrets({ limit: request.query.limit, cursor: request.query.cursor }),
   );
 
   app.delete(

@@ -5,7 +5,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
-import { errors } from '../schemas.js';
+import { errors, PageQuery } from '../schemas.js';
 
 const SkillSummary = Type.Object({
   name: Type.String(),
@@ -89,13 +89,20 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async 
       schema: {
         tags: ['skills'],
         summary: 'Registered skill versions, by name, newest version first (without their bytes)',
-        querystring: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Only this skill.' })) }),
-        response: { 200: Type.Object({ items: Type.Array(SkillSummary) }), ...errors(400) },
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Only this skill.' })),
+          ...PageQuery,
+        }),
+        response: {
+          200: Type.Object({ items: Type.Array(SkillSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors(400),
+        },
       },
     },
     async (request) => {
-      const items = await engine.listSkills(request.query.name === undefined ? {} : { name: request.query.name });
-      return { items: items.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })) };
+      const { name, limit, cursor } = request.query;
+      const page = await engine.listSkills({ ...(name === undefined ? {} : { name }), limit, cursor });
+      return { items: page.items.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })), nextCursor: page.nextCursor };
     },
   );
 };

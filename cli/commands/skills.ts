@@ -5,8 +5,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Page } from '../api-types.js';
 import { clientOf, contextOf, withCommonOptions, withUrl } from '../context.js';
 import { CliError } from '../errors.js';
+import { intArg } from '../input.js';
 import { formatTime, oneLine, table } from '../output.js';
 import type { BuiltSkill } from '../runtime/skill-build.js';
 
@@ -45,11 +47,16 @@ export function registerSkills(program: Command): void {
 
   withCommonOptions(
     withUrl(
-      skills.command('list', { isDefault: true }).description('list registered skill versions').option('--name <name>', 'only this skill'),
+      skills
+        .command('list', { isDefault: true })
+        .description('list registered skill versions')
+        .option('--name <name>', 'only this skill')
+        .option('--limit <n>', 'page size', intArg(1, 500))
+        .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
     ),
-  ).action(async (opts: { name?: string }, cmd: Command) => {
+  ).action(async (opts: { name?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<{ items: SkillBody[] }>('/v1/skills', { name: opts.name });
+    const { body } = await clientOf(cmd).get<Page<SkillBody>>('/v1/skills', { name: opts.name, limit: opts.limit, cursor: opts.cursor });
     if (json) return print.json(body);
     if (body.items.length === 0) {
       print.out('no skills (build and register some with `openclaw skills push wasm-skills`)');
@@ -67,6 +74,7 @@ export function registerSkills(program: Command): void {
         ]),
       ),
     );
+    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw skills list --cursor ${body.nextCursor}`));
   });
 
   withCommonOptions(

@@ -3,6 +3,7 @@
  * encrypted at rest (see crypto.ts). Only the worker reads values, at execution time, for the
  * `${{ secrets.NAME }}` references of the task it is about to run.
  */
+import { keysetPage, tupleCursor, type Page, type PageRequest } from '../db/keyset-page.js';
 import { EngineError, NonRetryableError, NotFoundError } from '../errors.js';
 import type { EngineCore } from '../core/engine-core.js';
 import { decryptSecret, encryptSecret, rewrapKey, SECRET_NAME, type Keyring, type MasterKey } from './crypto.js';
@@ -59,13 +60,23 @@ export async function putSecret(
   return { created: r.created, secret: { name, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() } };
 }
 
-export async function listSecrets(core: EngineCore): Promise<SecretInfo[]> {
-  const { rows } = await core.pool.query<{ name: string; created_at: Date; updated_at: Date }>(
-    'SELECT name, created_at, updated_at FROM openclaw.secret WHERE namespace = $1 ORDER BY name',
-    [core.config.namespace],
-  );
-  return rows.map((r) => ({ name: r.name, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() }));
+/** Secret names and times (never values), by name, a page at a time. */
+export async function listSecrets(core: EngineCore, page: PageRequest = {}): Promise<Page<SecretInfo>> {
+  const { items, nextCursor } = await keysetPage(page, byName, async (after, take) => {
+    const { rows } = await core.pool.query<{ name: string; created_at: Date; updated_at: Date }>(
+      `SELECT name, created_at, updated_at FROM openclaw.secret
+        WHERE namespace = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3`,
+      [core.config.namespace, after?.[0] ?? null, take],
+    );
+    return rows;
+  });
+  return {
+    items: items.map((r) => ({ name: r.name, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() })),
+    nextCursor,
+  };
 }
+
+const byName = { format: tupleCursor('string'), keyOf: (r: { name: string }): [string] => [r.name] };
 
 export async function deleteSecret(core: EngineCore, name: string): Promise<void> {
   const { rowCount } = await core.pool.query('DELETE FROM openclaw.secret WHERE namespace = $1 AND name = $2', [

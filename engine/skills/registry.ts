@@ -13,6 +13,7 @@ import {
 } from '../executors/wasm/inspect.js';
 import type { ResolvedSkill } from '../executors/wasm/types.js';
 import type { EngineCore } from '../core/engine-core.js';
+import { keysetPage, tupleCursor, type Page, type PageRequest } from '../db/keyset-page.js';
 import { validateManifest, type SkillManifest } from './manifest.js';
 import { maxSatisfying, parseRange, parseVersion, type Version } from './semver.js';
 
@@ -155,26 +156,45 @@ async function checkComponent(component: Uint8Array): Promise<void> {
   }
 }
 
-/** Every registered version (no component bytes), by name then newest version first. */
-export async function listSkills(core: EngineCore, filter: { name?: string } = {}): Promise<SkillSummary[]> {
-  const { rows } = await core.pool.query<{
-    name: string;
-    version: string;
-    sha256: string;
-    size_bytes: number;
-    description: string | null;
-    input_schema: unknown;
-    output_schema: unknown;
-    created_at: Date;
-  }>(
-    `SELECT name, version, sha256, size_bytes, description, manifest->'inputSchema' AS input_schema,
-            manifest->'outputSchema' AS output_schema, created_at
-       FROM openclaw.skill
-      WHERE namespace = $1 AND ($2::text IS NULL OR name = $2)
-      ORDER BY name, major DESC, minor DESC, patch DESC`,
-    [core.config.namespace, filter.name ?? null],
-  );
-  return rows.map((r) => ({
+interface SkillListRow {
+  name: string;
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  sha256: string;
+  size_bytes: number;
+  description: string | null;
+  input_schema: unknown;
+  output_schema: unknown;
+  created_at: Date;
+}
+
+/** Name, then newest version first. */
+const byNameNewestFirst = {
+  format: tupleCursor('string', 'integer', 'integer', 'integer'),
+  keyOf: (r: SkillListRow): [string, number, number, number] => [r.name, r.major, r.minor, r.patch],
+};
+
+/** Registered versions (no component bytes), by name then newest version first, a page at a time. */
+export async function listSkills(core: EngineCore, filter: { name?: string } & PageRequest = {}): Promise<Page<SkillSummary>> {
+  const { items, nextCursor } = await keysetPage(filter, byNameNewestFirst, async (after, take) => {
+    const { rows } = await core.pool.query<SkillListRow>(
+      `SELECT name, version, major, minor, patch, sha256, size_bytes, description, manifest->'inputSchema' AS input_schema,
+              manifest->'outputSchema' AS output_schema, created_at
+         FROM openclaw.skill
+        WHERE namespace = $1 AND ($2::text IS NULL OR name = $2)
+          AND ($3::text IS NULL OR name > $3 OR (name = $3 AND (major, minor, patch) < ($4::int, $5::int, $6::int)))
+        ORDER BY name, major DESC, minor DESC, patch DESC LIMIT $7`,
+      [core.config.namespace, filter.name ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, take],
+    );
+    return rows;
+  });
+  return { items: items.map(toSummary), nextCursor };
+}
+
+function toSummary(r: SkillListRow): SkillSummary {
+  return {
     name: r.name,
     version: r.version,
     sha256: r.sha256,
@@ -183,7 +203,7 @@ export async function listSkills(core: EngineCore, filter: { name?: string } = {
     inputSchema: r.input_schema ?? null,
     outputSchema: r.output_schema ?? null,
     createdAt: r.created_at,
-  }));
+  };
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
- * API: every paged list (runs, dead letters, workflows, schedules, a run's history, a step's logs)
+ * API: every paged list (runs, dead letters, workflows, schedules, secrets, a run's history, a step's logs;
+ * skills page the same way, see test/wasm/registry.test.ts)
  * pages the same way: `limit` + the previous page's `nextCursor`, each row exactly once, null on
  * the last page, and 400 invalid_request for a cursor the list did not hand out.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateMasterKey } from '../../engine/index.js';
 import { useApi, yamlHeaders } from '../helpers/api.js';
 import { waitFor } from '../helpers/engine.js';
 
-const t = useApi('apipages', { slots: 2 });
+const t = useApi('apipages', { slots: 2, config: { secretKey: generateMasterKey() } });
 
 const register = async (text: string) => {
   const res = await t.call({ method: 'POST', url: '/v1/workflows', headers: yamlHeaders, payload: text });
@@ -31,6 +33,10 @@ beforeAll(async () => {
     'name: pg-doomed\nsteps:\n  d: { run: fail, with: { error: Broken, message: always }, retry: { maxAttempts: 2, delay: 10ms } }\n',
   );
   await register('name: pg-chatty\nsteps:\n  c: { run: echo, with: { n: 1 } }\n  d: { needs: [c], run: echo, with: { n: 2 } }\n');
+  for (const name of ['PG_SECRET_A', 'PG_SECRET_B', 'PG_SECRET_C']) {
+    const put = await t.call({ method: 'PUT', url: `/v1/secrets/${name}`, payload: { value: `value-of-${name}` } });
+    expect(put.status, put.text).toBe(201);
+  }
   doomed = [await start('pg-doomed'), await start('pg-doomed'), await start('pg-doomed')];
   chatty = await start('pg-chatty');
   await waitFor(async () => (await Promise.all([...doomed, chatty].map(status))).every((s) => s === 'failed' || s === 'succeeded'));
@@ -58,6 +64,7 @@ describe('every list', () => {
     ['/v1/dead-letters', (d) => d.id],
     ['/v1/workflows', (w) => w.name],
     ['/v1/schedules', (s) => s.id],
+    ['/v1/secrets', (s) => s.name],
   ];
 
   it.each(lists)('%s pages with limit + nextCursor, every row once, in the order of one big page', async (url, key) => {
@@ -83,7 +90,8 @@ describe('every list', () => {
     const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const workflowsCursor = (await t.call({ url: '/v1/workflows?limit=1' })).body.nextCursor as string;
     const runsCursor = (await t.call({ url: '/v1/runs?limit=1' })).body.nextCursor as string;
-    const foreign = url === '/v1/workflows' ? runsCursor : workflowsCursor;
+    // Workflows and secrets are both keyed by name: a cursor of one is a valid position in the other.
+    const foreign = url === '/v1/workflows' || url === '/v1/secrets' ? runsCursor : workflowsCursor;
     for (const cursor of ['garbage', forged(['yesterday', 'not-a-uuid']), forged([1, 2, 3]), forged({ t: 'x', id: 'y' }), foreign]) {
       const res = await t.call({ url: `${url}?cursor=${encodeURIComponent(cursor)}` });
       expect(res.status, `${url} cursor=${cursor}: ${res.text}`).toBe(400);

@@ -82,12 +82,17 @@ describe('skill registry', () => {
     await expect(
       t.engine.registerSkill({ manifest: { name: 'x', version: '1.0.0' }, component: await buildFixture('forbiddenImport') }),
     ).rejects.toMatchObject({ code: 'invalid_request', details: { forbiddenImports: ['evil:net/socket@0.1.0'] } });
-    expect(await t.engine.listSkills({ name: 'x' })).toEqual([]);
+    expect((await t.engine.listSkills({ name: 'x' })).items).toEqual([]);
   });
 
   it('lists versions by name, newest first, without bytes', async () => {
-    const list = await t.engine.listSkills({ name: 'pick' });
+    const { items: list } = await t.engine.listSkills({ name: 'pick' });
     expect(list.map((s) => s.version)).toEqual(['2.0.0', '1.10.0', '1.2.0', '1.0.0']);
+    // Paged (keyset on name, then version newest first): the same order, a page at a time.
+    const first = await t.engine.listSkills({ name: 'pick', limit: 3 });
+    expect(first.items.map((s) => s.version)).toEqual(['2.0.0', '1.10.0', '1.2.0']);
+    const rest = await t.engine.listSkills({ name: 'pick', limit: 3, cursor: first.nextCursor ?? undefined });
+    expect(rest).toMatchObject({ items: [{ version: '1.0.0' }], nextCursor: null });
     expect(list[0]).toMatchObject({ name: 'pick', description: 'returns 2.0.0', inputSchema: null, outputSchema: null });
     expect(Object.keys(list[0] ?? {})).not.toContain('component');
   });
