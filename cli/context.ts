@@ -1,6 +1,7 @@
 /** What every command needs: the global flags (`--json`, `--no-color`), a printer, an API client. */
 import { Option, type Command } from 'commander';
 import { ApiClient, DEFAULT_URL } from './client.js';
+import { intArg } from './input.js';
 import { createPrinter, useColor, type Printer } from './output.js';
 
 export interface Context {
@@ -39,4 +40,16 @@ export function withUrl(cmd: Command): Command {
 export function clientOf(cmd: Command): ApiClient {
   const { url } = cmd.opts<{ url: string }>();
   return new ApiClient(url, { apiKey: process.env.OPENCLAW_API_KEY || undefined });
+}
+
+/** `--limit` and `--cursor`: how every list command pages (the API's `limit` + `nextCursor`). */
+export function withPaging(cmd: Command): Command {
+  return cmd
+    .option('--limit <n>', 'page size (1-500, default 50)', intArg(1, 500))
+    .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page');
+}
+
+/** After a page of a list: how to get the next one (`command` is what the user typed, e.g. `openclaw runs`). */
+export function printNextPage(print: Printer, command: string, nextCursor: string | null | undefined): void {
+  if (nextCursor) print.out(print.color.dim(`next page: ${command} --cursor ${nextCursor}`));
 }

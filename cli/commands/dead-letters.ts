@@ -1,18 +1,17 @@
 /** `openclaw dead-letters`: steps that used up their attempts, with their last error. */
 import type { Command } from 'commander';
 import type { DeadLetterBody, Page } from '../api-types.js';
-import { clientOf, contextOf, withUrl } from '../context.js';
-import { intArg } from '../input.js';
+import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { formatTaskError, formatTime, table } from '../output.js';
 
 export function registerDeadLetters(program: Command): void {
-  withUrl(
-    program
-      .command('dead-letters')
-      .description('list dead-lettered steps, newest first (replay one with `openclaw replay <id>`)')
-      .option('--workflow <name>', 'only this workflow')
-      .option('--limit <n>', 'page size (1-500, default 50)', intArg(1, 500))
-      .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
+  withPaging(
+    withUrl(
+      program
+        .command('dead-letters')
+        .description('list dead-lettered steps, newest first (replay one with `openclaw replay <id>`)')
+        .option('--workflow <name>', 'only this workflow'),
+    ),
   ).action(async (opts: { workflow?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const { body } = await clientOf(cmd).get<Page<DeadLetterBody>>('/v1/dead-letters', {
@@ -37,6 +36,6 @@ export function registerDeadLetters(program: Command): void {
           ]),
         ),
       );
-    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw dead-letters --cursor ${body.nextCursor}`));
+    printNextPage(print, 'openclaw dead-letters', body.nextCursor);
   });
 }

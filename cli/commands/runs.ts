@@ -1,8 +1,7 @@
 /** `openclaw runs`: list runs, newest first, with filters and cursor paging. */
 import type { Command } from 'commander';
 import type { Page, RunBody } from '../api-types.js';
-import { clientOf, contextOf, withUrl } from '../context.js';
-import { intArg } from '../input.js';
+import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { colorStatus, formatTime, table, type Colors } from '../output.js';
 
 interface RunsOptions {
@@ -20,15 +19,15 @@ export function runsTable(items: RunBody[], c: Colors): string {
 }
 
 export function registerRuns(program: Command): void {
-  withUrl(
-    program
-      .command('runs')
-      .description('list runs, newest first')
-      .option('--workflow <name>', 'only runs of this workflow')
-      .option('--status <status>', 'only runs in this status (queued, running, waiting, succeeded, failed, cancelled)')
-      .option('--limit <n>', 'page size (1-500, default 50)', intArg(1, 500))
-      .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page')
-      .addHelpText('after', '\nExamples:\n  openclaw runs --status failed\n  openclaw runs --workflow etl --limit 10 --json'),
+  withPaging(
+    withUrl(
+      program
+        .command('runs')
+        .description('list runs, newest first')
+        .option('--workflow <name>', 'only runs of this workflow')
+        .option('--status <status>', 'only runs in this status (queued, running, waiting, succeeded, failed, cancelled)')
+        .addHelpText('after', '\nExamples:\n  openclaw runs --status failed\n  openclaw runs --workflow etl --limit 10 --json'),
+    ),
   ).action(async (opts: RunsOptions, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const { body } = await clientOf(cmd).get<Page<RunBody>>('/v1/runs', {
@@ -40,6 +39,6 @@ export function registerRuns(program: Command): void {
     if (json) return print.json(body);
     if (body.items.length === 0) print.out('no runs');
     else print.out(runsTable(body.items, print.color));
-    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw runs --cursor ${body.nextCursor}`));
+    printNextPage(print, 'openclaw runs', body.nextCursor);
   });
 }

@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import type { Page } from '../api-types.js';
 import { seg } from '../client.js';
-import { clientOf, contextOf, withCommonOptions, withUrl } from '../context.js';
-import { intArg } from '../input.js';
+import { clientOf, contextOf, printNextPage, withCommonOptions, withPaging, withUrl } from '../context.js';
 import { formatTime, table, type Printer } from '../output.js';
 
 interface ScheduleBody {
@@ -44,13 +43,13 @@ function printOne(print: Printer, s: ScheduleBody): void {
 }
 
 export function registerSchedules(program: Command): void {
-  withUrl(
-    program
-      .command('schedules')
-      .description('list cron schedules (one per cron trigger of each workflow); pause/resume with `openclaw schedule`')
-      .option('--workflow <name>', 'only this workflow')
-      .option('--limit <n>', 'page size (1-500, default 50)', intArg(1, 500))
-      .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
+  withPaging(
+    withUrl(
+      program
+        .command('schedules')
+        .description('list cron schedules (one per cron trigger of each workflow); pause/resume with `openclaw schedule`')
+        .option('--workflow <name>', 'only this workflow'),
+    ),
   ).action(async (opts: { workflow?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const { body } = await clientOf(cmd).get<Page<ScheduleBody>>('/v1/schedules', {
@@ -76,7 +75,7 @@ export function registerSchedules(program: Command): void {
           ]),
         ),
       );
-    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw schedules --cursor ${body.nextCursor}`));
+    printNextPage(print, 'openclaw schedules', body.nextCursor);
   });
 
   const schedule = program.command('schedule').description('one cron schedule: pause, resume, show');

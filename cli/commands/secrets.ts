@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Page } from '../api-types.js';
-import { clientOf, contextOf, withUrl } from '../context.js';
+import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { UsageError } from '../errors.js';
-import { intArg } from '../input.js';
 import { seg } from '../client.js';
 import { formatTime, table } from '../output.js';
 
@@ -38,25 +37,21 @@ export function registerSecrets(program: Command): void {
     print.out(`${res.status === 201 ? 'created' : 'updated'} secret ${name} (use it as \${{ secrets.${name} }} in a task block)`);
   });
 
-  withUrl(
-    secret
-      .command('list')
-      .description('list secret names and when they were set')
-      .option('--limit <n>', 'page size', intArg(1, 500))
-      .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
-  ).action(async (opts: { limit?: number; cursor?: string }, cmd: Command) => {
-    const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<SecretInfo>>('/v1/secrets', { limit: opts.limit, cursor: opts.cursor });
-    if (json) return print.json(body);
-    if (body.items.length === 0) return print.out('no secrets (add one with `openclaw secret set NAME`)');
-    print.out(
-      table(
-        ['NAME', 'CREATED', 'UPDATED'],
-        body.items.map((s) => [s.name, formatTime(s.createdAt), formatTime(s.updatedAt)]),
-      ),
-    );
-    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw secret list --cursor ${body.nextCursor}`));
-  });
+  withPaging(withUrl(secret.command('list').description('list secret names and when they were set'))).action(
+    async (opts: { limit?: number; cursor?: string }, cmd: Command) => {
+      const { json, print } = contextOf(cmd);
+      const { body } = await clientOf(cmd).get<Page<SecretInfo>>('/v1/secrets', { limit: opts.limit, cursor: opts.cursor });
+      if (json) return print.json(body);
+      if (body.items.length === 0) return print.out('no secrets (add one with `openclaw secret set NAME`)');
+      print.out(
+        table(
+          ['NAME', 'CREATED', 'UPDATED'],
+          body.items.map((s) => [s.name, formatTime(s.createdAt), formatTime(s.updatedAt)]),
+        ),
+      );
+      printNextPage(print, 'openclaw secret list', body.nextCursor);
+    },
+  );
 
   withUrl(secret.command('delete <name>').description('delete a secret (tasks that use it then fail with SecretNotFound)')).action(
     async (name: string, _opts: unknown, cmd: Command) => {

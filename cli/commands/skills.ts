@@ -6,9 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from '../api-types.js';
-import { clientOf, contextOf, withCommonOptions, withUrl } from '../context.js';
+import { clientOf, contextOf, printNextPage, withCommonOptions, withPaging, withUrl } from '../context.js';
 import { CliError } from '../errors.js';
-import { intArg } from '../input.js';
 import { formatTime, oneLine, table } from '../output.js';
 import type { BuiltSkill } from '../runtime/skill-build.js';
 
@@ -46,13 +45,13 @@ export function registerSkills(program: Command): void {
   const skills = program.command('skills').description('WASM skills: list, build, push (docs/skills.md)');
 
   withCommonOptions(
-    withUrl(
-      skills
-        .command('list', { isDefault: true })
-        .description('list registered skill versions')
-        .option('--name <name>', 'only this skill')
-        .option('--limit <n>', 'page size', intArg(1, 500))
-        .option('--cursor <cursor>', 'the next page: the cursor printed by the previous page'),
+    withPaging(
+      withUrl(
+        skills
+          .command('list', { isDefault: true })
+          .description('list registered skill versions')
+          .option('--name <name>', 'only this skill'),
+      ),
     ),
   ).action(async (opts: { name?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
@@ -74,7 +73,7 @@ export function registerSkills(program: Command): void {
         ]),
       ),
     );
-    if (body.nextCursor) print.out(print.color.dim(`next page: openclaw skills list --cursor ${body.nextCursor}`));
+    printNextPage(print, 'openclaw skills list', body.nextCursor);
   });
 
   withCommonOptions(

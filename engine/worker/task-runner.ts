@@ -84,7 +84,7 @@ export class TaskRunner {
       const aborted = new Promise<never>((_, reject) => {
         if (timeoutMs !== null) {
           timer = setTimeout(() => {
-            const err = new TaskError('TimeoutError', `step ${step.key} timed out after ${timeoutMs} ms (attempt ${step.attempt})`);
+            const err = new TaskError(FAILURES.Timeout, `step ${step.key} timed out after ${timeoutMs} ms (attempt ${step.attempt})`);
             abort.abort(err);
             reject(err);
           }, timeoutMs);

@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../telemetry/logger.js';
+import { CHANNELS } from '../vocabulary/channels.js';
 
 export interface WakeUpOptions {
   databaseUrl: string;
@@ -64,7 +65,7 @@ export class WakeUps {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (msg) => {
-      if (msg.channel === 'openclaw_cancel') {
+      if (msg.channel === CHANNELS.cancel) {
         if (msg.payload) this.options.onCancel(msg.payload);
       } else {
         this.wake();
@@ -72,7 +73,7 @@ export class WakeUps {
     });
     try {
       await client.connect();
-      await client.query('LISTEN openclaw_ready; LISTEN openclaw_cancel');
+      await client.query(`LISTEN ${CHANNELS.ready}; LISTEN ${CHANNELS.cancel}`);
       if (!this.options.isRunning()) return void (await client.end());
       this.listener = client;
       this.wake(); // notifications sent while we were not listening are lost: look once now

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { TaskError } from '../errors.js';
+import { FAILURES } from '../vocabulary/failures.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { Executor } from '../executors/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
@@ -129,7 +130,7 @@ export class Worker {
     if (!drained) {
       for (const f of this.inflight.values()) {
         f.handedBack = true;
-        f.abort.abort(new TaskError('WorkerStopping', 'worker is shutting down; the step was handed back'));
+        f.abort.abort(new TaskError(FAILURES.WorkerStopping, 'worker is shutting down; the step was handed back'));
         try {
           if (await releaseLease(this.core.pool, this.id, f.step)) this.stats.released++;
         } catch (err) {
@@ -211,7 +212,7 @@ export class Worker {
       const f = this.inflight.get(id);
       if (!f || held.has(id)) continue;
       this.core.log.warn({ step: f.step.key, runId: f.step.run_id }, 'lease lost or step cancelled; aborting the task');
-      f.abort.abort(new TaskError('LeaseLost', `the lease on ${f.step.key} was lost or the step was cancelled`));
+      f.abort.abort(new TaskError(FAILURES.LeaseLost, `the lease on ${f.step.key} was lost or the step was cancelled`));
     }
   }
 }

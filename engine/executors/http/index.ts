@@ -8,6 +8,7 @@
  * changes scheme, host or port drops `Authorization`, `Cookie`, `Proxy-Authorization` and every
  * header whose value holds a secret (a value the worker registered for this task, secrets/mask.ts).
  */
+import { FAILURES } from '../../vocabulary/failures.js';
 import { request, type Dispatcher } from 'undici';
 import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
 import { containsActiveSecret } from '../../secrets/mask.js';
@@ -192,7 +193,7 @@ function networkError(err: unknown, url: URL, signal: AbortSignal, totalMs: numb
     const reason: unknown = signal.reason;
     if (reason instanceof TaskError) return reason;
     if (reason instanceof Error && reason.name === 'TimeoutError')
-      return new TaskError('TimeoutError', `${url.href}: no complete response within ${totalMs} ms`);
+      return new TaskError(FAILURES.Timeout, `${url.href}: no complete response within ${totalMs} ms`);
     return reason instanceof Error ? reason : new TaskError('Aborted', String(reason));
   }
   const code = (err as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code;

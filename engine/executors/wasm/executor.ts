@@ -7,6 +7,7 @@
  * instance in a new worker thread with a JS heap cap. The thread is terminated at the timeout and
  * when the task's signal aborts; output is capped and validated against the output schema.
  */
+import { FAILURES } from '../../vocabulary/failures.js';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -153,7 +154,7 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
         else resolve(output ?? 'null');
       };
       const timer = setTimeout(() => {
-        finish(new TaskError('TimeoutError', `skill ${label} ran past its timeout of ${timeoutMs} ms and was stopped`));
+        finish(new TaskError(FAILURES.Timeout, `skill ${label} ran past its timeout of ${timeoutMs} ms and was stopped`));
       }, timeoutMs);
       const onAbort = () => {
         const reason: unknown = inv.signal.reason;
