@@ -13,7 +13,7 @@ import type { RunCtx, TransitionTx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { withTransitionTx } from './driver.js';
-import { jsonBytes, writeDeadLetter } from './step-store.js';
+import { writeDeadLetter } from './step-store.js';
 
 export interface LeasedStep {
   id: string;
@@ -54,12 +54,16 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
   );
 }
 
-/** An output over the cap becomes a non-retryable failure: never stored, never truncated. */
-function capOutput(core: EngineCore, step: LeasedStep, outcome: Outcome): Outcome {
+/** An outcome as it is stored: a success's output serialised once (to size it and to write it). */
+type StoredOutcome = { ok: true; outputJson: string | null } | { ok: false; error: ErrorInfo; delayMs: number };
+
+/** Serialises a success's output; one over the cap becomes a non-retryable failure: never stored, never truncated. */
+function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredOutcome {
   if (!outcome.ok) return outcome;
+  const outputJson = outcome.output === undefined || outcome.output === null ? null : JSON.stringify(outcome.output);
   const max = core.config.maxStepOutputBytes;
-  const size = jsonBytes(outcome.output);
-  if (size <= max) return outcome;
+  const size = outputJson === null ? 0 : Buffer.byteLength(outputJson, 'utf8');
+  if (size <= max) return { ok: true, outputJson };
   return {
     ok: false,
     delayMs: 0,
@@ -119,14 +123,14 @@ async function underRunLock(
 }
 
 /** Applies one outcome under its run's lock. Returns the run's context when the outcome was accepted, null when its lease was lost or its run is gone. */
-async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: Outcome): Promise<RunCtx | null> {
+async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: StoredOutcome): Promise<RunCtx | null> {
   return outcome.ok
-    ? await applySuccess(tx, step, workerId, outcome.output)
+    ? await applySuccess(tx, step, workerId, outcome.outputJson)
     : await applyFailure(tx, step, workerId, outcome.error, outcome.delayMs);
 }
 
 /** Records a successful attempt (fenced by the lease token) and queues what comes next. */
-async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string, output: unknown): Promise<RunCtx | null> {
+async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string, outputJson: string | null): Promise<RunCtx | null> {
   const res = await underRunLock(
     tx,
     step.run_id,
@@ -141,7 +145,7 @@ async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
      )`,
-    [step.id, step.lease_token, output === undefined || output === null ? null : JSON.stringify(output), workerId],
+    [step.id, step.lease_token, outputJson, workerId],
   );
   if (!res) return null;
   if (!res.step) {
@@ -254,7 +258,7 @@ export async function reportOutcomes<T = undefined>(
       for (const i of order) {
         const { step, outcome } = items[i]!;
         tx.resetHops(step.run_id);
-        accepted[i] = (await applyOutcome(tx, step, workerId, capOutput(core, step, outcome))) !== null;
+        accepted[i] = (await applyOutcome(tx, step, workerId, toStored(core, step, outcome))) !== null;
         await tx.drain();
       }
       if (!after) return { accepted, next: undefined };

@@ -20,6 +20,8 @@ export interface NewStep {
   itemIndex?: number | null;
   visit?: number;
   input?: unknown;
+  /** `input` already serialised (it wins over `input`). */
+  inputJson?: string | null;
   /** The evaluated task block (see secrets/placeholders.ts), when it has expressions. */
   taskSpec?: unknown;
   output?: unknown;
@@ -65,7 +67,7 @@ export async function insertSteps(rc: RunCtx, steps: NewStep[], opts: { quiet?: 
       steps.map((s) => s.parentStepId ?? null),
       steps.map((s) => s.itemIndex ?? null),
       steps.map((s) => s.visit ?? 1),
-      steps.map((s) => json(s.input)),
+      steps.map((s) => (s.inputJson !== undefined ? s.inputJson : json(s.input))),
       steps.map((s) => json(s.output)),
       steps.map((s) => json(s.error)),
       steps.map((s) => (s.availableInSec === undefined ? '0' : String(s.availableInSec))),

@@ -24,9 +24,9 @@ export async function readyTasks(rc: RunCtx, steps: StepRow[]): Promise<void> {
         await expandForEach(rc, step, node);
         continue;
       }
-      const { input, taskSpec } = await evaluateTaskInput(rc, node, step.key);
+      const { inputJson, taskSpec } = await evaluateTaskInput(rc, node, step.key);
       readyIds.push(step.id);
-      readyInputs.push(input === null || input === undefined ? null : JSON.stringify(input));
+      readyInputs.push(inputJson);
       readySpecs.push(taskSpec === null || taskSpec === undefined ? null : JSON.stringify(taskSpec));
     } catch (err) {
       await killStep(rc, step.id, asErrorInfo(err), { deadLetter: true });

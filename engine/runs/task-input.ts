@@ -4,10 +4,10 @@ import type { RunCtx, TaskNode } from '../core/transition-tx.js';
 import { secretScope, taskHasTemplates } from '../secrets/placeholders.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { evalFor } from './scope.js';
-import { jsonBytes } from './step-store.js';
 
 export interface TaskInput {
-  input: unknown;
+  /** The evaluated `with`, serialised (null without one): sized and stored as this text. */
+  inputJson: string | null;
   /** The task block with its expressions evaluated (secrets bound to placeholders), or null: the worker uses the graph's. */
   taskSpec: unknown;
 }
@@ -23,8 +23,9 @@ export function hasNoTemplates(node: TaskNode): boolean {
  */
 export async function evaluateTaskInput(rc: RunCtx, node: TaskNode, key: string, extra: Record<string, unknown> = {}): Promise<TaskInput> {
   const input = node.with === undefined ? null : await evalFor(rc, node, node.with, 'with', extra);
+  const inputJson = input === null || input === undefined ? null : JSON.stringify(input);
   const max = rc.tx.core.config.maxStepInputBytes;
-  const size = jsonBytes(input);
+  const size = inputJson === null ? 0 : Buffer.byteLength(inputJson, 'utf8');
   if (size > max) {
     throw new TaskError(
       FAILURES.InputTooLarge,
@@ -36,5 +37,5 @@ export async function evaluateTaskInput(rc: RunCtx, node: TaskNode, key: string,
     !taskHasTemplates(node.task) || node.task.kind === 'builtin'
       ? null
       : await evalFor(rc, node, node.task.spec, node.task.kind, { ...extra, secrets: secretScope(node.task.spec) });
-  return { input, taskSpec };
+  return { inputJson, taskSpec };
 }

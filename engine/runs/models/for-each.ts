@@ -35,7 +35,7 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
   const rows: NewStep[] = [];
   for (let i = 0; i < items.length; i++) {
     const key = `${parent.key}[${i}]`;
-    const { input, taskSpec } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
+    const { inputJson, taskSpec } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
     rows.push({
       key,
       name: parent.name,
@@ -46,7 +46,7 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
       parentStepId: parent.id,
       itemIndex: i,
       visit: parent.visit,
-      input,
+      inputJson,
       taskSpec,
     });
   }
