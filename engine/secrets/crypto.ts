@@ -9,6 +9,12 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 /** What a secret may be called (letters, digits, `_`; not starting with a digit; at most 128). */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
+/**
+ * The shortest secret value the store accepts, and the shortest encoded form masking looks for:
+ * shorter ones would be masked everywhere they happen to appear in outputs and logs.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
 const IV = 12;
 const TAG = 16;
 

@@ -11,13 +11,9 @@
  * What cannot be caught: any other transformation (hashing, encryption, other encodings, case
  * changes, a value split across strings or log lines).
  */
-export const MASK = '***';
+import { MIN_SECRET_LENGTH } from './crypto.js';
 
-/**
- * The shortest value masked in its encoded forms, and the shortest encoded form looked for: the
- * store's `MIN_SECRET_LENGTH` (not imported: store.ts reaches the logger, which imports this file).
- */
-export const MIN_ENCODED_LENGTH = 4;
+export const MASK = '***';
 
 /**
  * Base64 of `bytes` as it appears anywhere inside the base64 of a longer byte string: for each of
@@ -41,12 +37,12 @@ const urlSafe = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, 
 
 /**
  * The forms of one secret value that masking looks for, the value first. Values shorter than
- * `MIN_ENCODED_LENGTH` (4; the store refuses them) are masked only as they are: their encodings are
+ * `MIN_SECRET_LENGTH` (4; the store refuses them) are masked only as they are: their encodings are
  * too short to be told from ordinary text. An encoded form shorter than that is left out too.
  */
 export function secretForms(value: string): string[] {
   const forms = new Set<string>([value]);
-  if (value.length < MIN_ENCODED_LENGTH) return [...forms].filter((f) => f.length > 0);
+  if (value.length < MIN_SECRET_LENGTH) return [...forms].filter((f) => f.length > 0);
   const bytes = Buffer.from(value, 'utf8');
   const b64 = bytes.toString('base64');
   const b64Forms = [b64, b64.replace(/=+$/, ''), ...embeddedBase64(bytes)];
@@ -61,7 +57,7 @@ export function secretForms(value: string): string[] {
   }
   forms.add(new URLSearchParams([['', value]]).toString().slice(1)); // application/x-www-form-urlencoded
   forms.add(JSON.stringify(value).slice(1, -1));
-  return [...forms].filter((f) => f === value || f.length >= MIN_ENCODED_LENGTH);
+  return [...forms].filter((f) => f === value || f.length >= MIN_SECRET_LENGTH);
 }
 
 /** Masks a fixed set of secret values (and their forms, computed once). */
@@ -158,20 +154,11 @@ export function containsActiveSecret(s: string): boolean {
   return active.size > 0 && maskerFor(undefined).matches(s);
 }
 
-// Maskers for explicit value lists (a task's own values, masked in each of its step log lines),
-// held only as long as the list itself: no secret outlives the task that received it here.
-const cache = new WeakMap<object, { key: string; masker: SecretMasker }>();
-
+/** The masker for `values`: as given, every registered value, or a new one (whoever masks often builds one and keeps it). */
 function maskerFor(values: Iterable<string> | SecretMasker | undefined): SecretMasker {
   if (values instanceof SecretMasker) return values;
   if (values === undefined) return (activeMasker ??= new SecretMasker(active.keys()));
-  if (!Array.isArray(values)) return new SecretMasker(values);
-  const key = values.join('\u0000');
-  const hit = cache.get(values);
-  if (hit?.key === key) return hit.masker;
-  const masker = new SecretMasker(values as string[]);
-  cache.set(values, { key, masker });
-  return masker;
+  return new SecretMasker(values);
 }
 
 /** `s` with the given secret values (default: every registered one) masked in all their forms. */

@@ -6,10 +6,8 @@
 import { keysetPage, tupleCursor, type Page, type PageRequest } from '../db/keyset-page.js';
 import { EngineError, NonRetryableError, NotFoundError } from '../errors.js';
 import type { EngineCore } from '../core/engine-core.js';
-import { decryptSecret, encryptSecret, rewrapKey, SECRET_NAME, type Keyring, type MasterKey } from './crypto.js';
+import { decryptSecret, encryptSecret, MIN_SECRET_LENGTH, rewrapKey, SECRET_NAME, type Keyring, type MasterKey } from './crypto.js';
 
-/** Shorter values would be masked everywhere they happen to appear in outputs and logs. */
-export const MIN_SECRET_LENGTH = 4;
 export const MAX_SECRET_BYTES = 64 * 1024;
 
 export type { Keyring } from './crypto.js';

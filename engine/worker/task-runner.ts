@@ -8,7 +8,7 @@
 import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { StepLogStream } from '../executors/types.js';
-import { maskDeep, maskString, registerSecretValues } from '../secrets/mask.js';
+import { registerSecretValues, SecretMasker } from '../secrets/mask.js';
 import type { TaskFields } from '../spec/types.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -48,13 +48,13 @@ export class TaskRunner {
     let timer: NodeJS.Timeout | undefined;
     const rawLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
     // Secret values this task receives: masked in its log, output and error, and in process logs.
-    let secrets: string[] = [];
+    let masker: SecretMasker | null = null;
     let unregister = (): void => {};
     const stepLog = {
       get written() {
         return rawLog.written;
       },
-      write: (message: string, stream?: StepLogStream) => rawLog.write(secrets.length ? maskString(message, secrets) : message, stream),
+      write: (message: string, stream?: StepLogStream) => rawLog.write(masker ? masker.string(message) : message, stream),
     };
     try {
       node = await this.taskFields(step);
@@ -63,8 +63,8 @@ export class TaskRunner {
       let spec: Record<string, unknown> | null = null;
       if (node.task.kind !== 'builtin') {
         const resolved = await resolveTaskSecrets(this.core, step.task_spec ?? node.task.spec);
-        secrets = resolved.values;
-        unregister = registerSecretValues(secrets);
+        if (resolved.values.length > 0) masker = new SecretMasker(resolved.values);
+        unregister = registerSecretValues(resolved.values);
         spec = resolved.spec as Record<string, unknown>;
       }
       const run = executor.execute({
@@ -98,9 +98,9 @@ export class TaskRunner {
     } finally {
       if (timer) clearTimeout(timer);
     }
-    if (secrets.length > 0) {
-      output = maskDeep(output, secrets);
-      if (failure) failure = { ...failure, message: maskString(failure.message, secrets), name: maskString(failure.name, secrets) };
+    if (masker) {
+      output = masker.deep(output);
+      if (failure) failure = { ...failure, message: masker.string(failure.message), name: masker.string(failure.name) };
     }
     // A finished step's logs are complete once its outcome is visible.
     if (stepLog.written > 0) await this.stepLogs.flush();
