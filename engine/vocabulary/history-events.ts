@@ -26,7 +26,8 @@ export const HISTORY_EVENTS = {
   'step.succeeded': 'the step succeeded; `data.attempt` (or `data.timer`)',
   'step.failed': 'a choice, fail or wait state failed its scope; `data.error`',
   'step.retrying': 'an attempt failed; the next one is due after `data.delayMs`',
-  'step.lease_expired': 'its worker was lost (lease expired); the step is queued again without spending an attempt',
+  'step.lease_expired':
+    'its worker was lost (lease expired): queued again without spending an attempt (`data.requeued`), or dead at `retry.maxWorkerLosses`',
   'step.released': 'a draining worker handed the step back; nothing was spent',
   'step.dead': 'attempts (or the worker-loss budget) exhausted, or it could not start; `data.error`',
   'step.dead_lettered': 'a dead letter was written for it',
