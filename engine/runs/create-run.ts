@@ -190,3 +190,23 @@ export async function createRunInTx(tx: TransitionTx, opts: StartRunOptions): Pr
   }
   return { runId: id, created: true, status: run.status, rc };
 }
+
+/**
+ * `createRunInTx` for callers that create several runs in one transaction (batched starts, a cron
+ * batch): a start refused before it wrote anything (unknown workflow, bad input, a reused
+ * idempotency key: a client error) comes back as `refused` and leaves the transaction usable for
+ * the others; anything else is thrown and must roll the transaction back.
+ */
+export async function tryCreateRunInTx(
+  tx: TransitionTx,
+  opts: StartRunOptions,
+): Promise<{ created: CreatedRun } | { refused: EngineError }> {
+  const mark = tx.eventMark();
+  try {
+    return { created: await createRunInTx(tx, opts) };
+  } catch (err) {
+    // Every write createRunInTx makes is followed by an event; no new event means nothing was written.
+    if (!(err instanceof EngineError) || err.status >= 500 || tx.eventMark() !== mark) throw err;
+    return { refused: err };
+  }
+}

@@ -8,9 +8,8 @@
  */
 import type { EngineCore } from '../core/engine-core.js';
 import { GroupCommit } from '../core/group-commit.js';
-import type { TransitionTx } from '../core/transition-tx.js';
-import { EngineError } from '../errors.js';
-import { createRunInTx, type CreatedRun, type StartRunOptions, type StartRunResult } from './create-run.js';
+import type { EngineError } from '../errors.js';
+import { tryCreateRunInTx, type CreatedRun, type StartRunOptions, type StartRunResult } from './create-run.js';
 import { withTransitionTx } from './driver.js';
 import { readRunDetails, type RunDetail } from './queries.js';
 
@@ -35,23 +34,11 @@ interface Pending {
 
 type Outcome = { ok: StartedRun } | { err: unknown };
 
-/** Creates one run; a start refused before it wrote anything leaves the transaction usable for the others. */
-async function startOne(tx: TransitionTx, p: Pending): Promise<{ created: CreatedRun } | { err: unknown }> {
-  const mark = tx.eventMark();
-  try {
-    return { created: await createRunInTx(tx, p.opts) };
-  } catch (err) {
-    // Every write createRunInTx makes is followed by an event; no new event means nothing was written.
-    if (!(err instanceof EngineError) || err.status >= 500 || tx.eventMark() !== mark) throw err;
-    return { err };
-  }
-}
-
 /** One transition transaction for the whole batch (all-or-nothing, but for starts refused before writing). */
 async function applyBatch(core: EngineCore, batch: Pending[]): Promise<Outcome[]> {
   const { value } = await withTransitionTx(core, async (tx) => {
-    const results: Array<{ created: CreatedRun } | { err: unknown }> = [];
-    for (const p of batch) results.push(await startOne(tx, p));
+    const results: Array<{ created: CreatedRun } | { refused: EngineError }> = [];
+    for (const p of batch) results.push(await tryCreateRunInTx(tx, p.opts));
     await tx.settle();
     const wanted = batch.flatMap((p, i) => {
       const r = results[i];
@@ -59,7 +46,7 @@ async function applyBatch(core: EngineCore, batch: Pending[]): Promise<Outcome[]
     });
     const details = await readRunDetails(tx.client, wanted);
     return results.map((r): Outcome => {
-      if ('err' in r) return r;
+      if ('refused' in r) return { err: r.refused };
       const c = r.created;
       // The run context followed every transition made before commit (waiting, finished, ...).
       const started: StartedRun = { runId: c.runId, created: c.created, status: c.rc?.run.status ?? c.status };

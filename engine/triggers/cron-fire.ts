@@ -23,10 +23,10 @@
  * every second forever. An unexpected failure rolls the batch back; its schedules are then tried
  * one transaction each, and one that still fails has its ticks recorded with the error.
  */
-import { EngineError, toErrorInfo } from '../errors.js';
+import { toErrorInfo } from '../errors.js';
 import type { EngineCore } from '../core/engine-core.js';
 import type { TransitionTx } from '../core/transition-tx.js';
-import { createRunInTx } from '../runs/create-run.js';
+import { tryCreateRunInTx } from '../runs/create-run.js';
 import { notifyReady, withTransitionTx } from '../runs/driver.js';
 import { evaluateTemplate } from '../spec/expressions.js';
 import { planTicks, tickScope, type CatchUp, type TickPlan } from './cron.js';
@@ -260,23 +260,21 @@ async function startTickRun(tx: TransitionTx, row: DueRow, fire: FireResult): Pr
     tx.core.log.warn({ scheduleId: row.id, fireAt: fire.fireAt, err }, 'cron tick input failed; tick recorded with its error');
     return;
   }
-  const eventsBefore = tx.eventMark();
-  try {
-    const created = await createRunInTx(tx, {
-      namespace: row.namespace,
-      workflow: row.workflow,
-      ...(input === undefined ? {} : { input }),
-      idempotencyKey: cronIdempotencyKey(row.id, fire.fireAt),
-      trigger: { type: 'cron', scheduleId: row.id, fireAt: fire.fireAt.toISOString() },
-    });
-    fire.runId = created.runId;
-    tx.core.log.debug({ scheduleId: row.id, fireAt: fire.fireAt, runId: created.runId, status: created.status }, 'cron tick fired');
-  } catch (err) {
-    // Every write createRunInTx makes is followed by an event; no new event means nothing was written.
-    if (!(err instanceof EngineError) || err.status >= 500 || tx.eventMark() !== eventsBefore) throw err;
+  const res = await tryCreateRunInTx(tx, {
+    namespace: row.namespace,
+    workflow: row.workflow,
+    ...(input === undefined ? {} : { input }),
+    idempotencyKey: cronIdempotencyKey(row.id, fire.fireAt),
+    trigger: { type: 'cron', scheduleId: row.id, fireAt: fire.fireAt.toISOString() },
+  });
+  if ('refused' in res) {
+    const err = res.refused;
     fire.error = { name: err.code, message: err.message };
     tx.core.log.warn({ scheduleId: row.id, fireAt: fire.fireAt, err }, 'cron tick could not start a run; tick recorded with its error');
+    return;
   }
+  fire.runId = res.created.runId;
+  tx.core.log.debug({ scheduleId: row.id, fireAt: fire.fireAt, runId: res.created.runId, status: res.created.status }, 'cron tick fired');
 }
 
 /**
