@@ -59,8 +59,7 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.OPENCLAW_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]
-# The API has no API keys yet, so `openclaw server` refuses to bind a non-loopback address unless
-# told --allow-unauthenticated. Inside a container it must listen on 0.0.0.0 to be reachable at
-# all, so the default command passes the flag: publish the port only on loopback or a private
-# network (docker-compose.yml publishes it on the host's 127.0.0.1), never on a public interface.
-CMD ["server", "--host", "0.0.0.0", "--allow-unauthenticated"]
+# Inside a container the server must listen on 0.0.0.0 to be reachable at all. Authentication is
+# on: on a database without API keys it prints an admin key once on stderr ("admin API key: ..."),
+# or it makes sure OPENCLAW_ADMIN_KEY is an admin key. Serve it behind TLS.
+CMD ["server", "--host", "0.0.0.0"]

@@ -6,11 +6,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { EngineError, type Engine, type Logger } from '../engine/index.js';
-import { allowLocal, authPlugin, type Authenticate } from './auth.js';
+import { installRouteRoles } from './access.js';
+import { auditPlugin } from './audit.js';
+import { authPlugin, credentialAuthenticator, type Authenticate, type TokenVerifier } from './auth.js';
 import { hostOfHeader, isLoopback } from './loopback.js';
 import { installErrorHandling } from './errors.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { hookRoutes } from './routes/hooks.js';
 import { runRoutes } from './routes/runs.js';
@@ -27,8 +31,13 @@ export interface BuildAppOptions {
   logger?: Logger | false;
   /** Largest request body in bytes (default OPENCLAW_MAX_BODY_BYTES or 4 MiB). */
   bodyLimit?: number;
-  /** Who is calling (the API-key layer plugs in here). Default: everyone is the local admin. */
+  /**
+   * Who is calling. Default: API keys, and OIDC tokens when `oidc` is given (auth.ts).
+   * `insecureLocal` (auth.ts) makes everyone the local admin: only for loopback servers.
+   */
   authenticate?: Authenticate;
+  /** Verifies OIDC bearer tokens (oidc.ts; from OPENCLAW_OIDC_* in the CLI). */
+  oidc?: TokenVerifier;
   /** How often a followed event stream checks for new events (ms, default 250). */
   followPollMs?: number;
   /** Refuse requests whose `Host` is not a loopback name or address (set by startServer when bound to loopback). */
@@ -108,15 +117,43 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           'Durable workflows on PostgreSQL. Errors are `{"error": {"code", "message", "details"}}`; codes are in docs/errors.md.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (arrives with the API-key layer).' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (`ocl_<id>_<secret>`) or a JWT from the configured OIDC issuer.',
+          },
+        },
       },
+      security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
+  installRouteRoles(app);
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { authenticate: options.authenticate ?? allowLocal });
+  await app.register(authPlugin, { authenticate: options.authenticate ?? credentialAuthenticator(engine, options.oidc) });
+  // Per principal, per server process, after authentication (public routes have their own limits).
+  const perMinute = engine.config.apiRateLimit;
+  if (perMinute > 0) {
+    await app.register(rateLimit, {
+      hook: 'preHandler',
+      max: perMinute,
+      timeWindow: 60_000,
+      allowList: (request) => request.routeOptions.config.public === true,
+      keyGenerator: (request) => request.principal?.id ?? `ip:${request.ip}`,
+      errorResponseBuilder: (request, context) =>
+        new EngineError(
+          'rate_limited',
+          `${request.principal?.id ?? 'this client'} is over ${context.max} requests a minute on this server; retry after ${context.after} ` +
+            '(raise OPENCLAW_API_RATE_LIMIT to allow more)',
+          { details: { limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) } },
+        ),
+    });
+  }
 
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  // Before the routes: its onResponse hook must apply to every one of them (api/audit.ts).
+  await app.register(auditPlugin, { engine });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, () => app.swagger());
   await app.register(systemRoutes, { engine });
   await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
   await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
@@ -124,6 +161,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(scheduleRoutes, { engine });
   await app.register(secretRoutes, { engine });
   await app.register(skillRoutes, { engine });
+  await app.register(apiKeyRoutes, { engine });
   // Its own scope: raw-body parsing for every content type and its own body limit (routes/hooks.ts).
   await app.register(hookRoutes, { engine });
   await app.ready();

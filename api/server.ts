@@ -1,11 +1,12 @@
 /**
- * Listening server around `buildApp()`: binds 127.0.0.1 by default. Until API keys exist, binding
- * any other address is refused unless the caller says so explicitly (`allowUnauthenticated`),
- * because every route would be open to the network.
+ * Listening server around `buildApp()`: binds 127.0.0.1 by default, with authentication on (API
+ * keys, and OIDC tokens when configured). `insecureLocal` serves without authentication, every
+ * caller the local admin, and is refused on any address but loopback.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { buildApp, type BuildAppOptions } from './app.js';
+import { insecureLocal } from './auth.js';
 import { isLoopback } from './loopback.js';
 
 export interface ServerOptions extends BuildAppOptions {
@@ -13,8 +14,8 @@ export interface ServerOptions extends BuildAppOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
-  /** Required to bind a non-loopback address while the API has no keys. */
-  allowUnauthenticated?: boolean;
+  /** `--insecure-local`: no authentication (every caller is admin). Loopback addresses only. */
+  insecureLocal?: boolean;
 }
 
 export interface RunningServer {
@@ -29,15 +30,21 @@ export interface RunningServer {
 export { isLoopback } from './loopback.js';
 
 export async function startServer(options: ServerOptions & { engine: Engine }): Promise<RunningServer> {
-  const { host = '127.0.0.1', port = 8080, allowUnauthenticated = false, ...appOptions } = options;
-  if (!isLoopback(host) && !allowUnauthenticated) {
+  const { host = '127.0.0.1', port = 8080, ...appOptions } = options;
+  const insecure = options.insecureLocal === true || options.authenticate === insecureLocal;
+  if (insecure && !isLoopback(host)) {
     throw new Error(
-      `refusing to bind ${host}: the API has no authentication yet, so only loopback addresses are allowed. ` +
-        'Pass --allow-unauthenticated (OPENCLAW_ALLOW_UNAUTHENTICATED=1) to expose it anyway, e.g. inside a private network.',
+      `refusing to bind ${host} without authentication: --insecure-local serves loopback addresses only. ` +
+        'Drop --insecure-local to serve with API keys (an admin key is printed at first start).',
     );
   }
   // A loopback-only server answers loopback Host names only (DNS rebinding; see loopback.ts).
-  const app = await buildApp({ ...appOptions, loopbackHostsOnly: appOptions.loopbackHostsOnly ?? isLoopback(host) });
+  const { insecureLocal: _flag, ...rest } = appOptions;
+  const app = await buildApp({
+    ...rest,
+    ...(insecure ? { authenticate: insecureLocal } : {}),
+    loopbackHostsOnly: appOptions.loopbackHostsOnly ?? isLoopback(host),
+  });
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;

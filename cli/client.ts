@@ -7,6 +7,10 @@
 import { CliError, ExitCodes } from './errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
+/** The namespace a request acts in when it names none (the API's default). */
+export const DEFAULT_NAMESPACE = 'default';
+/** The header that names a request's namespace. */
+export const NAMESPACE_HEADER = 'x-openclaw-namespace';
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -75,6 +79,11 @@ export function formatProblem(p: Problem): string {
 
 /** Detail lines under an API error: each problem not already in the message, or the details as JSON. */
 export function detailLines(details: unknown, code = '', message = ''): string[] {
+  if (code === 'unauthorized') {
+    return [
+      'Set OPENCLAW_API_KEY to an API key (`openclaw keys create`), or run next to `openclaw dev`, whose key is in .openclaw/admin.key.',
+    ];
+  }
   if (details === undefined || details === null || code === 'not_found') return [];
   const problems = problemsOf(details);
   if (problems.length > 0) return problems.filter((p) => !message.includes(formatProblem(p))).map((p) => `  - ${formatProblem(p)}`);
@@ -102,17 +111,22 @@ export const seg = (s: string): string => encodeURIComponent(s);
 export interface ApiClientOptions {
   /** Sent as `Authorization: Bearer <key>` when set (OPENCLAW_API_KEY). */
   apiKey?: string | undefined;
+  /** Sent as `X-OpenClaw-Namespace` on every request when set (--namespace / OPENCLAW_NAMESPACE). */
+  namespace?: string | undefined;
   timeoutMs?: number;
 }
 
 export class ApiClient {
   readonly baseUrl: string;
+  /** The namespace every request acts in (undefined: the server's default). */
+  readonly namespace: string | undefined;
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
 
   constructor(baseUrl: string, options: ApiClientOptions = {}) {
     this.baseUrl = normaliseBaseUrl(baseUrl);
     this.apiKey = options.apiKey;
+    this.namespace = options.namespace;
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
@@ -173,6 +187,7 @@ export class ApiClient {
   private async send(url: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.apiKey) headers.set('authorization', `Bearer ${this.apiKey}`);
+    if (this.namespace) headers.set(NAMESPACE_HEADER, this.namespace);
     try {
       return await fetch(url, { ...init, headers });
     } catch (err) {

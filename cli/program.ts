@@ -1,11 +1,13 @@
 /** The `openclaw` command tree (commander). `main.ts` runs it; tests build it to check parsing. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { withCommonOptions } from './context.js';
+import { namespaceOption, withCommonOptions } from './context.js';
 import { registerApply } from './commands/apply.js';
+import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerDatabaseCommands } from './commands/database-commands.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
+import { registerKeys } from './commands/keys.js';
 import { registerLogs } from './commands/logs.js';
 import { registerRun } from './commands/run.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'machine-readable JSON output')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addOption(namespaceOption())
     // Program options stop at the command name: `run --version 2` is the run's flag. Every
     // command also accepts --json and --no-color itself (see withCommonOptions).
     .enablePositionalOptions()
@@ -46,7 +49,8 @@ Local, with nothing to install or configure:
   openclaw dev                       # API, scheduler, worker and an embedded PostgreSQL
   openclaw run fanout-join --wait    # in another terminal
 
-Client commands talk to the API at --url (env OPENCLAW_URL, default http://127.0.0.1:8080).
+Client commands talk to the API at --url (env OPENCLAW_URL, default http://127.0.0.1:8080),
+in --namespace (env OPENCLAW_NAMESPACE, default default).
 Exit codes: 0 ok, 1 failed (API error, invalid spec, failed run), 2 bad usage, 3 API unreachable.
 Docs: docs/cli.md`,
   );
@@ -62,6 +66,16 @@ Docs: docs/cli.md`,
   registerLogs(program);
   registerSecrets(program);
   registerSkills(program);
-  for (const cmd of program.commands) if (cmd.name() !== 'help') withCommonOptions(cmd);
+  registerAudit(program);
+  registerKeys(program);
+  // Every command and subcommand (`openclaw keys create --json`).
+  const withCommon = (parent: Command): void => {
+    for (const cmd of parent.commands) {
+      if (cmd.name() === 'help') continue;
+      withCommonOptions(cmd);
+      withCommon(cmd);
+    }
+  };
+  withCommon(program);
   return program;
 }

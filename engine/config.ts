@@ -109,6 +109,10 @@ export interface EngineSettings {
   webhookSecretOverlapMs: number;
   /** Webhooks: deliveries per minute one server process accepts for one hook (429 above; 0: no limit). */
   webhookRateLimit: number;
+  /** API: requests per minute one server process accepts from one principal (429 above; 0: no limit). */
+  apiRateLimit: number;
+  /** Audit log: rows older than this many days are deleted by the scheduler leader (0: kept forever). */
+  auditRetentionDays: number;
 }
 
 /**
@@ -183,6 +187,8 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   webhookToleranceSeconds: 300,
   webhookSecretOverlapMs: 24 * 3600 * 1000,
   webhookRateLimit: 600,
+  apiRateLimit: 6000,
+  auditRetentionDays: 90,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */
@@ -258,6 +264,8 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   webhookToleranceSeconds: 'OPENCLAW_WEBHOOK_TOLERANCE_SECONDS',
   webhookSecretOverlapMs: 'OPENCLAW_WEBHOOK_SECRET_OVERLAP_MS',
   webhookRateLimit: 'OPENCLAW_WEBHOOK_RATE_LIMIT',
+  apiRateLimit: 'OPENCLAW_API_RATE_LIMIT',
+  auditRetentionDays: 'OPENCLAW_AUDIT_RETENTION_DAYS',
 };
 
 /**
@@ -295,6 +303,10 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   if (cfg.maxWebhookBytes < 1) problems.push('maxWebhookBytes (OPENCLAW_MAX_WEBHOOK_BYTES) must be at least 1');
   if (!Number.isInteger(cfg.webhookRateLimit) || cfg.webhookRateLimit < 0)
     problems.push('webhookRateLimit (OPENCLAW_WEBHOOK_RATE_LIMIT) must be a whole number of deliveries per minute, 0 for no limit');
+  if (!Number.isInteger(cfg.apiRateLimit) || cfg.apiRateLimit < 0)
+    problems.push('apiRateLimit (OPENCLAW_API_RATE_LIMIT) must be a whole number of requests per minute, 0 for no limit');
+  if (!Number.isInteger(cfg.auditRetentionDays) || cfg.auditRetentionDays < 0)
+    problems.push('auditRetentionDays (OPENCLAW_AUDIT_RETENTION_DAYS) must be a whole number of days, 0 to keep audit rows forever');
   problems.push(...containerProblems(cfg));
   problems.push(...wasmProblems(cfg));
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)

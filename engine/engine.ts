@@ -6,30 +6,18 @@ import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js'
 import { createPool } from './db/pool.js';
 import type { DB as Database } from './db/types.generated.js';
 import { defaultExecutors } from './default-executors.js';
-import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
-import { deleteSecret, listSecrets, putSecret, rotateSecrets, type SecretInfo } from './secrets/store.js';
+import { rotateSecrets } from './secrets/store.js';
 import { EngineError } from './errors.js';
+import { ApiKeys } from './auth/api-keys.js';
+import { AuditLog } from './audit/audit-log.js';
 import type { Executor } from './executors/types.js';
 import { Notifier, type NotifierOptions } from './notify/runner.js';
-import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
 import { GraphCache } from './core/graph-cache.js';
-import type { Page, PageRequest } from './db/keyset-page.js';
-import { RunQueries } from './runs/queries.js';
-import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
-import { RunStarter, type StartRunOptions, type StartRunResult } from './runs/start.js';
-import type { RunDetail } from './runs/queries.js';
-import { deliverWebhook, type WebhookDelivery, type WebhookRequest } from './triggers/webhook.js';
-import {
-  getSchedule,
-  listSchedules,
-  pauseSchedule,
-  resumeSchedule,
-  type ListSchedulesOptions,
-  type ScheduleView,
-} from './triggers/schedules.js';
+import { NamespaceScope, type ScopeParts } from './namespace-scope.js';
+import { RunStarter } from './runs/start.js';
 import type { EngineCore } from './core/engine-core.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
-import type { CompileOptions } from './spec/compile.js';
+import { NAMESPACE_PATTERN } from './vocabulary/roles.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
@@ -51,13 +39,21 @@ let coreOf: (engine: Engine) => EngineCore;
  * The engine's one public object: register specs, start and control runs, read views, and create
  * workers and schedulers. api/ and cli/ use only this (via engine/index.ts). Its pool and master
  * keys stay inside: nothing public hands them out.
+ *
+ * Namespaces: the engine is the scope of its default namespace (`config.namespace`, env
+ * OPENCLAW_NAMESPACE): `registerWorkflow`, `startRun`, `queries`, ... act there (see
+ * namespace-scope.ts). `inNamespace(ns)` gives the same operations acting in another namespace.
+ * Workers, schedulers and notifiers serve every namespace: a run's tasks, child runs and cron
+ * ticks act in the run's (or the schedule's) own namespace.
  */
-export class Engine {
+export class Engine extends NamespaceScope {
   readonly #core: EngineCore;
-  readonly #starter: RunStarter;
+  readonly #parts: ScopeParts;
   readonly #config: EngineConfigView;
-  readonly queries: RunQueries;
-  private readonly db: Kysely<Database>;
+  /** API keys: create, list, revoke, authenticate, and the first admin key (docs/security.md). */
+  readonly apiKeys: ApiKeys;
+  /** The audit log: `record()` (batched, never waits), `list()`, `flush()` (docs/security.md). */
+  readonly audit: AuditLog;
   private readonly executors: Executor[];
   private readonly owned: Array<{ stop(): Promise<void> }> = [];
   private readonly untrack: () => void;
@@ -68,13 +64,20 @@ export class Engine {
 
   /** Use `createEngine()`: it validates the configuration and checks the database first. */
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
+    const core: EngineCore = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
+    const lender = { connect: () => pool.connect(), end: async () => {} };
+    const parts: ScopeParts = {
+      core,
+      starter: new RunStarter(core),
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) }),
+    };
+    super(parts, config.namespace);
     const { masterKeys: _masterKeys, ...visible } = config;
     this.#config = Object.freeze(visible);
-    this.#core = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
-    this.#starter = new RunStarter(this.#core);
-    const lender = { connect: () => pool.connect(), end: async () => {} };
-    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lender }) });
-    this.queries = new RunQueries(this.db, config.namespace);
+    this.#core = core;
+    this.#parts = parts;
+    this.apiKeys = new ApiKeys(this.#core);
+    this.audit = new AuditLog(this.#core);
     this.executors = executors ?? defaultExecutors(this.#core);
     this.untrack = trackHandle('engine');
   }
@@ -87,89 +90,28 @@ export class Engine {
     return this.#core.log;
   }
 
-  registerWorkflow(text: string, options: CompileOptions = {}): Promise<RegisterResult> {
-    return registerWorkflow(this.#core, text, options);
-  }
-  archiveWorkflow(name: string): Promise<void> {
-    return archiveWorkflow(this.#core, name);
-  }
-  /** Starts a run (idempotently when a key is given); concurrent starts share a transaction (group commit). */
-  async startRun(options: StartRunOptions): Promise<StartRunResult> {
-    const { runId, created, status } = await this.#starter.start(options);
-    return { runId, created, status };
-  }
-  /** `startRun`, also returning the run as `queries.getRun` shows it, read in the starting transaction. */
-  async startRunDetail(options: StartRunOptions): Promise<StartRunResult & { run: RunDetail }> {
-    const { detail, ...started } = await this.#starter.start(options, { detail: true });
-    return { ...started, run: detail ?? (await this.queries.getRun(started.runId)) };
-  }
-  cancelRun(runId: string, reason?: string): Promise<void> {
-    return cancelRun(this.#core, runId, reason);
-  }
-  retryRun(runId: string): Promise<void> {
-    return retryRun(this.#core, runId);
-  }
-  signalRun(runId: string, name: string, payload?: unknown): Promise<{ delivered: boolean }> {
-    return signalRun(this.#core, runId, name, payload);
-  }
-  replayDeadLetter(id: string): Promise<{ runId: string }> {
-    return replayDeadLetter(this.#core, id);
+  /**
+   * The operations of namespace `ns` (this engine itself for its default namespace). What belongs
+   * to another namespace is not found there. Throws `invalid_request` for a name that is not a
+   * namespace (lower-case letters, digits and -, at most 63 characters).
+   */
+  inNamespace(ns: string): NamespaceScope {
+    if (ns === this.namespace) return this;
+    if (!NAMESPACE_PATTERN.test(ns)) {
+      throw new EngineError('invalid_request', `namespace ${JSON.stringify(ns)} is not valid: it must match ${NAMESPACE_PATTERN.source}`, {
+        details: { field: 'namespace' },
+      });
+    }
+    return new NamespaceScope(this.#parts, ns);
   }
 
-  /** Cron schedules (one per cron trigger of each workflow's latest spec); see docs/schedules.md. */
-  listSchedules(options: ListSchedulesOptions = {}): Promise<{ items: ScheduleView[]; nextCursor: string | null }> {
-    return listSchedules(this.#core, options);
-  }
-  getSchedule(id: string): Promise<ScheduleView> {
-    return getSchedule(this.#core, id);
-  }
-  /** No tick fires until resumed. */
-  pauseSchedule(id: string): Promise<ScheduleView> {
-    return pauseSchedule(this.#core, id);
-  }
-  /** Fires again from the first tick after now; ticks that passed while paused are not made up. */
-  resumeSchedule(id: string): Promise<ScheduleView> {
-    return resumeSchedule(this.#core, id);
-  }
-
-  /** Stores a secret (encrypted; write-only). `created` is false when it replaced a value. */
-  putSecret(name: string, value: string): Promise<{ created: boolean; secret: SecretInfo }> {
-    return putSecret(this.#core, this.#core.keyring, name, value);
-  }
-  /** Names and times only: values never leave the store except into a running task. */
-  listSecrets(page: PageRequest = {}): Promise<Page<SecretInfo>> {
-    return listSecrets(this.#core, page);
-  }
-  deleteSecret(name: string): Promise<void> {
-    return deleteSecret(this.#core, name);
-  }
-  /** Re-wraps every secret not yet under the current master key (see docs/secrets.md). */
+  /** Re-wraps every secret not yet under the current master key, in every namespace (see docs/secrets.md). */
   rotateSecretKey(): Promise<{ rewrapped: number; unreadable: string[] }> {
     return rotateSecrets(this.#core, this.#core.keyring);
-  }
-  /**
-   * Verifies a webhook delivery's signature against its hook's secret and starts its run, at most
-   * once per delivery id (a repeat returns the same run with `duplicate: true`). See docs/webhooks.md.
-   */
-  deliverWebhook(request: WebhookRequest): Promise<WebhookDelivery> {
-    return deliverWebhook(this.#core, request);
   }
   /** True when this process can store and resolve secrets (it has OPENCLAW_SECRET_KEY). */
   get secretsAvailable(): boolean {
     return this.#core.keyring.current !== null;
-  }
-
-  /**
-   * Registers a skill version (a WebAssembly component and its manifest) for `wasm` tasks:
-   * `created: false` when the same bytes are already registered as that version; `conflict` when
-   * other bytes are (versions are immutable).
-   */
-  registerSkill(options: RegisterSkillOptions): Promise<RegisterSkillResult> {
-    return registerSkill(this.#core, options, this.#core.config.maxSkillBytes);
-  }
-  /** Registered skill versions (without their bytes), by name, newest version first. */
-  listSkills(filter: { name?: string } & PageRequest = {}): Promise<Page<SkillSummary>> {
-    return listSkills(this.#core, filter);
   }
 
   /** Creates a worker (not started). It is stopped by `close()` if still running. */
@@ -216,9 +158,10 @@ export class Engine {
     return database && schema;
   }
 
-  /** Stops owned workers, schedulers and notifiers, then closes the pool. */
+  /** Stops owned workers, schedulers and notifiers, writes the queued audit rows, then closes the pool. */
   async close(): Promise<void> {
     for (const o of this.owned.splice(0)) await o.stop();
+    await this.audit.close();
     await this.#core.pool.end();
     this.untrack();
   }

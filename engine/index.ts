@@ -9,6 +9,7 @@
 
 // The engine and its processes.
 export { createEngine, type Engine, type CreateEngineOptions, type EngineConfigView } from './engine.js';
+export type { NamespaceScope } from './namespace-scope.js';
 export type { EngineSettings } from './config.js';
 export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcess } from './worker/process.js';
 export type { Worker, WorkerOptions } from './worker/worker.js';
@@ -52,6 +53,32 @@ export type { WebhookRequest, WebhookDelivery } from './triggers/webhook.js';
 export type { NotificationBody } from './notify/enqueue.js';
 export type { SecretInfo } from './secrets/store.js';
 export { generateMasterKey } from './secrets/crypto.js';
+
+// Access (docs/security.md): API keys, roles and namespaces.
+export {
+  generateApiKey,
+  parseApiKey,
+  looksLikeApiKey,
+  API_KEY_CACHE_MS,
+  type ApiKeys,
+  type ApiKeyInfo,
+  type CreateApiKeyOptions,
+  type KeyHolder,
+} from './auth/api-keys.js';
+export {
+  ROLES,
+  roleAllows,
+  isRole,
+  grantAllows,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_PATTERN,
+  type Role,
+  type NamespaceGrant,
+} from './vocabulary/roles.js';
+
+// The audit log (docs/security.md): `engine.audit`.
+export type { AuditLog, AuditEntry } from './audit/audit-log.js';
+export type { AuditFilter, AuditRecord } from './audit/list.js';
 
 // Skills.
 export type { RegisterSkillOptions, RegisterSkillResult, SkillSummary } from './skills/registry.js';

@@ -4,6 +4,7 @@
  * without loading the engine or fastify.
  */
 import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { contextOf } from '../context.js';
 import { intArg, portArg } from '../input.js';
 
@@ -15,10 +16,19 @@ function listenOptions(cmd: Command): Command {
     .addOption(new Option('--host <host>', 'address to bind').env('OPENCLAW_HOST').default('127.0.0.1'))
     .addOption(
       new Option(
-        '--allow-unauthenticated',
-        'allow binding a non-loopback address although the API has no auth yet (env OPENCLAW_ALLOW_UNAUTHENTICATED=1)',
-      ).default(truthy(process.env.OPENCLAW_ALLOW_UNAUTHENTICATED)),
-    );
+        '--insecure-local',
+        'serve WITHOUT authentication, every caller an admin; loopback addresses only (env OPENCLAW_INSECURE_LOCAL=1)',
+      ).default(truthy(process.env.OPENCLAW_INSECURE_LOCAL)),
+    )
+    .addOption(new Option('--allow-unauthenticated', 'gone: the API has keys now').hideHelp())
+    .hook('preAction', (command) => {
+      if (command.opts<{ allowUnauthenticated?: boolean }>().allowUnauthenticated) {
+        throw new UsageError(
+          '--allow-unauthenticated is gone: the API authenticates with API keys now, so bind any address with --host and use ' +
+            'the admin key (printed at first start); for loopback without authentication there is --insecure-local',
+        );
+      }
+    });
 }
 
 export function registerDatabaseCommands(program: Command): void {
@@ -55,7 +65,7 @@ Examples:
           slots: number;
           workflows?: string;
           skills?: string | boolean;
-          allowUnauthenticated: boolean;
+          insecureLocal: boolean;
         },
         cmd: Command,
       ) => {
@@ -66,7 +76,7 @@ Examples:
             host: opts.host,
             dataDir: opts.dataDir,
             slots: opts.slots,
-            allowUnauthenticated: opts.allowUnauthenticated,
+            insecureLocal: opts.insecureLocal,
             ...(opts.workflows === undefined ? {} : { workflows: opts.workflows }),
             ...(opts.skills === undefined ? {} : { skills: opts.skills }),
           },
@@ -80,10 +90,16 @@ Examples:
     .addHelpText(
       'after',
       `
-Environment: DATABASE_URL (required), OPENCLAW_PORT, OPENCLAW_HOST, OPENCLAW_ALLOW_UNAUTHENTICATED,
-OPENCLAW_LOG_LEVEL (default info; JSON logs on stdout), and the engine's OPENCLAW_* settings.`,
+Authentication is on: on a database without API keys the server creates an admin key and prints
+it once on stderr ("admin API key: ..."); OPENCLAW_ADMIN_KEY makes sure a given key is an admin key
+instead (make one with \`openclaw keys generate\`). OIDC tokens: OPENCLAW_OIDC_ISSUER and
+OPENCLAW_OIDC_AUDIENCE. See docs/security.md.
+
+Environment: DATABASE_URL (required), OPENCLAW_PORT, OPENCLAW_HOST, OPENCLAW_ADMIN_KEY,
+OPENCLAW_INSECURE_LOCAL, OPENCLAW_LOG_LEVEL (default info; JSON logs on stdout), and the engine's
+OPENCLAW_* settings.`,
     )
-    .action(async (opts: { port: number; host: string; allowUnauthenticated: boolean; migrate?: boolean }, cmd: Command) => {
+    .action(async (opts: { port: number; host: string; insecureLocal: boolean; migrate?: boolean }, cmd: Command) => {
       const { runServer } = await import('../runtime/server.js');
       await runServer({ ...opts, migrate: opts.migrate === true }, contextOf(cmd));
     });

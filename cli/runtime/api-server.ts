@@ -1,6 +1,6 @@
 /** Starts the HTTP API for `dev` and `server`, with start-up errors a person can act on. */
 import net from 'node:net';
-import { isLoopback, startServer, type RunningServer } from '../../api/index.js';
+import { isLoopback, startServer, type RunningServer, type TokenVerifier } from '../../api/index.js';
 import type { Engine } from '../../engine/index.js';
 import { CliError } from '../errors.js';
 import type { Printer } from '../output.js';
@@ -9,17 +9,17 @@ export interface ApiServerOptions {
   engine: Engine;
   host: string;
   port: number;
-  allowUnauthenticated: boolean;
+  insecureLocal: boolean;
 }
 
 /**
- * Fails early, before the database and the worker start, for the two mistakes seen most: a
- * non-loopback address without --allow-unauthenticated, and a port already taken.
+ * Fails early, before the database and the worker start, for the two mistakes seen most:
+ * --insecure-local on a non-loopback address, and a port already taken.
  */
 export async function preflightListen(options: Omit<ApiServerOptions, 'engine'>): Promise<void> {
-  if (!isLoopback(options.host) && !options.allowUnauthenticated) {
-    throw new CliError(`refusing to bind ${options.host}: the API has no authentication yet, so only loopback addresses are allowed`, {
-      lines: ['Pass --allow-unauthenticated (OPENCLAW_ALLOW_UNAUTHENTICATED=1) to expose it anyway, e.g. inside a private network.'],
+  if (!isLoopback(options.host) && options.insecureLocal) {
+    throw new CliError(`refusing to bind ${options.host} without authentication: --insecure-local serves loopback addresses only`, {
+      lines: ['Drop --insecure-local (and OPENCLAW_INSECURE_LOCAL) to serve with API keys; an admin key is printed at first start.'],
     });
   }
   if (options.port === 0) return;
@@ -47,12 +47,18 @@ function listenError(err: unknown, options: { host: string; port: number }): Err
   return new CliError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-export async function startApi(options: ApiServerOptions): Promise<RunningServer> {
+export async function startApi(options: ApiServerOptions & { oidc?: TokenVerifier }): Promise<RunningServer> {
   try {
     return await startServer(options);
   } catch (err) {
     throw listenError(err, options);
   }
+}
+
+/** Said loudly at start: a server without authentication. */
+export function warnInsecure(print: Printer, url: string): void {
+  print.err('WARNING: --insecure-local: the API serves WITHOUT authentication; every local process and user is an admin.');
+  print.err(`WARNING: only loopback is served (${url}). Drop --insecure-local to use API keys.`);
 }
 
 /** Where the API and its docs are, then the one line scripts wait for: `OpenClaw ready at URL`. */

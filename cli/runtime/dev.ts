@@ -7,7 +7,10 @@ import path from 'node:path';
 import { createEngine, createLogger } from '../../engine/index.js';
 import { devSecretKey } from './secret-key.js';
 import type { Context } from '../context.js';
-import { preflightListen, printReady, startApi } from './api-server.js';
+import { noteDevServer } from '../credentials.js';
+import { ensureDevAdminKey } from './admin-key.js';
+import { oidcFromEnv } from '../../api/index.js';
+import { preflightListen, printReady, startApi, warnInsecure } from './api-server.js';
 import { redactUrl } from './database-url.js';
 import { loadEmbeddedPostgres, startDevDatabase } from './embedded-db.js';
 import { Lifecycle, StopRequested } from './lifecycle.js';
@@ -22,7 +25,7 @@ export interface DevOptions {
   workflows?: string;
   /** A skills folder, false for none (`--no-skills`), or unset for ./wasm-skills or the packaged ones. */
   skills?: string | boolean;
-  allowUnauthenticated: boolean;
+  insecureLocal: boolean;
 }
 
 export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
@@ -107,8 +110,27 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
     }
     life.checkpoint();
 
-    const server = await startApi({ engine, host: opts.host, port: opts.port, allowUnauthenticated: opts.allowUnauthenticated });
+    const keyFile = opts.insecureLocal ? undefined : await ensureDevAdminKey(engine, opts.dataDir);
+    life.checkpoint();
+    const oidc = oidcFromEnv(process.env, { log: engine.log.child({ component: 'oidc' }) });
+    if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
+    const server = await startApi({
+      engine,
+      host: opts.host,
+      port: opts.port,
+      insecureLocal: opts.insecureLocal,
+      ...(oidc ? { oidc } : {}),
+    });
     life.add('API server', () => server.close(), 5_000);
+    if (keyFile) {
+      // Client commands pointed at this port find the key through this note (cli/credentials.ts).
+      const forget = noteDevServer(server.port, keyFile);
+      life.add('dev server note', () => Promise.resolve(forget()));
+      print.out(`  API key   admin key in ${keyFile} (openclaw commands use it)`);
+      print.out(c.dim(`            curl -H "Authorization: Bearer $(cat ${keyFile})" ${server.url}/v1/runs`));
+    } else {
+      warnInsecure(print, server.url);
+    }
     // Ctrl-C in a terminal signals the whole process group, so the embedded PostgreSQL begins its
     // own (safe, fast) shutdown while the worker drains: the connection errors that follow are
     // expected, not news. Stop problems are still reported by the lifecycle itself.

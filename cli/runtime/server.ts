@@ -5,7 +5,9 @@
 import { createEngine, createLogger } from '../../engine/index.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { preflightListen, printReady, startApi } from './api-server.js';
+import { ensureServerAdminKey } from './admin-key.js';
+import { oidcFromEnv } from '../../api/index.js';
+import { preflightListen, printReady, startApi, warnInsecure } from './api-server.js';
 import { redactUrl, requireDatabaseUrl } from './database-url.js';
 import { requireSecretKey } from './secret-key.js';
 import { Lifecycle, StopRequested } from './lifecycle.js';
@@ -13,7 +15,7 @@ import { Lifecycle, StopRequested } from './lifecycle.js';
 export interface ServerOptions {
   port: number;
   host: string;
-  allowUnauthenticated: boolean;
+  insecureLocal: boolean;
   migrate: boolean;
 }
 
@@ -35,8 +37,19 @@ export async function runServer(opts: ServerOptions, ctx: Context): Promise<void
     const scheduler = engine.createScheduler();
     scheduler.start();
     life.add('scheduler', () => scheduler.stop());
-    const server = await startApi({ engine, host: opts.host, port: opts.port, allowUnauthenticated: opts.allowUnauthenticated });
+    if (!opts.insecureLocal) await ensureServerAdminKey(engine, print);
+    life.checkpoint();
+    const oidc = oidcFromEnv(process.env, { log: engine.log.child({ component: 'oidc' }) });
+    if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
+    const server = await startApi({
+      engine,
+      host: opts.host,
+      port: opts.port,
+      insecureLocal: opts.insecureLocal,
+      ...(oidc ? { oidc } : {}),
+    });
     life.add('API server', () => server.close(), 10_000);
+    if (opts.insecureLocal) warnInsecure(print, server.url);
     life.markRunning();
     printReady(print, server.url);
   } catch (err) {

@@ -176,6 +176,8 @@ describe('the image layout', () => {
 describe('the built CLI as the image runs it', () => {
   let server: Proc;
   let base: string;
+  /** The admin key the server printed at its first start. */
+  let auth: Record<string, string>;
   const workers: { proc: Proc; id: string }[] = [];
 
   it('migrates a fresh, empty database', async () => {
@@ -198,9 +200,15 @@ describe('the built CLI as the image runs it', () => {
 
   it('starts a server with the image default arguments and two workers', async () => {
     // The image's CMD, with an OS-chosen port instead of 8080.
-    server = start('server', ['server', '--host', '0.0.0.0', '--allow-unauthenticated', '--port', '0'], env);
+    server = start('server', ['server', '--host', '0.0.0.0', '--port', '0'], env);
     const ready = await waitForLine(server, /OpenClaw ready at (http:\/\/\S+?):(\d+)/);
     base = `http://127.0.0.1:${ready[2]}`;
+    // Authentication is on: the database had no key, so the server printed an admin key once.
+    const printed = server.output().match(/^admin API key: (ocl_\S+)$/gm) ?? [];
+    expect(printed, server.output()).toHaveLength(1);
+    auth = { authorization: `Bearer ${printed[0]!.slice('admin API key: '.length)}` };
+    expect((await fetch(`${base}/v1/runs`)).status).toBe(401);
+    expect((await fetch(`${base}/v1/runs`, { headers: auth })).status).toBe(200);
     for (const n of [1, 2]) {
       const proc = start(`worker-${n}`, ['worker', '--slots', '2'], env);
       const m = await waitForLine(proc, /OpenClaw worker (\S+) ready \(2 slots\)/);
@@ -236,20 +244,20 @@ describe('the built CLI as the image runs it', () => {
       'output: "${{ steps.total.output }}"',
       '',
     ].join('\n');
-    const reg = await fetch(`${base}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: spec });
+    const reg = await fetch(`${base}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/yaml', ...auth }, body: spec });
     expect(reg.status, await reg.clone().text()).toBe(201);
     expect(((await reg.json()) as { name: string }).name).toBe(name);
 
     const started = await fetch(`${base}/v1/workflows/${name}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ input: {} }),
     });
     expect(started.status, await started.clone().text()).toBe(201);
     const { id } = (await started.json()) as { id: string };
 
     const finished = await waitFor(async () => {
-      const res = await fetch(`${base}/v1/runs/${id}`);
+      const res = await fetch(`${base}/v1/runs/${id}`, { headers: auth });
       const body = (await res.json()) as { status: string; output: unknown; steps: { key: string; status: string }[] };
       return ['succeeded', 'failed', 'cancelled'].includes(body.status) ? body : null;
     }, 30_000);

@@ -187,9 +187,10 @@ describe('docker-compose.yml', () => {
     }
     for (const name of Object.keys(services).filter((n) => n !== 'server')) expect(services[name]!.ports ?? [], name).toEqual([]);
     // It listens on every interface inside the container (or the published port reaches nothing),
-    // which the server refuses without --allow-unauthenticated.
+    // with authentication on.
     expect(cmd[cmd.indexOf('--host') + 1]).toBe('0.0.0.0');
-    expect(cmd).toContain('--allow-unauthenticated');
+    expect(cmd).not.toContain('--insecure-local');
+    expect(cmd).not.toContain('--allow-unauthenticated');
   });
 
   it('runs the workers as `worker` with a slot count, and gives them time to drain', () => {
@@ -379,7 +380,7 @@ describe('Dockerfile', () => {
         .map((i) => copyParts(i.args))
         .some((c) => c.sources.includes('package.json') && path.posix.resolve(workdir, c.dest).replace(/\/?$/, '/') === '/app/'),
     ).toBe(true);
-    expect(JSON.parse(lastOf('CMD')!.args)).toEqual(['server', '--host', '0.0.0.0', '--allow-unauthenticated']);
+    expect(JSON.parse(lastOf('CMD')!.args)).toEqual(['server', '--host', '0.0.0.0']);
     expect(JSON.parse(lastOf('CMD')!.args)).toEqual(command(svc('server')));
     expect(finalOf('EXPOSE').map((i) => i.args)).toContain('8080');
   });

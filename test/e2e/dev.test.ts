@@ -4,7 +4,7 @@
  * Then Ctrl-C (SIGINT) stops it with exit 0, and a second start on the same data dir still has
  * everything. Assertions are on stdout, stderr, exit codes and JSON, never on timings.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,18 @@ describe('openclaw dev + the client commands', () => {
     const r = await cli('workflows');
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['fanout-join', 'flaky-step', 'order-fulfilment']) expect(r.stdout).toContain(name);
+    // Auth is on: the admin key is in <data-dir>/admin.key (0600), which the commands above used
+    // without being told; without a key the API answers 401.
+    const keyFile = path.join(dataDir, 'admin.key');
+    expect(dev.output()).toContain(`admin key in ${keyFile}`);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(key).toMatch(/^ocl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect((await fetch(`${dev.url}/v1/workflows`)).status).toBe(401);
+    expect((await fetch(`${dev.url}/v1/workflows`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const wrong = await runCli(['workflows', '--url', dev.url], { cwd: home, env: { OPENCLAW_API_KEY: 'ocl_nope' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('unauthorized');
     const j = await cli('workflows', '--json');
     expect(parse<{ items: Array<{ name: string }> }>(j.stdout).items.map((w) => w.name)).toEqual(
       expect.arrayContaining(['fanout-join', 'flaky-step', 'order-fulfilment']),
@@ -146,6 +158,7 @@ describe('openclaw dev + the client commands', () => {
 
   it('Ctrl-C stops dev with exit 0; started again on the same data dir, everything is still there', async () => {
     const oldUrl = dev.url;
+    const key = readFileSync(path.join(dataDir, 'admin.key'), 'utf8');
     ctrlC(dev); // the whole process group, embedded PostgreSQL included, as a terminal does
     expect(await exitWithin(dev, 30_000)).toEqual({ code: 0, signal: null });
     expect(dev.output()).not.toContain("Unhandled 'error' event");
@@ -157,6 +170,8 @@ describe('openclaw dev + the client commands', () => {
 
     dev = await startDev({ dataDir, cwd: home, args: ['--slots', '4'] });
     expect(dev.output()).toMatch(/unchanged\s+fanout-join v1/);
+    // The same admin key, kept with the data.
+    expect(readFileSync(path.join(dataDir, 'admin.key'), 'utf8')).toBe(key);
     const r = await cli('runs', '--json');
     expect(r.code, r.stderr).toBe(0);
     const ids = parse<{ items: Array<{ id: string }> }>(r.stdout).items.map((x) => x.id);

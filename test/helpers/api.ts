@@ -1,7 +1,7 @@
 /** API test fixture: an engine (see useEngine) plus `buildApp()` on it, driven with `inject`. */
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp, type BuildAppOptions } from '../../api/index.js';
+import { buildApp, insecureLocal, type BuildAppOptions } from '../../api/index.js';
 import type { CreateEngineOptions } from '../../engine/index.js';
 import { useEngine, type EngineFixture } from './engine.js';
 
@@ -18,7 +18,8 @@ export function useApi(
 ): ApiFixture {
   const t = useEngine(label, options) as ApiFixture;
   beforeAll(async () => {
-    t.app = await buildApp({ engine: t.engine, logger: false, followPollMs: 50, ...options.app });
+    // The route tests act as the local admin; test/api/access.test.ts covers keys, roles and namespaces.
+    t.app = await buildApp({ engine: t.engine, logger: false, followPollMs: 50, authenticate: insecureLocal, ...options.app });
     t.call = async (opts) => {
       const res = await t.app.inject(opts);
       let body: unknown = null;
