@@ -31,6 +31,7 @@ import { pgStatsDump, pgStatsReset } from '../lib/pg-stats.js';
 import { fanOut, waitFor, type BenchContext, type Figures, type Scenario } from '../lib/harness.js';
 import { CLI, REPO_ROOT, requireBuiltCli, runToEnd, spawnNode, type Child } from '../lib/processes.js';
 import { round, summarize } from '../lib/stats.js';
+import { generateApiKey } from '../../engine/index.js';
 
 const envInt = (name: string, dflt: number): number => {
   const raw = process.env[name];
@@ -59,18 +60,16 @@ steps:
 const GW_PROCESS = path.join(REPO_ROOT, 'bench', 'lib', 'graphile-chain-process.mjs');
 
 /**
- * How the bench authenticates to the API: the ONE place to change when API keys arrive. Today the
- * server serves every request on a loopback address (`--allow-unauthenticated` is only needed to
- * bind a non-loopback one), so nothing is sent. With BENCH_P6_API_KEY set it is sent as a bearer
- * token; a key-provisioning step (e.g. an env var or a CLI command run before the server starts)
- * belongs in `serverEnv` / `headers` here.
+ * How the bench authenticates to the API: a fresh admin key, made sure of by the server at start
+ * (OPENCLAW_ADMIN_KEY) and sent as a bearer token, as an automated deployment would. The
+ * per-principal rate limit is off: the bench measures the engine, not the limiter.
  */
+const BENCH_KEY = generateApiKey();
 const API_AUTH = {
   serverArgs: [] as string[],
-  serverEnv: {} as Record<string, string>,
+  serverEnv: { OPENCLAW_ADMIN_KEY: BENCH_KEY, OPENCLAW_API_RATE_LIMIT: '0' } as Record<string, string>,
   headers(): Record<string, string> {
-    const key = process.env.BENCH_P6_API_KEY;
-    return key ? { authorization: `Bearer ${key}` } : {};
+    return { authorization: `Bearer ${BENCH_KEY}` };
   },
 };
 
