@@ -33,7 +33,7 @@ export function defaultExecutors(core: EngineCore): Executor[] {
 function wasmExecutor(core: EngineCore): Executor {
   const { config } = core;
   return createWasmExecutor({
-    resolveSkill: (name, range) => resolveSkill(core, name, range),
+    resolveSkill: (name, range, namespace) => resolveSkill(core, namespace, name, range),
     cacheDir: config.wasmCacheDir,
     limits: {
       defaultMemoryBytes: config.wasmMemoryLimitBytes,

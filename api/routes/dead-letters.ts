@@ -1,9 +1,11 @@
 /** Dead letters: steps that ran out of attempts, and their replay. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref } from '../schemas.js';
 
 export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
+  documentNamespace(app);
   app.get(
     '/v1/dead-letters',
     {
@@ -14,7 +16,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = a
         response: { 200: ref('DeadLetterPage'), ...errors(400) },
       },
     },
-    (request) => engine.queries.listDeadLetters(request.query),
+    (request) => scopeOf(engine, request).queries.listDeadLetters(request.query),
   );
 
   app.post(
@@ -31,7 +33,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = a
       },
     },
     async (request, reply) => {
-      const { runId } = await engine.replayDeadLetter(request.params.id);
+      const { runId } = await scopeOf(engine, request).replayDeadLetter(request.params.id);
       return reply.status(202).send({ runId, deadLetterId: request.params.id });
     },
   );

@@ -12,6 +12,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import rateLimit from '@fastify/rate-limit';
 import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors } from '../schemas.js';
 
 const Accepted = Type.Object({
@@ -23,6 +24,7 @@ const Accepted = Type.Object({
 });
 
 export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
+  documentNamespace(app);
   const bodyLimit = engine.config.maxWebhookBytes;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
@@ -34,7 +36,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     }),
   );
 
-  // Per hook, per server process: anyone who can reach a hook can post to it, signed or not.
+  // Per hook (of a namespace), per server process: anyone who can reach a hook can post to it, signed or not.
   const perMinute = engine.config.webhookRateLimit;
   if (perMinute > 0) {
     await app.register(rateLimit, {
@@ -43,7 +45,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       timeWindow: 60_000,
       keyGenerator: (request) => {
         const { workflow, hook } = request.params as { workflow?: string; hook?: string };
-        return `${workflow ?? ''}/${hook ?? ''}`;
+        return `${request.namespace}/${workflow ?? ''}/${hook ?? ''}`;
       },
       errorResponseBuilder: (request, context) => {
         const { workflow, hook } = request.params as { workflow?: string; hook?: string };
@@ -70,7 +72,9 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           'with the hook’s secret (timestamps more than OPENCLAW_WEBHOOK_TOLERANCE_SECONDS, default 300, from the server clock are refused), ' +
           'or GitHub’s `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. Any content type; the body is signed as sent ' +
           '(at most OPENCLAW_MAX_WEBHOOK_BYTES, default 1 MiB). `X-OpenClaw-Delivery` (or `X-GitHub-Delivery`) makes retries safe: ' +
-          'a delivery id starts at most one run, and a repeat answers 202 with that run and `duplicate: true`. See docs/webhooks.md.',
+          'a delivery id starts at most one run, and a repeat answers 202 with that run and `duplicate: true`. ' +
+          'The `namespace` query parameter (default `default`) picks the namespace: the workflow, the hook’s secret and the run are ' +
+          'that namespace’s. See docs/webhooks.md.',
         params: Type.Object({
           workflow: Type.String({ minLength: 1, maxLength: 200 }),
           hook: Type.String({ minLength: 1, maxLength: 63, description: 'The `webhook.name` of one of the workflow’s triggers.' }),
@@ -87,7 +91,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     async (request, reply) => {
       const raw: unknown = request.body;
       const body = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
-      const delivery = await engine.deliverWebhook({
+      const delivery = await scopeOf(engine, request).deliverWebhook({
         workflow: request.params.workflow,
         hook: request.params.hook,
         body,

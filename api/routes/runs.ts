@@ -2,7 +2,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type Engine } from '../../engine/index.js';
+import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type Engine, type NamespaceScope } from '../../engine/index.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, RunIdParams } from '../schemas.js';
 
 const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES);
@@ -11,6 +12,7 @@ const EVENT_ID = '^[0-9]{1,19}$';
 const KEEPALIVE_MS = 15_000;
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs: number }> = async (app, { engine, followPollMs }) => {
+  documentNamespace(app);
   // Open event streams end when the server closes (they would otherwise hold close() open).
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
@@ -31,7 +33,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
         response: { 200: ref('RunPage'), ...errors(400) },
       },
     },
-    (request) => engine.queries.listRuns(request.query),
+    (request) => scopeOf(engine, request).queries.listRuns(request.query),
   );
 
   app.get(
@@ -44,7 +46,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
         response: { 200: ref('Run'), ...errors(400, 404) },
       },
     },
-    (request) => engine.queries.getRun(request.params.id),
+    (request) => scopeOf(engine, request).queries.getRun(request.params.id),
   );
 
   app.get(
@@ -82,9 +84,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
     },
     async (request, reply) => {
       const after = request.headers['last-event-id'] ?? request.query.after;
+      const { queries } = scopeOf(engine, request);
       if (request.query.follow === '1' || request.query.follow === 'true')
-        return follow(engine, request, reply, { runId: request.params.id, after, pollMs: followPollMs, streams });
-      const { items, nextCursor } = await engine.queries.getEvents(request.params.id, {
+        return follow(queries, request, reply, { runId: request.params.id, after, pollMs: followPollMs, streams });
+      const { items, nextCursor } = await queries.getEvents(request.params.id, {
         ...(after === undefined ? {} : { after }),
         ...(request.query.limit === undefined ? {} : { limit: request.query.limit }),
       });
@@ -116,7 +119,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
     },
     async (request, reply) => {
       const { attempt, cursor, limit } = request.query;
-      const page = await engine.queries.getStepLogs(request.params.id, request.params.key, {
+      const page = await scopeOf(engine, request).queries.getStepLogs(request.params.id, request.params.key, {
         ...(attempt === undefined ? {} : { attempt }),
         ...(cursor === undefined ? {} : { after: cursor }),
         ...(limit === undefined ? {} : { limit }),
@@ -130,20 +133,23 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
     },
   );
 
-  const runAction = (path: string, summary: string, act: (id: string) => Promise<unknown>): void => {
+  const runAction = (path: string, summary: string, act: (scope: NamespaceScope, id: string) => Promise<unknown>): void => {
     app.post(
       path,
       {
         schema: { tags: ['runs'], summary, params: RunIdParams, response: { 202: ref('Run'), ...errors(400, 404, 409) } },
       },
       async (request, reply) => {
-        await act(request.params.id);
-        return reply.status(202).send(await engine.queries.getRun(request.params.id));
+        const scope = scopeOf(engine, request);
+        await act(scope, request.params.id);
+        return reply.status(202).send(await scope.queries.getRun(request.params.id));
       },
     );
   };
-  runAction('/v1/runs/:id/cancel', 'Cancel: active steps are cancelled and running tasks told to stop', (id) => engine.cancelRun(id));
-  runAction('/v1/runs/:id/retry', 'Run the failed, dead or cancelled steps again; succeeded outputs are kept', (id) => engine.retryRun(id));
+  runAction('/v1/runs/:id/cancel', 'Cancel: active steps are cancelled and running tasks told to stop', (scope, id) => scope.cancelRun(id));
+  runAction('/v1/runs/:id/retry', 'Run the failed, dead or cancelled steps again; succeeded outputs are kept', (scope, id) =>
+    scope.retryRun(id),
+  );
 
   app.post(
     '/v1/runs/:id/signals/:name',
@@ -164,7 +170,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
       },
     },
     async (request, reply) => {
-      const { delivered } = await engine.signalRun(request.params.id, request.params.name, request.body?.payload);
+      const { delivered } = await scopeOf(engine, request).signalRun(request.params.id, request.params.name, request.body?.payload);
       return reply.status(202).send({ runId: request.params.id, signal: request.params.name, delivered });
     },
   );
@@ -176,14 +182,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
  * before the events, so when it is terminal the events read after it include the final one.
  */
 async function follow(
-  engine: Engine,
+  queries: NamespaceScope['queries'],
   request: FastifyRequest,
   reply: FastifyReply,
   opts: { runId: string; after: string | undefined; pollMs: number; streams: Set<() => void> },
 ): Promise<FastifyReply> {
   const { runId, after, pollMs, streams } = opts;
   // 404 before the stream starts; the status is read before the events (see getEvents).
-  let batch = await engine.queries.getEvents(runId, after === undefined ? {} : { after });
+  let batch = await queries.getEvents(runId, after === undefined ? {} : { after });
   const res = reply.raw;
   reply.hijack();
   res.writeHead(200, {
@@ -222,7 +228,7 @@ async function follow(
       // A full page means more is already there: read on without waiting.
       if (batch.nextCursor === null) await delay(pollMs, undefined, { signal: wake.signal }).catch(() => undefined);
       if (closed) break;
-      batch = await engine.queries.getEvents(runId, cursor === undefined ? {} : { after: cursor });
+      batch = await queries.getEvents(runId, cursor === undefined ? {} : { after: cursor });
     }
   } catch (err) {
     request.log.warn({ err, runId }, 'event stream stopped');

@@ -1,6 +1,7 @@
 /** Cron schedules: one per cron trigger of each workflow's latest spec; list, pause, resume (docs/schedules.md). */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const time = Type.String({ format: 'date-time' });
@@ -33,6 +34,7 @@ const Schedule = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Schedule id' }) });
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
+  documentNamespace(app);
   app.addSchema(Schedule);
   const ScheduleRef = Type.Ref('Schedule');
 
@@ -49,7 +51,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = asy
         },
       },
     },
-    (request) => engine.listSchedules(request.query),
+    (request) => scopeOf(engine, request).listSchedules(request.query),
   );
 
   app.get(
@@ -57,7 +59,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = asy
     {
       schema: { tags: ['schedules'], summary: 'One schedule', params: IdParams, response: { 200: ScheduleRef, ...errors(400, 404) } },
     },
-    (request) => engine.getSchedule(request.params.id),
+    (request) => scopeOf(engine, request).getSchedule(request.params.id),
   );
 
   app.post(
@@ -70,7 +72,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = asy
         response: { 200: ScheduleRef, ...errors(400, 404) },
       },
     },
-    (request) => engine.pauseSchedule(request.params.id),
+    (request) => scopeOf(engine, request).pauseSchedule(request.params.id),
   );
 
   app.post(
@@ -83,6 +85,6 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = asy
         response: { 200: ScheduleRef, ...errors(400, 404) },
       },
     },
-    (request) => engine.resumeSchedule(request.params.id),
+    (request) => scopeOf(engine, request).resumeSchedule(request.params.id),
   );
 };

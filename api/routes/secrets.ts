@@ -1,6 +1,7 @@
 /** Secrets: values are write-only. Responses carry names and times, never a value. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const SecretInfo = Type.Object({
@@ -13,6 +14,7 @@ const NameParams = Type.Object({
 });
 
 export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
+  documentNamespace(app);
   app.put(
     '/v1/secrets/:name',
     {
@@ -27,7 +29,7 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async
       },
     },
     async (request, reply) => {
-      const { created, secret } = await engine.putSecret(request.params.name, request.body.value);
+      const { created, secret } = await scopeOf(engine, request).putSecret(request.params.name, request.body.value);
       return reply.status(created ? 201 : 200).send(secret);
     },
   );
@@ -45,7 +47,7 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async
         },
       },
     },
-    async (request) => await engine.listSecrets({ limit: request.query.limit, cursor: request.query.cursor }),
+    async (request) => await scopeOf(engine, request).listSecrets({ limit: request.query.limit, cursor: request.query.cursor }),
   );
 
   app.delete(
@@ -59,7 +61,7 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async
       },
     },
     async (request, reply) => {
-      await engine.deleteSecret(request.params.name);
+      await scopeOf(engine, request).deleteSecret(request.params.name);
       return reply.status(204).send(null);
     },
   );

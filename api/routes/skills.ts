@@ -5,6 +5,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const SkillSummary = Type.Object({
@@ -35,6 +36,7 @@ export function skillBodyLimit(maxSkillBytes: number): number {
 }
 
 export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
+  documentNamespace(app);
   const bodyLimit = skillBodyLimit(engine.config.maxSkillBytes);
   app.post(
     '/v1/skills',
@@ -78,7 +80,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async 
       if (!BASE64.test(text) || text.length % 4 !== 0) {
         throw new EngineError('invalid_request', 'component must be the component’s bytes in base64', { details: { field: 'component' } });
       }
-      const r = await engine.registerSkill({ manifest: request.body.manifest, component: Buffer.from(text, 'base64') });
+      const r = await scopeOf(engine, request).registerSkill({ manifest: request.body.manifest, component: Buffer.from(text, 'base64') });
       return reply.status(r.created ? 201 : 200).send({ ...r, createdAt: r.createdAt.toISOString() });
     },
   );
@@ -101,7 +103,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async 
     },
     async (request) => {
       const { name, limit, cursor } = request.query;
-      const page = await engine.listSkills({ ...(name === undefined ? {} : { name }), limit, cursor });
+      const page = await scopeOf(engine, request).listSkills({ ...(name === undefined ? {} : { name }), limit, cursor });
       return { items: page.items.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })), nextCursor: page.nextCursor };
     },
   );

@@ -1,6 +1,7 @@
 /** Workflows: register (YAML or JSON), list, read, archive — and start runs. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, type Engine } from '../../engine/index.js';
+import { documentNamespace, scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, WorkflowNameParams } from '../schemas.js';
 
 const specBodyDescription =
@@ -8,6 +9,7 @@ const specBodyDescription =
   'Errors name the spec path with its line and column.';
 
 export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTypes: string[] }> = async (app, { engine, yamlTypes }) => {
+  documentNamespace(app);
   const yamlBody = { schema: { type: 'string', description: specBodyDescription } };
   app.post(
     '/v1/workflows',
@@ -32,7 +34,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         });
       }
       const isJson = (request.headers['content-type'] ?? '').startsWith('application/json');
-      const r = await engine.registerWorkflow(text, { format: isJson ? 'json' : 'yaml' });
+      const r = await scopeOf(engine, request).registerWorkflow(text, { format: isJson ? 'json' : 'yaml' });
       return reply
         .status(r.created ? 201 : 200)
         .header('location', `/v1/workflows/${encodeURIComponent(r.name)}/versions/${r.version}`)
@@ -50,7 +52,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         response: { 200: ref('WorkflowPage'), ...errors(400) },
       },
     },
-    (request) => engine.queries.listWorkflows(request.query),
+    (request) => scopeOf(engine, request).queries.listWorkflows(request.query),
   );
 
   app.get(
@@ -63,7 +65,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         response: { 200: ref('Workflow'), ...errors(404) },
       },
     },
-    (request) => engine.queries.getWorkflow(request.params.name),
+    (request) => scopeOf(engine, request).queries.getWorkflow(request.params.name),
   );
 
   app.get(
@@ -76,7 +78,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         response: { 200: ref('Workflow'), ...errors(400, 404) },
       },
     },
-    (request) => engine.queries.getWorkflow(request.params.name, request.params.version),
+    (request) => scopeOf(engine, request).queries.getWorkflow(request.params.name, request.params.version),
   );
 
   app.delete(
@@ -90,7 +92,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
       },
     },
     async (request, reply) => {
-      await engine.archiveWorkflow(request.params.name);
+      await scopeOf(engine, request).archiveWorkflow(request.params.name);
       return reply.status(204).send(null);
     },
   );
@@ -129,7 +131,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         });
       }
       const idempotencyKey = header ?? body.idempotencyKey;
-      const started = await engine.startRunDetail({
+      const started = await scopeOf(engine, request).startRunDetail({
         workflow: request.params.name,
         input: body.input,
         ...(body.version === undefined ? {} : { version: body.version }),

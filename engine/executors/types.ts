@@ -19,6 +19,8 @@ export interface TaskInvocation {
   /** The step's evaluated `with:` (null when none). */
   input: unknown;
   runId: string;
+  /** The run's namespace (where its `wasm` skills are resolved). */
+  namespace: string;
   stepKey: string;
   /** The worker running this attempt (labels, cleanup after a crash). */
   workerId: string;

@@ -90,10 +90,11 @@ export function createNotifyTask(core: EngineCore): Task {
     }
   }
 
-  async function secretValue(name: string): Promise<string> {
+  /** A signing secret of the run's namespace. */
+  async function secretValue(ns: string, name: string): Promise<string> {
     let values: Map<string, string>;
     try {
-      values = await readSecrets(core, core.keyring, [name]);
+      values = await readSecrets(core, ns, core.keyring, [name]);
     } catch (err) {
       throw new DeliveryFailure((err as Error).message, null, true);
     }
@@ -158,7 +159,7 @@ export function createNotifyTask(core: EngineCore): Task {
         'x-openclaw-event': body.event,
       };
       if (target.secret !== null) {
-        const secret = await secretValue(target.secret);
+        const secret = await secretValue(body.namespace, target.secret);
         unregister = registerSecretValues([secret]);
         // A fresh timestamp per attempt (receivers reject stale ones); the body never changes.
         headers[SIGNATURE_HEADER] = signatureHeader(secret, rawBody);

@@ -1,16 +1,33 @@
-/** Operator actions on a run: cancel, retry from failure, signals, dead-letter replay. */
+/**
+ * Operator actions on a run: cancel, retry from failure, signals, dead-letter replay. Each acts in
+ * one namespace: a run (or dead letter) of another namespace is not found.
+ */
 import type { EngineCore } from '../core/engine-core.js';
+import type { RunCtx } from '../core/transition-tx.js';
 import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { CHANNELS } from '../vocabulary/channels.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun } from '../vocabulary/statuses.js';
-import { inRunTx } from './driver.js';
+import { inRunTx, type TransitionResult } from './driver.js';
 import { succeedStep } from './step-store.js';
 
+/** `inRunTx` for a run of namespace `ns`; a run of another namespace is not found (and left as it was). */
+async function inNamespaceRunTx<T>(
+  core: EngineCore,
+  ns: string,
+  runId: string,
+  fn: (rc: RunCtx) => Promise<T>,
+): Promise<TransitionResult<T>> {
+  return await inRunTx(core, runId, async (rc) => {
+    if (rc.run.namespace !== ns) throw new NotFoundError('run', runId);
+    return await fn(rc);
+  });
+}
+
 /** Cancels a run: active steps are cancelled (running tasks are told to stop), child runs too. */
-export async function cancelRun(core: EngineCore, runId: string, reason = 'cancelled by request'): Promise<void> {
-  await inRunTx(core, runId, async (rc) => {
+export async function cancelRun(core: EngineCore, ns: string, runId: string, reason = 'cancelled by request'): Promise<void> {
+  await inNamespaceRunTx(core, ns, runId, async (rc) => {
     if (!isActiveRun(rc.run.status)) {
       throw new ConflictError(`run ${runId} already finished (${rc.run.status}); nothing to cancel`, { status: rc.run.status });
     }
@@ -21,8 +38,14 @@ export async function cancelRun(core: EngineCore, runId: string, reason = 'cance
 }
 
 /** Delivers a signal. Wakes the oldest `wait: {signal: name}` of the run, or buffers it until one waits. */
-export async function signalRun(core: EngineCore, runId: string, name: string, payload: unknown): Promise<{ delivered: boolean }> {
-  const { value } = await inRunTx(core, runId, async (rc) => {
+export async function signalRun(
+  core: EngineCore,
+  ns: string,
+  runId: string,
+  name: string,
+  payload: unknown,
+): Promise<{ delivered: boolean }> {
+  const { value } = await inNamespaceRunTx(core, ns, runId, async (rc) => {
     if (!isActiveRun(rc.run.status)) {
       throw new ConflictError(`run ${runId} already finished (${rc.run.status}); it cannot receive signals`, { status: rc.run.status });
     }
@@ -48,8 +71,8 @@ export async function signalRun(core: EngineCore, runId: string, name: string, p
  * Retries a failed or cancelled run from the point of failure: its model decides which steps run
  * again (with a fresh attempt budget); succeeded steps (and their outputs) are kept.
  */
-export async function retryRun(core: EngineCore, runId: string): Promise<void> {
-  await inRunTx(core, runId, async (rc) => {
+export async function retryRun(core: EngineCore, ns: string, runId: string): Promise<void> {
+  await inNamespaceRunTx(core, ns, runId, async (rc) => {
     if (rc.run.status !== 'failed' && rc.run.status !== 'cancelled') {
       throw new ConflictError(`run ${runId} is ${rc.run.status}; only failed or cancelled runs can be retried`, { status: rc.run.status });
     }
@@ -70,11 +93,14 @@ export async function retryRun(core: EngineCore, runId: string): Promise<void> {
 }
 
 /** Replays a dead-lettered step: its failed run is retried from the point of failure. */
-export async function replayDeadLetter(core: EngineCore, deadLetterId: string): Promise<{ runId: string }> {
-  const { rows } = await core.pool.query<{ run_id: string }>('SELECT run_id FROM openclaw.dead_letter WHERE id = $1', [deadLetterId]);
+export async function replayDeadLetter(core: EngineCore, ns: string, deadLetterId: string): Promise<{ runId: string }> {
+  const { rows } = await core.pool.query<{ run_id: string }>('SELECT run_id FROM openclaw.dead_letter WHERE id = $1 AND namespace = $2', [
+    deadLetterId,
+    ns,
+  ]);
   const dl = rows[0];
   if (!dl) throw new NotFoundError('dead letter', deadLetterId);
-  await retryRun(core, dl.run_id);
+  await retryRun(core, ns, dl.run_id);
   await core.pool.query('UPDATE openclaw.dead_letter SET replayed_at = now() WHERE id = $1', [deadLetterId]);
   return { runId: dl.run_id };
 }

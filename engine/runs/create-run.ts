@@ -9,8 +9,8 @@ import { SQL, type RunStatus } from '../vocabulary/statuses.js';
 import { validateRunInput } from './input-schema.js';
 import { jsonBytes } from './step-store.js';
 
+/** What a caller of `startRun` gives; the namespace is the scope's (see namespace-scope.ts). */
 export interface StartRunOptions {
-  namespace?: string;
   workflow: string;
   /** A pinned version; default the latest. */
   version?: number;
@@ -19,6 +19,11 @@ export interface StartRunOptions {
   trigger?: RunTrigger;
   parentRunId?: string;
   parentStepId?: string;
+}
+
+/** A start inside the engine: always in a named namespace (the request's, the parent run's, the schedule's, the hook's). */
+export interface CreateRunOptions extends StartRunOptions {
+  namespace: string;
 }
 
 export interface StartRunResult {
@@ -42,8 +47,8 @@ function inputHash(input: unknown): string {
  * the idempotency key (a unique constraint, not read-then-write) and the workflow's concurrency
  * policy, and inserts the initial steps when the run may start now.
  */
-export async function createRunInTx(tx: TransitionTx, opts: StartRunOptions): Promise<CreatedRun> {
-  const ns = opts.namespace ?? tx.core.config.namespace;
+export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): Promise<CreatedRun> {
+  const ns = opts.namespace;
   const db = tx.client;
   // One round trip: the workflow row and the requested (or latest) version.
   // Read once per transaction and workflow (a batch of starts of one workflow reads it once).
@@ -199,7 +204,7 @@ export async function createRunInTx(tx: TransitionTx, opts: StartRunOptions): Pr
  */
 export async function tryCreateRunInTx(
   tx: TransitionTx,
-  opts: StartRunOptions,
+  opts: CreateRunOptions,
 ): Promise<{ created: CreatedRun } | { refused: EngineError }> {
   const mark = tx.eventMark();
   try {

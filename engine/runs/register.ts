@@ -14,16 +14,15 @@ export interface RegisterResult {
 }
 
 /**
- * Registers a spec (YAML or JSON text): the same content registers once (by content hash of the
+ * Registers a spec (YAML or JSON text) in namespace `ns`: the same content registers once (by content hash of the
  * parsed spec, so formatting does not matter); changed content becomes version N+1. Registering
  * an archived workflow brings it back. Concurrent registrations serialise on the workflow row.
  * A new version also brings the workflow's cron schedules in line with its triggers (see
  * triggers/schedules.ts); bringing an archived workflow back resumes them from now.
  */
-export async function registerWorkflow(core: EngineCore, text: string, options: CompileOptions = {}): Promise<RegisterResult> {
+export async function registerWorkflow(core: EngineCore, ns: string, text: string, options: CompileOptions = {}): Promise<RegisterResult> {
   const { compiled, spec } = compileSpec(text, options);
   const hash = specContentHash(spec);
-  const ns = core.config.namespace;
   return await withTx(core.pool, async (db) => {
     await db.query(
       `INSERT INTO openclaw.workflow (namespace, name, latest_version) VALUES ($1, $2, 0) ON CONFLICT (namespace, name) DO NOTHING`,
@@ -70,14 +69,14 @@ export async function registerWorkflow(core: EngineCore, text: string, options: 
   });
 }
 
-/** Archives a workflow: no new runs and no cron ticks (its schedules stop); running runs finish. */
-export async function archiveWorkflow(core: EngineCore, name: string): Promise<void> {
+/** Archives a workflow of namespace `ns`: no new runs and no cron ticks (its schedules stop); running runs finish. */
+export async function archiveWorkflow(core: EngineCore, ns: string, name: string): Promise<void> {
   const found = await withTx(core.pool, async (db) => {
     const { rowCount } = await db.query(
       'UPDATE openclaw.workflow SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE namespace = $1 AND name = $2',
-      [core.config.namespace, name],
+      [ns, name],
     );
-    if (rowCount) await db.query(STOP_SCHEDULES_SQL, [core.config.namespace, name]);
+    if (rowCount) await db.query(STOP_SCHEDULES_SQL, [ns, name]);
     return Boolean(rowCount);
   });
   if (!found) throw new NotFoundError('workflow', name);

@@ -9,7 +9,7 @@
 import type { EngineCore } from '../core/engine-core.js';
 import { GroupCommit } from '../core/group-commit.js';
 import type { EngineError } from '../errors.js';
-import { tryCreateRunInTx, type CreatedRun, type StartRunOptions, type StartRunResult } from './create-run.js';
+import { tryCreateRunInTx, type CreatedRun, type CreateRunOptions, type StartRunResult } from './create-run.js';
 import { withTransitionTx } from './driver.js';
 import { readRunDetails, type RunDetail } from './queries.js';
 
@@ -28,7 +28,7 @@ export interface StartRequest {
 export type StartedRun = StartRunResult & { detail?: RunDetail };
 
 interface Pending {
-  opts: StartRunOptions;
+  opts: CreateRunOptions;
   detail: boolean;
 }
 
@@ -71,8 +71,8 @@ export class RunStarter {
     });
   }
 
-  /** Starts a run (idempotently when a key is given). Returns the run id and whether it is new. */
-  async start(opts: StartRunOptions, req: StartRequest = {}): Promise<StartedRun> {
+  /** Starts a run in `opts.namespace` (idempotently when a key is given). Returns the run id and whether it is new. */
+  async start(opts: CreateRunOptions, req: StartRequest = {}): Promise<StartedRun> {
     const o = await this.commits.submit({ opts, detail: req.detail === true });
     if ('err' in o) throw o.err;
     return o.ok;

@@ -1,7 +1,8 @@
 /**
  * The secret store: write-only values (PUT replaces, GET lists names and times, DELETE removes),
  * encrypted at rest (see crypto.ts). Only the worker reads values, at execution time, for the
- * `${{ secrets.NAME }}` references of the task it is about to run.
+ * `${{ secrets.NAME }}` references of the task it is about to run. Every function acts in one
+ * namespace (`ns`): a secret of another namespace does not exist for it.
  */
 import { keysetPage, tupleCursor, type Page, type PageRequest } from '../db/keyset-page.js';
 import { EngineError, NonRetryableError, NotFoundError } from '../errors.js';
@@ -27,6 +28,7 @@ export interface SecretInfo {
 
 export async function putSecret(
   core: EngineCore,
+  ns: string,
   ring: Keyring,
   name: string,
   value: string,
@@ -41,7 +43,6 @@ export async function putSecret(
       details: { field: 'value' },
     });
   }
-  const ns = core.config.namespace;
   const sealed = encryptSecret(requireKey(ring), ns, name, value);
   const { rows } = await core.pool.query<{ created: boolean; created_at: Date; updated_at: Date }>(
     // Replacing keeps the value it replaces (still sealed) and when, for webhook verification during
@@ -59,12 +60,12 @@ export async function putSecret(
 }
 
 /** Secret names and times (never values), by name, a page at a time. */
-export async function listSecrets(core: EngineCore, page: PageRequest = {}): Promise<Page<SecretInfo>> {
+export async function listSecrets(core: EngineCore, ns: string, page: PageRequest = {}): Promise<Page<SecretInfo>> {
   const { items, nextCursor } = await keysetPage(page, byName, async (after, take) => {
     const { rows } = await core.pool.query<{ name: string; created_at: Date; updated_at: Date }>(
       `SELECT name, created_at, updated_at FROM openclaw.secret
         WHERE namespace = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3`,
-      [core.config.namespace, after?.[0] ?? null, take],
+      [ns, after?.[0] ?? null, take],
     );
     return rows;
   });
@@ -76,17 +77,13 @@ export async function listSecrets(core: EngineCore, page: PageRequest = {}): Pro
 
 const byName = { format: tupleCursor('string'), keyOf: (r: { name: string }): [string] => [r.name] };
 
-export async function deleteSecret(core: EngineCore, name: string): Promise<void> {
-  const { rowCount } = await core.pool.query('DELETE FROM openclaw.secret WHERE namespace = $1 AND name = $2', [
-    core.config.namespace,
-    name,
-  ]);
+export async function deleteSecret(core: EngineCore, ns: string, name: string): Promise<void> {
+  const { rowCount } = await core.pool.query('DELETE FROM openclaw.secret WHERE namespace = $1 AND name = $2', [ns, name]);
   if (!rowCount) throw new NotFoundError('secret', name);
 }
 
-/** Decrypted values of the named secrets; names that do not exist are missing from the map. */
-export async function readSecrets(core: EngineCore, ring: Keyring, names: string[]): Promise<Map<string, string>> {
-  const ns = core.config.namespace;
+/** Decrypted values of the named secrets of namespace `ns`; names that do not exist there are missing from the map. */
+export async function readSecrets(core: EngineCore, ns: string, ring: Keyring, names: string[]): Promise<Map<string, string>> {
   const { rows } = await core.pool.query<{ name: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer }>(
     'SELECT name, key_id, wrapped_key, ciphertext FROM openclaw.secret WHERE namespace = $1 AND name = ANY($2::text[])',
     [ns, names],
@@ -110,11 +107,11 @@ export async function readSecrets(core: EngineCore, ring: Keyring, names: string
  */
 export async function readSecretVersions(
   core: EngineCore,
+  ns: string,
   ring: Keyring,
   name: string,
   overlapMs: number,
 ): Promise<{ current: string; previous: string | null } | null> {
-  const ns = core.config.namespace;
   const { rows } = await core.pool.query<{
     key_id: string;
     wrapped_key: Buffer;

@@ -1,6 +1,7 @@
 /**
  * The skill registry (table openclaw.skill): register a component with its manifest, list, and
- * resolve `name@range` to the newest matching version for the wasm executor.
+ * resolve `name@range` to the newest matching version for the wasm executor. Skills belong to a
+ * namespace (`ns`): a run's `wasm` tasks resolve in the run's namespace.
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, EngineError } from '../errors.js';
@@ -58,7 +59,12 @@ export interface SkillSummary {
  * The same name@version with the same bytes answers `created: false`; with other bytes it is a
  * `conflict` (versions are immutable: publish a new version).
  */
-export async function registerSkill(core: EngineCore, options: RegisterSkillOptions, maxBytes: number): Promise<RegisterSkillResult> {
+export async function registerSkill(
+  core: EngineCore,
+  ns: string,
+  options: RegisterSkillOptions,
+  maxBytes: number,
+): Promise<RegisterSkillResult> {
   const manifest = validateManifest(options.manifest);
   const component = options.component;
   if (component.length === 0) throw new EngineError('invalid_request', 'the component is empty', { details: { field: 'component' } });
@@ -71,7 +77,6 @@ export async function registerSkill(core: EngineCore, options: RegisterSkillOpti
   }
   const sha256 = createHash('sha256').update(component).digest('hex');
   const base = { name: manifest.name, version: manifest.version, sha256, sizeBytes: component.length };
-  const ns = core.config.namespace;
   const existing = async () => {
     const { rows } = await core.pool.query<{ sha256: string; manifest: SkillManifest; created_at: Date }>(
       'SELECT sha256, manifest, created_at FROM openclaw.skill WHERE namespace = $1 AND name = $2 AND version = $3',
@@ -177,7 +182,7 @@ const byNameNewestFirst = {
 };
 
 /** Registered versions (no component bytes), by name then newest version first, a page at a time. */
-export async function listSkills(core: EngineCore, filter: { name?: string } & PageRequest = {}): Promise<Page<SkillSummary>> {
+export async function listSkills(core: EngineCore, ns: string, filter: { name?: string } & PageRequest = {}): Promise<Page<SkillSummary>> {
   const { items, nextCursor } = await keysetPage(filter, byNameNewestFirst, async (after, take) => {
     const { rows } = await core.pool.query<SkillListRow>(
       `SELECT name, version, major, minor, patch, sha256, size_bytes, description, manifest->'inputSchema' AS input_schema,
@@ -186,7 +191,7 @@ export async function listSkills(core: EngineCore, filter: { name?: string } & P
         WHERE namespace = $1 AND ($2::text IS NULL OR name = $2)
           AND ($3::text IS NULL OR name > $3 OR (name = $3 AND (major, minor, patch) < ($4::int, $5::int, $6::int)))
         ORDER BY name, major DESC, minor DESC, patch DESC LIMIT $7`,
-      [core.config.namespace, filter.name ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, take],
+      [ns, filter.name ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, take],
     );
     return rows;
   });
@@ -207,13 +212,12 @@ function toSummary(r: SkillListRow): SkillSummary {
 }
 
 /**
- * The newest version of `name` that satisfies `range` (see semver.ts), or null. The component
+ * The newest version of skill `name` of namespace `ns` that satisfies `range` (see semver.ts), or null. The component
  * bytes are read only when `loadComponent()` is called.
  */
-export async function resolveSkill(core: EngineCore, name: string, rangeText: string): Promise<ResolvedSkill | null> {
+export async function resolveSkill(core: EngineCore, ns: string, name: string, rangeText: string): Promise<ResolvedSkill | null> {
   const range = parseRange(rangeText);
   if (!range) return null;
-  const ns = core.config.namespace;
   const { rows } = await core.pool.query<{
     version: string;
     major: number;

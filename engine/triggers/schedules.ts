@@ -219,9 +219,9 @@ function toView(r: ScheduleRow): ScheduleView {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getSchedule(core: EngineCore, id: string, db: Queryable = core.pool): Promise<ScheduleView> {
+export async function getSchedule(core: EngineCore, ns: string, id: string, db: Queryable = core.pool): Promise<ScheduleView> {
   if (!UUID_RE.test(id)) throw new NotFoundError('schedule', id);
-  const { rows } = await db.query<ScheduleRow>(`${VIEW_SQL} WHERE s.namespace = $1 AND s.id = $2`, [core.config.namespace, id]);
+  const { rows } = await db.query<ScheduleRow>(`${VIEW_SQL} WHERE s.namespace = $1 AND s.id = $2`, [ns, id]);
   const row = rows[0];
   if (!row) throw new NotFoundError('schedule', id);
   return toView(row);
@@ -240,14 +240,14 @@ const byWorkflowAndPosition = {
 };
 
 /** Schedules by workflow name, then trigger position; keyset pages with an opaque cursor. */
-export async function listSchedules(core: EngineCore, opts: ListSchedulesOptions = {}): Promise<Page<ScheduleView>> {
+export async function listSchedules(core: EngineCore, ns: string, opts: ListSchedulesOptions = {}): Promise<Page<ScheduleView>> {
   const { items, nextCursor } = await keysetPage(opts, byWorkflowAndPosition, async (after, take) => {
     const { rows } = await core.pool.query<ScheduleRow>(
       `${VIEW_SQL}
         WHERE s.namespace = $1 AND ($2::text IS NULL OR s.workflow = $2)
           AND ($3::text IS NULL OR (s.workflow, s.trigger_index) > ($3::text, $4::int))
         ORDER BY s.workflow, s.trigger_index LIMIT $5`,
-      [core.config.namespace, opts.workflow ?? null, after?.[0] ?? null, after?.[1] ?? null, take],
+      [ns, opts.workflow ?? null, after?.[0] ?? null, after?.[1] ?? null, take],
     );
     return rows;
   });
@@ -255,17 +255,17 @@ export async function listSchedules(core: EngineCore, opts: ListSchedulesOptions
 }
 
 /** Pauses a schedule: no tick fires until it is resumed (idempotent). */
-export async function pauseSchedule(core: EngineCore, id: string): Promise<ScheduleView> {
+export async function pauseSchedule(core: EngineCore, ns: string, id: string): Promise<ScheduleView> {
   if (!UUID_RE.test(id)) throw new NotFoundError('schedule', id);
   return await withTx(core.pool, async (db) => {
     const { rowCount } = await db.query(
       `UPDATE openclaw.schedule SET paused = true, paused_at = coalesce(paused_at, now()), next_fire_at = NULL, updated_at = now()
         WHERE namespace = $1 AND id = $2`,
-      [core.config.namespace, id],
+      [ns, id],
     );
     if (!rowCount) throw new NotFoundError('schedule', id);
-    core.log.info({ scheduleId: id }, 'schedule paused');
-    return await getSchedule(core, id, db);
+    core.log.info({ scheduleId: id, namespace: ns }, 'schedule paused');
+    return await getSchedule(core, ns, id, db);
   });
 }
 
@@ -275,14 +275,14 @@ export async function pauseSchedule(core: EngineCore, id: string): Promise<Sched
  * schedule that is not paused changes nothing. A schedule of an archived workflow stays stopped
  * until the workflow is registered again.
  */
-export async function resumeSchedule(core: EngineCore, id: string): Promise<ScheduleView> {
+export async function resumeSchedule(core: EngineCore, ns: string, id: string): Promise<ScheduleView> {
   if (!UUID_RE.test(id)) throw new NotFoundError('schedule', id);
   return await withTx(core.pool, async (db) => {
     const { rows } = await db.query<{ cron: string; timezone: string; paused: boolean; archived: boolean }>(
       `SELECT s.cron, s.timezone, s.paused, w.archived_at IS NOT NULL AS archived
          FROM openclaw.schedule s JOIN openclaw.workflow w ON w.namespace = s.namespace AND w.name = s.workflow
         WHERE s.namespace = $1 AND s.id = $2 FOR NO KEY UPDATE OF s`,
-      [core.config.namespace, id],
+      [ns, id],
     );
     const row = rows[0];
     if (!row) throw new NotFoundError('schedule', id);
@@ -292,8 +292,8 @@ export async function resumeSchedule(core: EngineCore, id: string): Promise<Sche
         id,
         next,
       ]);
-      core.log.info({ scheduleId: id, nextFireAt: next }, 'schedule resumed');
+      core.log.info({ scheduleId: id, namespace: ns, nextFireAt: next }, 'schedule resumed');
     }
-    return await getSchedule(core, id, db);
+    return await getSchedule(core, ns, id, db);
   });
 }

@@ -1,7 +1,9 @@
 /**
  * Webhook deliveries: `POST /v1/hooks/{workflow}/{hook}` authenticated by an HMAC signature over
  * the raw body (see signature.ts: the OpenClaw, Standard Webhooks and GitHub schemes), deduplicated
- * by delivery id, refused when they replay an accepted signature, and turned into a run.
+ * by delivery id, refused when they replay an accepted signature, and turned into a run. A delivery
+ * acts in one namespace (the request's, `?namespace=`): the workflow, the hook's secret, the
+ * delivery and signature rows and the run are all that namespace's.
  *
  * Order of checks: body size (413), workflow and hook exist (404), a signature header is present
  * (401 "missing"), the signature matches the hook's secret — its current value or, during a
@@ -170,7 +172,7 @@ interface Authenticated {
  *   (400: the input expression failed or the workflow's `inputs` schema rejected it),
  *   `unavailable` (503: this process cannot decrypt secrets).
  */
-export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Promise<WebhookDelivery> {
+export async function deliverWebhook(core: EngineCore, ns: string, req: WebhookRequest): Promise<WebhookDelivery> {
   const max = core.config.maxWebhookBytes;
   if (req.body.length > max) {
     throw new EngineError(
@@ -179,7 +181,6 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
       { details: { limit: max } },
     );
   }
-  const ns = core.config.namespace;
   const where = `${req.workflow}/${req.hook}`;
   const { rows } = await core.pool.query<{ archived_at: Date | null; version: number; version_id: string }>(
     `SELECT w.archived_at, v.version, v.id AS version_id
@@ -194,7 +195,7 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
   const hook = findHook(wf.triggers, req.hook);
   if (!hook) throw new NotFoundError('webhook', where);
 
-  const auth = await authenticate(core, req, hook, where);
+  const auth = await authenticate(core, ns, req, hook, where);
   if (wfRow.archived_at) throw new ConflictError(`workflow ${req.workflow} is archived; register it again to receive webhooks`);
 
   const deliveryId = auth.deliveryId;
@@ -263,6 +264,7 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
     }
     const input = await evaluateInput(core, req, hook, wfRow.version, req.workflow);
     const created = await createRunInTx(tx, {
+      namespace: ns,
       workflow: req.workflow,
       version: wfRow.version,
       input,
@@ -279,13 +281,13 @@ export async function deliverWebhook(core: EngineCore, req: WebhookRequest): Pro
     return { runId: created.runId, deliveryId, duplicate: !created.created };
   });
   core.log.info(
-    { workflow: req.workflow, hook: req.hook, deliveryId, runId: result.runId, duplicate: result.duplicate },
+    { namespace: ns, workflow: req.workflow, hook: req.hook, deliveryId, runId: result.runId, duplicate: result.duplicate },
     'webhook accepted',
   );
   return result;
 }
 
-async function authenticate(core: EngineCore, req: WebhookRequest, hook: HookDef, where: string): Promise<Authenticated> {
+async function authenticate(core: EngineCore, ns: string, req: WebhookRequest, hook: HookDef, where: string): Promise<Authenticated> {
   const openclaw = header(req.headers, SIGNATURE_HEADER);
   const standard = header(req.headers, STANDARD_SIGNATURE_HEADER);
   const github = header(req.headers, GITHUB_SIGNATURE_HEADER);
@@ -296,7 +298,7 @@ async function authenticate(core: EngineCore, req: WebhookRequest, hook: HookDef
     return unauthorized(reason);
   };
   if (!hook.secret) throw reject('invalid_signature', 'the hook has no `secret:` in its spec, so no delivery can be verified');
-  const versions = await readSecretVersions(core, core.keyring, hook.secret, core.config.webhookSecretOverlapMs);
+  const versions = await readSecretVersions(core, ns, core.keyring, hook.secret, core.config.webhookSecretOverlapMs);
   if (!versions) throw reject('invalid_signature', `secret ${hook.secret} is not in the secret store`);
   const secrets = versions.previous === null ? [versions.current] : [versions.current, versions.previous];
   const now = Math.floor(Date.now() / 1000);

@@ -14,6 +14,8 @@ export interface ClaimedStep {
   /** The evaluated task block (with secret placeholders), or null: use the graph's. */
   task_spec: unknown;
   version_id: string;
+  /** The run's namespace: the task's secrets and skills are that namespace's. */
+  namespace: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.started', jsonb_build_object('attempt', attempt, 'worker', $1::text) FROM u
      )
-     SELECT u.*, r.version_id FROM u JOIN openclaw.run r ON r.id = u.run_id`,
+     SELECT u.*, r.version_id, r.namespace FROM u JOIN openclaw.run r ON r.id = u.run_id`,
     [workerId, limit, leaseTtlMs / 1000],
   );
   return rows;

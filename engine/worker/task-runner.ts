@@ -62,7 +62,7 @@ export class TaskRunner {
       const executor = this.registry.get(node.task.kind);
       let spec: Record<string, unknown> | null = null;
       if (node.task.kind !== 'builtin') {
-        const resolved = await resolveTaskSecrets(this.core, step.task_spec ?? node.task.spec);
+        const resolved = await resolveTaskSecrets(this.core, step.namespace, step.task_spec ?? node.task.spec);
         if (resolved.values.length > 0) masker = new SecretMasker(resolved.values);
         unregister = registerSecretValues(resolved.values);
         spec = resolved.spec as Record<string, unknown>;
@@ -72,6 +72,7 @@ export class TaskRunner {
         spec,
         input: step.input ?? null,
         runId: step.run_id,
+        namespace: step.namespace,
         stepKey: step.key,
         workerId: this.workerId,
         idempotencyKey: `${step.run_id}:${step.key}`,

@@ -31,6 +31,7 @@ function invocation(spec: Record<string, unknown>, extra: Partial<TaskInvocation
     spec,
     input: null,
     runId: '11111111-1111-4111-8111-111111111111',
+    namespace: 'default',
     stepKey: 'fetch',
     workerId: 'test-worker',
     idempotencyKey: '11111111-1111-4111-8111-111111111111:fetch',

@@ -2,10 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { ApiClient } from '../../cli/client.js';
+import { namespaceOf } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { intArg, readJsonArg } from '../../cli/input.js';
 import { buildProgram } from '../../cli/program.js';
 import { choosePgLocation } from '../../cli/runtime/embedded-db.js';
+import { startTestServer } from '../helpers/http-server.js';
 
 describe('flag values', () => {
   it('reads JSON inline, from @file and from @- (stdin); bad JSON is a usage error naming the flag', () => {
@@ -62,6 +66,46 @@ describe('command line', () => {
     } finally {
       if (saved === undefined) delete process.env.OPENCLAW_URL;
       else process.env.OPENCLAW_URL = saved;
+    }
+  });
+});
+
+describe('--namespace', () => {
+  /** The namespace `argv` gives the `workflows` command (its action replaced by a probe). */
+  async function namespaceFor(argv: string[], env?: string): Promise<string> {
+    const saved = process.env.OPENCLAW_NAMESPACE;
+    try {
+      if (env === undefined) delete process.env.OPENCLAW_NAMESPACE;
+      else process.env.OPENCLAW_NAMESPACE = env;
+      const program = buildProgram();
+      let seen: string | undefined;
+      program.commands.find((c) => c.name() === 'workflows')?.action((_opts: unknown, cmd: Command) => void (seen = namespaceOf(cmd)));
+      await program.parseAsync(argv, { from: 'user' });
+      if (seen === undefined) throw new Error('workflows action not called');
+      return seen;
+    } finally {
+      if (saved === undefined) delete process.env.OPENCLAW_NAMESPACE;
+      else process.env.OPENCLAW_NAMESPACE = saved;
+    }
+  }
+
+  it('is given after or before the command, else OPENCLAW_NAMESPACE, else default', async () => {
+    expect(await namespaceFor(['workflows'])).toBe('default');
+    expect(await namespaceFor(['workflows'], 'from-env')).toBe('from-env');
+    expect(await namespaceFor(['workflows', '--namespace', 'team-b'], 'from-env')).toBe('team-b');
+    expect(await namespaceFor(['--namespace', 'team-a', 'workflows'], 'from-env')).toBe('team-a');
+    expect(await namespaceFor(['--namespace', 'team-a', 'workflows', '--namespace', 'team-b'])).toBe('team-b');
+  });
+
+  it('the client sends it as X-OpenClaw-Namespace on every request', async () => {
+    const srv = await startTestServer();
+    try {
+      srv.route('/v1/workflows', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[]}'));
+      await new ApiClient(srv.url, { namespace: 'team-b' }).get('/v1/workflows');
+      await new ApiClient(srv.url).get('/v1/workflows');
+      expect(srv.requests.map((r) => r.headers['x-openclaw-namespace'])).toEqual(['team-b', undefined]);
+    } finally {
+      await srv.close();
     }
   });
 });

@@ -56,7 +56,7 @@ describe('skill registry', () => {
       replaced: true,
       sha256: sha256(other),
     });
-    expect((await resolveSkill(engineCore(t.engine), 'once', '1.0.0'))?.sha256).toBe(sha256(other));
+    expect((await resolveSkill(engineCore(t.engine), 'default', 'once', '1.0.0'))?.sha256).toBe(sha256(other));
   });
 
   it('refuses bad manifests, core modules, and components with imports it does not grant', async () => {
@@ -98,7 +98,7 @@ describe('skill registry', () => {
   });
 
   it('resolves name@range to the newest matching version (numerically: 1.10 > 1.2)', async () => {
-    const v = async (range: string) => (await resolveSkill(engineCore(t.engine), 'pick', range))?.version ?? null;
+    const v = async (range: string) => (await resolveSkill(engineCore(t.engine), 'default', 'pick', range))?.version ?? null;
     expect(await v('1')).toBe('1.10.0');
     expect(await v('1.2')).toBe('1.2.0');
     expect(await v('^1.2')).toBe('1.10.0');
@@ -106,7 +106,7 @@ describe('skill registry', () => {
     expect(await v('2')).toBe('2.0.0');
     expect(await v('*')).toBe('2.0.0');
     expect(await v('3')).toBeNull();
-    expect(await resolveSkill(engineCore(t.engine), 'nope', '1')).toBeNull();
+    expect(await resolveSkill(engineCore(t.engine), 'default', 'nope', '1')).toBeNull();
   });
 });
 

@@ -66,6 +66,7 @@ function invocation(spec: Record<string, unknown>, input: unknown, timeoutMs: nu
       spec,
       input,
       runId: '00000000-0000-0000-0000-000000000000',
+      namespace: 'default',
       stepKey: 'step',
       idempotencyKey: 'run:step',
       workerId: 'test-worker',

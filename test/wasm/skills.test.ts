@@ -30,6 +30,7 @@ function invocationFor(skill: string, input: unknown, log: string[] = []): TaskI
     spec: { skill },
     input,
     runId: '00000000-0000-0000-0000-000000000000',
+    namespace: 'default',
     stepKey: 'step',
     idempotencyKey: 'run:step',
     workerId: 'test-worker',

@@ -89,7 +89,7 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
     }
     const memoryLimitBytes = memoryLimitOf(spec.memory, limits);
     if (spec.fuel !== undefined) inv.stepLog.write('wasm.fuel is not metered by this runtime; the step timeout bounds CPU time', 'log');
-    const skill = await options.resolveSkill(ref.name, ref.range.text);
+    const skill = await options.resolveSkill(ref.name, ref.range.text, inv.namespace);
     if (!skill) throw new NonRetryableError('UnknownSkill', `no registered skill matches ${ref.text} (register it with POST /v1/skills)`);
     const label = `${skill.name}@${skill.version}`;
     const schemas = schemasOf(skill);

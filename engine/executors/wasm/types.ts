@@ -12,7 +12,8 @@ export interface ResolvedSkill {
 }
 
 /**
- * Finds the newest registered version of `name` that satisfies `range` (`1`, `1.2`, `^1.2`, `1.2.3`,
- * `*`; see engine/skills/semver.ts), or null. Injected: executors never touch the database.
+ * Finds the newest version of `name` registered in `namespace` (the run's) that satisfies `range`
+ * (`1`, `1.2`, `^1.2`, `1.2.3`, `*`; see engine/skills/semver.ts), or null. Injected: executors
+ * never touch the database.
  */
-export type ResolveSkill = (name: string, range: string) => Promise<ResolvedSkill | null>;
+export type ResolveSkill = (name: string, range: string, namespace: string) => Promise<ResolvedSkill | null>;
