@@ -4,7 +4,9 @@
  * one transaction (one BEGIN/COMMIT and one WAL flush for the batch). At most `maxCommitters`
  * transactions run at once, which keeps the database's cores busy without queueing on its locks.
  * A batch is all-or-nothing: when it fails, its items are applied one at a time (`applyOne`
- * decides what a lone failure means for its item).
+ * decides what a lone failure means for its item). With `maxQueued`, the queue is bounded: an
+ * item submitted to a full queue pushes out the oldest waiting one, whose promise rejects with a
+ * `QueueOverflowError` (for work that may be lost but must not grow memory, such as audit rows).
  */
 import type { Logger } from '../telemetry/logger.js';
 
@@ -14,11 +16,21 @@ export interface GroupCommitOptions<I, R> {
   maxCommitters: number;
   /** Items applied in one transaction at most. */
   maxBatch: number;
+  /** Items waiting (not yet in a batch) at most; past it the oldest is dropped. Default: unbounded. */
+  maxQueued?: number;
   log: Logger;
   /** Applies a batch in one transaction; one result per item, in order. Throws to fail the whole batch. */
   applyBatch: (items: I[]) => Promise<R[]>;
   /** Applies one item after its batch failed; its promise settles with this (rejects when it throws). */
   applyOne: (item: I) => Promise<R>;
+}
+
+/** The rejection of an item pushed out of a full queue (`maxQueued`) before it was applied. */
+export class QueueOverflowError extends Error {
+  constructor(what: string) {
+    super(`${what} queue is full; the oldest waiting item was dropped`);
+    this.name = 'QueueOverflowError';
+  }
 }
 
 interface Pending<I, R> {
@@ -36,6 +48,9 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      if (this.o.maxQueued !== undefined && this.queue.length > this.o.maxQueued) {
+        this.queue.shift()!.reject(new QueueOverflowError(this.o.what));
+      }
       if (this.active < this.o.maxCommitters) {
         this.active++;
         void this.drain();

@@ -23,13 +23,31 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
-export interface OpenclawAuditLog {
-  action: string;
-  actor: string | null;
+export interface OpenclawApiKey {
   created_at: Generated<Timestamp>;
-  data: Json | null;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  id: string;
+  name: string;
+  namespaces: string[] | null;
+  revoked_at: Timestamp | null;
+  role: string;
+  secret_hash: Buffer;
+}
+
+export interface OpenclawAuditLog {
+  at: Generated<Timestamp>;
+  client_address: string | null;
   id: Generated<Int8>;
-  target: string | null;
+  ids: Generated<Json>;
+  method: string;
+  namespace: string | null;
+  principal: string | null;
+  principal_kind: string | null;
+  request_id: string | null;
+  role: string | null;
+  route: string;
+  status: number;
 }
 
 export interface OpenclawDeadLetter {
@@ -265,6 +283,7 @@ export interface OpenclawWorkflowVersion {
 }
 
 export interface DB {
+  'openclaw.api_key': OpenclawApiKey;
   'openclaw.audit_log': OpenclawAuditLog;
   'openclaw.dead_letter': OpenclawDeadLetter;
   'openclaw.run': OpenclawRun;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
+import { AUDIT_PRUNE_INTERVAL_MS, pruneAuditLog } from '../audit/retention.js';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
 import type { EngineCore } from '../core/engine-core.js';
 import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
@@ -25,6 +26,8 @@ export interface TickReport {
   /** Cron ticks fired this tick (see triggers/cron-fire.ts). */
   cron: CronPassReport | null;
   liveness: Awaited<ReturnType<typeof checkLiveness>> | null;
+  /** Audit rows deleted past their retention (null: not this tick; see audit/retention.ts). */
+  auditPruned: number | null;
 }
 
 /**
@@ -35,9 +38,9 @@ export interface TickReport {
  * row each tick; a follower that finds it older than `leaderStaleMs` does the tick's work itself
  * (safe: every action re-checks its condition under a row lock). Each tick: reclaim expired
  * leases, fire due timers and wait timeouts, fire due cron ticks, enforce run deadlines; every
- * `livenessIntervalMs`, the liveness check. Between ticks, the process that acted last wakes
- * again when the next cron tick is due (database clock), so a tick fires within milliseconds
- * rather than up to a scheduler tick late. (Session advisory locks need a direct
+ * `livenessIntervalMs`, the liveness check; every minute, audit log retention (audit/retention.ts).
+ * Between ticks, the process that acted last wakes again when the next cron tick is due (database
+ * clock), so a tick fires within milliseconds rather than up to a scheduler tick late. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
  */
 export class Scheduler {
@@ -45,6 +48,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private leader = false;
   private lastLiveness = 0;
+  private lastAuditPrune = 0;
   private ticking: Promise<TickReport> | null = null;
   private stopped = true;
   private untrack: (() => void) | null = null;
@@ -150,7 +154,16 @@ export class Scheduler {
   /** One tick (exposed for tests). Does nothing unless this process is the leader (or the leader is frozen). */
   async tick(): Promise<TickReport> {
     const run = async (): Promise<TickReport> => {
-      const report: TickReport = { leader: false, rescue: false, reaped: 0, timers: 0, deadlines: 0, cron: null, liveness: null };
+      const report: TickReport = {
+        leader: false,
+        rescue: false,
+        reaped: 0,
+        timers: 0,
+        deadlines: 0,
+        cron: null,
+        liveness: null,
+        auditPruned: null,
+      };
       this.acting = false;
       if (await this.ensureLeader()) {
         await this.core.pool.query(
@@ -177,6 +190,13 @@ export class Scheduler {
       if (Date.now() - this.lastLiveness >= every) {
         this.lastLiveness = Date.now(); // local pacing only; the check itself uses the database clock
         report.liveness = await checkLiveness(this.core);
+      }
+      if (Date.now() - this.lastAuditPrune >= AUDIT_PRUNE_INTERVAL_MS) {
+        this.lastAuditPrune = Date.now();
+        report.auditPruned = await pruneAuditLog(this.core).catch((err: unknown) => {
+          this.core.log.error({ err }, 'scheduler: audit log retention failed');
+          return null;
+        });
       }
       return report;
     };
