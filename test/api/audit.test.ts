@@ -2,15 +2,13 @@
  * The audit log (docs/security.md, "Audit log"): what is recorded for mutating and refused
  * requests (and what never is: bodies, query strings, credentials, successful reads), GET /v1/audit
  * (admin only, filters, cursor, namespace-limited admins), no route that edits or deletes rows, and
- * retention. Principals come from a test authenticator chosen by a header, so roles and namespaces
- * are exercised without API keys.
+ * `openclaw audit` (retention: test/integration/audit-retention.test.ts). Principals come from a
+ * test authenticator chosen by a header, so roles and namespaces are exercised without API keys.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth.js';
-import { pruneAuditLog } from '../../engine/audit/retention.js';
-import { engineCore } from '../../engine/engine.js';
 import { generateMasterKey } from '../../engine/index.js';
 import { useApi, yamlHeaders } from '../helpers/api.js';
 import { runCli } from '../helpers/cli.js';
@@ -318,42 +316,5 @@ describe('GET /v1/audit', () => {
     );
     expect(paths).toEqual(['/v1/audit']);
     expect(Object.keys((t.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths['/v1/audit']!)).toEqual(['get']);
-  });
-});
-
-describe('retention', () => {
-  it('deletes rows older than the retention in bounded batches and keeps the rest; 0 keeps everything', async () => {
-    const principal = `old-${randomUUID().slice(0, 8)}`;
-    await query(
-      t.engine,
-      `INSERT INTO openclaw.audit_log (at, principal, method, route, status)
-       SELECT now() - make_interval(days => d), $1, 'POST', '/v1/workflows', 201 FROM unnest(ARRAY[200, 120, 91, 91, 91, 89, 1]) AS d`,
-      [principal],
-    );
-    const count = async () =>
-      (await query<{ n: string }>(t.engine, 'SELECT count(*) AS n FROM openclaw.audit_log WHERE principal = $1', [principal]))[0]!.n;
-    const core = engineCore(t.engine);
-    expect(core.config.auditRetentionDays).toBe(90);
-    expect(await pruneAuditLog(core, { retentionDays: 0 })).toBe(0);
-    expect(await count()).toBe('7');
-    // Two rows a batch, two batches a pass: one pass deletes four of the five old rows, the next the last.
-    expect(await pruneAuditLog(core, { batchSize: 2, maxBatches: 2 })).toBe(4);
-    expect(await pruneAuditLog(core, { batchSize: 2, maxBatches: 2 })).toBe(1);
-    expect(await pruneAuditLog(core)).toBe(0);
-    expect(await count()).toBe('2');
-  });
-
-  it('the scheduler leader prunes (its first tick, then every minute)', async () => {
-    await query(
-      t.engine,
-      `INSERT INTO openclaw.audit_log (at, method, route, status) VALUES (now() - interval '100 days', 'POST', '/x', 201)`,
-    );
-    const scheduler = t.engine.createScheduler();
-    try {
-      expect(await scheduler.tick()).toMatchObject({ leader: true, auditPruned: 1 });
-      expect(await scheduler.tick()).toMatchObject({ leader: true, auditPruned: null });
-    } finally {
-      await scheduler.stop();
-    }
   });
 });
