@@ -13,10 +13,13 @@ export type { NamespaceScope } from './namespace-scope.js';
 export type { EngineSettings } from './config.js';
 export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcess } from './worker/process.js';
 export type { Worker, WorkerOptions } from './worker/worker.js';
+export { WORKER_STATES, type WorkerState, type WorkerView, type ListWorkersOptions } from './fleet/workers.js';
+export type { QueueStats, NamespaceStats } from './fleet/stats.js';
 export type { Scheduler, SchedulerOptions } from './scheduler/scheduler.js';
 export type { Notifier, NotifierOptions } from './notify/runner.js';
 export type { Executor, TaskInvocation } from './executors/types.js';
 export { createLogger, type Logger } from './telemetry/logger.js';
+export type { MetricsEndpoint } from './telemetry/metrics.js';
 
 // Database set-up (`openclaw migrate`).
 export { migrate } from './db/migrate.js';
@@ -45,6 +48,7 @@ export type { CompiledWorkflow } from './spec/types.js';
 // What the engine's methods take and return.
 export type { StartRunOptions, StartRunResult } from './runs/start.js';
 export type { RegisterResult } from './runs/register.js';
+export type { PurgeOptions, PurgeResult } from './runs/retention.js';
 export type { RunView, StepView, StepLogLine, Page } from './runs/queries.js';
 export { RUN_STATUSES, STEP_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus, type StepStatus } from './vocabulary/statuses.js';
 export type { RunTrigger } from './core/rows.js';
@@ -57,9 +61,7 @@ export { generateMasterKey } from './secrets/crypto.js';
 // Access (docs/security.md): API keys, roles and namespaces.
 export {
   generateApiKey,
-  parseApiKey,
   looksLikeApiKey,
-  API_KEY_CACHE_MS,
   type ApiKeys,
   type ApiKeyInfo,
   type CreateApiKeyOptions,

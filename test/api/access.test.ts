@@ -31,7 +31,8 @@ async function call(method: string, url: string, key?: string, headers: Record<s
     url,
     headers: { ...(key === undefined ? {} : { authorization: `Bearer ${key}` }), ...headers },
   });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as ErrorLike) : null, headers: res.headers };
+  const json = String(res.headers['content-type'] ?? '').includes('json') && res.body !== '';
+  return { status: res.statusCode, body: json ? (JSON.parse(res.body) as ErrorLike) : null, headers: res.headers };
 }
 
 /** Every route the app documents: not a hand-kept list, so a new route cannot be missed. */

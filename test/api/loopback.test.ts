@@ -5,14 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { isLoopback, startServer, type RunningServer } from '../../api/index.js';
+import { insecureLocal, isLoopback, startServer, type RunningServer } from '../../api/index.js';
 import { useEngine } from '../helpers/engine.js';
 
 const t = useEngine('loopback');
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer({ engine: t.engine, port: 0, logger: false });
+  // No credentials needed for what this file tests: the Host check comes before authentication.
+  server = await startServer({ engine: t.engine, port: 0, logger: false, authenticate: insecureLocal });
 });
 afterAll(async () => {
   await server?.close();

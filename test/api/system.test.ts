@@ -24,6 +24,7 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['post', '/v1/runs/{id}/cancel'],
   ['post', '/v1/runs/{id}/retry'],
   ['post', '/v1/runs/{id}/signals/{name}'],
+  ['post', '/v1/runs/purge'],
   ['get', '/v1/dead-letters'],
   ['post', '/v1/dead-letters/{id}/replay'],
   ['get', '/v1/schema/workflow.json'],
@@ -40,6 +41,8 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['post', '/v1/api-keys'],
   ['get', '/v1/api-keys'],
   ['delete', '/v1/api-keys/{id}'],
+  ['get', '/v1/workers'],
+  ['get', '/v1/stats'],
 ];
 
 describe('health', () => {

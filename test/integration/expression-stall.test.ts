@@ -6,7 +6,7 @@
  * neither did /healthz. Measured here from a real listening server, /healthz fired every 20 ms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../api/index.js';
+import { insecureLocal, startServer, type RunningServer } from '../../api/index.js';
 import { generateMasterKey, sign } from '../../engine/index.js';
 import { useEngine, waitForRun } from '../helpers/engine.js';
 
@@ -81,7 +81,7 @@ beforeAll(async () => {
   await t.engine.registerWorkflow(REDOS);
   await t.engine.registerWorkflow(REDOS_HOOK);
   await t.engine.putSecret('REDOS_HOOK_SECRET', SECRET);
-  server = await startServer({ engine: t.engine, logger: false, port: 0 });
+  server = await startServer({ engine: t.engine, logger: false, port: 0, authenticate: insecureLocal });
 });
 afterAll(async () => {
   await server?.close();

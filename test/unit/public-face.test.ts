@@ -20,6 +20,7 @@ const ROOT_VALUES = [
   'SIGNATURE_HEADER',
   'STEP_STATUSES',
   'TERMINAL_RUN_STATUSES',
+  'WORKER_STATES',
   'SpecError',
   'TaskError',
   'checkSkillComponent',
@@ -37,6 +38,15 @@ const ROOT_VALUES = [
   'verify',
   'verifyGithub',
   'workflowSchema',
+  // Access (docs/security.md): keys, roles and namespaces, for the API layer and the CLI.
+  'DEFAULT_NAMESPACE',
+  'NAMESPACE_PATTERN',
+  'ROLES',
+  'generateApiKey',
+  'grantAllows',
+  'isRole',
+  'looksLikeApiKey',
+  'roleAllows',
 ];
 
 describe('entry points', () => {
