@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { EngineError, type Engine, type Logger } from '../engine/index.js';
 import { installRouteRoles } from './access.js';
+import { documentNamespace } from './namespace.js';
 import { auditPlugin } from './audit.js';
 import { authPlugin, credentialAuthenticator, type Authenticate, type TokenVerifier } from './auth.js';
 import { hostOfHeader, isLoopback } from './loopback.js';
@@ -17,11 +18,14 @@ import { installErrorHandling } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { hookRoutes } from './routes/hooks.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { skillRoutes } from './routes/skills.js';
+import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
+import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
 
@@ -130,6 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   installRouteRoles(app);
+  documentNamespace(app);
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { authenticate: options.authenticate ?? credentialAuthenticator(engine, options.oidc) });
   // Per principal, per server process, after authentication (public routes have their own limits).
@@ -155,6 +160,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditPlugin, { engine });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, () => app.swagger());
   await app.register(systemRoutes, { engine });
+  await app.register(metricsRoutes, { engine });
   await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
   await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
   await app.register(deadLetterRoutes, { engine });
@@ -162,6 +168,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(secretRoutes, { engine });
   await app.register(skillRoutes, { engine });
   await app.register(apiKeyRoutes, { engine });
+  await app.register(workerRoutes, { engine });
+  await app.register(statsRoutes, { engine });
   // Its own scope: raw-body parsing for every content type and its own body limit (routes/hooks.ts).
   await app.register(hookRoutes, { engine });
   await app.ready();

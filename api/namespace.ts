@@ -1,7 +1,7 @@
 /**
  * Namespaces in the routes. The auth hook (auth.ts) resolves and validates every request's
  * namespace (`request.namespace`); a route acts in it through `scopeOf(engine, request)`.
- * `documentNamespace(app)`, called once by each route plugin, adds the `namespace` query parameter
+ * `documentNamespace(app)`, called once on the root instance before the routes (app.ts), adds the `namespace` query parameter
  * and the `X-OpenClaw-Namespace` header to the schema of each of its routes, so that the OpenAPI
  * document shows them on every operation (both are optional; the auth hook has already checked
  * them when validation runs).
@@ -35,11 +35,11 @@ function withProperty(schema: unknown, name: string, property: Record<string, un
   return { ...base, properties: { ...(base.properties ?? {}), [name]: property } };
 }
 
-/** Documents the namespace parameter and header on every route the plugin `app` adds after this call. */
+/** Documents the namespace parameter and header on every route added after this call (public health checks aside). */
 export function documentNamespace(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema;
-    if (!schema || schema.hide) return;
+    if (!schema || schema.hide || route.url === '/healthz' || route.url === '/readyz') return;
     route.schema = {
       ...schema,
       querystring: withProperty(schema.querystring, 'namespace', QUERY),

@@ -2,7 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { EgressPolicy } from './executors/http/egress.js';
 import { parseNotifyHooks, type NotifyHook } from './notify/hooks.js';
+import { parseRetentionByNamespace } from './runs/retention-settings.js';
 import { parseMasterKey, type Keyring, type MasterKey } from './secrets/crypto.js';
+import { NAMESPACE_PATTERN } from './vocabulary/roles.js';
 
 /**
  * Engine configuration: defaults, overridden by environment variables, overridden by explicit
@@ -111,8 +113,22 @@ export interface EngineSettings {
   webhookRateLimit: number;
   /** API: requests per minute one server process accepts from one principal (429 above; 0: no limit). */
   apiRateLimit: number;
+  /** Runs: finished runs are deleted this many days after they finished (0: kept forever); see runs/retention.ts. */
+  runRetentionDays: number;
+  /** Runs: per-namespace retention overriding runRetentionDays, `team-a=7d,team-b=90d` (0: forever). */
+  runRetentionByNamespace: string;
+  /** Runs: finished runs deleted per retention transaction. */
+  runRetentionBatchSize: number;
+  /** Runs: the most runs retention deletes per second (pauses between batches; 0: no pause). */
+  runRetentionRate: number;
   /** Audit log: rows older than this many days are deleted by the scheduler leader (0: kept forever). */
   auditRetentionDays: number;
+  /** Metrics: how often the scheduler leader samples the database gauges (0: never; docs/operations.md, "Metrics"). */
+  metricsSampleMs: number;
+  /** Metrics: serve `GET /metrics` without credentials (default false: a viewer key of every namespace). */
+  metricsPublic: boolean;
+  /** Worker rows stopped or stale for longer than this many hours are deleted by the scheduler leader (0: kept forever). */
+  workerRetentionHours: number;
 }
 
 /**
@@ -121,7 +137,7 @@ export interface EngineSettings {
  */
 export interface EngineConfig extends Omit<
   EngineSettings,
-  'secretKey' | 'previousSecretKeys' | 'httpAllow' | 'notifyHooks' | 'containerPull'
+  'secretKey' | 'previousSecretKeys' | 'httpAllow' | 'notifyHooks' | 'containerPull' | 'runRetentionByNamespace'
 > {
   /** `OPENCLAW_SECRET_KEY` (current) and `OPENCLAW_SECRET_KEY_PREVIOUS`, parsed. */
   masterKeys: Keyring;
@@ -130,6 +146,8 @@ export interface EngineConfig extends Omit<
   /** `OPENCLAW_NOTIFY_HOOKS`, parsed: hook name -> target. */
   notifyHooks: ReadonlyMap<string, NotifyHook>;
   containerPull: 'missing' | 'never';
+  /** `OPENCLAW_RUN_RETENTION_BY_NAMESPACE`, parsed: namespace -> retention in ms (0: forever). */
+  runRetentionByNamespace: ReadonlyMap<string, number>;
   /** `OPENCLAW_WASM_CACHE_DIR` as an absolute path; when unset, a per-user folder in the OS temp dir. */
   wasmCacheDir: string;
 }
@@ -188,7 +206,14 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   webhookSecretOverlapMs: 24 * 3600 * 1000,
   webhookRateLimit: 600,
   apiRateLimit: 6000,
+  runRetentionDays: 30,
+  runRetentionByNamespace: '',
+  runRetentionBatchSize: 500,
+  runRetentionRate: 2000,
   auditRetentionDays: 90,
+  metricsSampleMs: 15_000,
+  metricsPublic: false,
+  workerRetentionHours: 24,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */
@@ -201,9 +226,10 @@ const STRING_KEYS = new Set<string>([
   'containerUser',
   'wasmCacheDir',
   'notifyHooks',
+  'runRetentionByNamespace',
 ]);
 /** Settings read as true/false (1/0, yes/no, on/off). */
-const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork']);
+const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork', 'metricsPublic']);
 
 function parseBoolean(raw: string): boolean | string {
   if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
@@ -265,7 +291,14 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   webhookSecretOverlapMs: 'OPENCLAW_WEBHOOK_SECRET_OVERLAP_MS',
   webhookRateLimit: 'OPENCLAW_WEBHOOK_RATE_LIMIT',
   apiRateLimit: 'OPENCLAW_API_RATE_LIMIT',
+  runRetentionDays: 'OPENCLAW_RUN_RETENTION_DAYS',
+  runRetentionByNamespace: 'OPENCLAW_RUN_RETENTION_BY_NAMESPACE',
+  runRetentionBatchSize: 'OPENCLAW_RUN_RETENTION_BATCH',
+  runRetentionRate: 'OPENCLAW_RUN_RETENTION_RATE',
   auditRetentionDays: 'OPENCLAW_AUDIT_RETENTION_DAYS',
+  metricsSampleMs: 'OPENCLAW_METRICS_SAMPLE_MS',
+  metricsPublic: 'OPENCLAW_METRICS_PUBLIC',
+  workerRetentionHours: 'OPENCLAW_WORKER_RETENTION_HOURS',
 };
 
 /**
@@ -285,6 +318,8 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   const cfg = { ...defaultConfig, ...fromEnv, ...overrides, databaseUrl } as EngineSettings;
   const problems: string[] = [];
   if (!cfg.databaseUrl) problems.push('databaseUrl (DATABASE_URL) is required');
+  if (!NAMESPACE_PATTERN.test(cfg.namespace))
+    problems.push(`namespace (OPENCLAW_NAMESPACE) ${JSON.stringify(cfg.namespace)} must match ${NAMESPACE_PATTERN.source}`);
   for (const key of Object.keys(defaultConfig) as Array<keyof typeof defaultConfig>) {
     if (STRING_KEYS.has(key)) continue;
     const v = cfg[key];
@@ -300,6 +335,11 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   const masterKeys = parseMasterKeys(cfg, problems);
   const httpAllow = parsed(problems, () => EgressPolicy.parse(cfg.httpAllow));
   const notifyHooks = parsed(problems, () => parseNotifyHooks(cfg.notifyHooks));
+  const runRetentionByNamespace = parsed(problems, () => parseRetentionByNamespace(cfg.runRetentionByNamespace));
+  if (!Number.isInteger(cfg.runRetentionBatchSize) || cfg.runRetentionBatchSize < 1 || cfg.runRetentionBatchSize > 10_000)
+    problems.push(
+      `runRetentionBatchSize (OPENCLAW_RUN_RETENTION_BATCH) must be a whole number of runs from 1 to 10000, got ${cfg.runRetentionBatchSize}`,
+    );
   if (cfg.maxWebhookBytes < 1) problems.push('maxWebhookBytes (OPENCLAW_MAX_WEBHOOK_BYTES) must be at least 1');
   if (!Number.isInteger(cfg.webhookRateLimit) || cfg.webhookRateLimit < 0)
     problems.push('webhookRateLimit (OPENCLAW_WEBHOOK_RATE_LIMIT) must be a whole number of deliveries per minute, 0 for no limit');
@@ -312,13 +352,15 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)
     problems.push(`cronMaxCatchUp (OPENCLAW_CRON_MAX_CATCHUP) must be an integer of at least 1, got ${cfg.cronMaxCatchUp}`);
   problems.push(...notifyProblems(cfg));
-  if (problems.length > 0 || !httpAllow || !notifyHooks) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  if (problems.length > 0 || !httpAllow || !notifyHooks || !runRetentionByNamespace)
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
   const { secretKey: _secretKey, previousSecretKeys: _previousSecretKeys, ...settings } = cfg;
   return {
     ...settings,
     masterKeys,
     httpAllow,
     notifyHooks,
+    runRetentionByNamespace,
     containerPull: cfg.containerPull === 'never' ? 'never' : 'missing',
     wasmCacheDir: cfg.wasmCacheDir
       ? path.resolve(cfg.wasmCacheDir)

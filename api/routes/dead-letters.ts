@@ -1,11 +1,10 @@
 /** Dead letters: steps that ran out of attempts, and their replay. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref } from '../schemas.js';
 
 export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
-  documentNamespace(app);
   app.get(
     '/v1/dead-letters',
     {

@@ -12,7 +12,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import rateLimit from '@fastify/rate-limit';
 import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors } from '../schemas.js';
 
 const Accepted = Type.Object({
@@ -24,7 +24,6 @@ const Accepted = Type.Object({
 });
 
 export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
-  documentNamespace(app);
   const bodyLimit = engine.config.maxWebhookBytes;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
@@ -48,6 +47,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         return `${request.namespace}/${workflow ?? ''}/${hook ?? ''}`;
       },
       errorResponseBuilder: (request, context) => {
+        engine.metrics.webhookRateLimited();
         const { workflow, hook } = request.params as { workflow?: string; hook?: string };
         return new EngineError(
           'rate_limited',

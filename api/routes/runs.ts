@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RUN_STATUSES, TERMINAL_RUN_STATUSES, type Engine, type NamespaceScope } from '../../engine/index.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, RunIdParams } from '../schemas.js';
 
 const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES);
@@ -12,7 +12,6 @@ const EVENT_ID = '^[0-9]{1,19}$';
 const KEEPALIVE_MS = 15_000;
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs: number }> = async (app, { engine, followPollMs }) => {
-  documentNamespace(app);
   // Open event streams end when the server closes (they would otherwise hold close() open).
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
@@ -149,6 +148,49 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
   runAction('/v1/runs/:id/cancel', 'Cancel: active steps are cancelled and running tasks told to stop', (scope, id) => scope.cancelRun(id));
   runAction('/v1/runs/:id/retry', 'Run the failed, dead or cancelled steps again; succeeded outputs are kept', (scope, id) =>
     scope.retryRun(id),
+  );
+
+  app.post(
+    '/v1/runs/purge',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Delete (or count, dryRun) the runs of this namespace that finished before a time (admin)',
+        description:
+          'Runs that finished before `before`, whatever their retention, with their steps, attempts, history, logs, signals, ' +
+          'dead letters and webhook delivery records. Never an active run nor the parent of one; a child run goes with its ' +
+          'root run (and `workflow` selects root runs). At most `limit` runs per call, in small batches at the retention rate: ' +
+          '`more: true` means call again. See docs/operations.md, "Retention".',
+        body: Type.Object(
+          {
+            before: Type.String({ format: 'date-time', description: 'Runs that finished before this time (ISO 8601).' }),
+            workflow: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only the runs of this workflow.' })),
+            dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Count what would be deleted; delete nothing.' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'Runs deleted per call.' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            dryRun: Type.Boolean(),
+            deleted: Type.Optional(Type.Integer({ description: 'Runs deleted (child runs included).' })),
+            more: Type.Optional(Type.Boolean({ description: 'Runs are left past `limit`: call again.' })),
+            wouldDelete: Type.Optional(Type.Integer({ description: 'dryRun: the runs a purge would delete now.' })),
+          }),
+          ...errors(400),
+        },
+      },
+    },
+    async (request) => {
+      const { before, workflow, dryRun = false, limit } = request.body;
+      const result = await scopeOf(engine, request).purgeRuns({
+        before: new Date(before),
+        ...(workflow === undefined ? {} : { workflow }),
+        dryRun,
+        ...(limit === undefined ? {} : { limit }),
+      });
+      return { dryRun, ...result };
+    },
   );
 
   app.post(

@@ -1,7 +1,7 @@
 /** Cron schedules: one per cron trigger of each workflow's latest spec; list, pause, resume (docs/schedules.md). */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const time = Type.String({ format: 'date-time' });
@@ -34,7 +34,6 @@ const Schedule = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Schedule id' }) });
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
-  documentNamespace(app);
   app.addSchema(Schedule);
   const ScheduleRef = Type.Ref('Schedule');
 

@@ -1,7 +1,7 @@
 /** Secrets: values are write-only. Responses carry names and times, never a value. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/index.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const SecretInfo = Type.Object({
@@ -14,7 +14,6 @@ const NameParams = Type.Object({
 });
 
 export const secretRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
-  documentNamespace(app);
   app.put(
     '/v1/secrets/:name',
     {

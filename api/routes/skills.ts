@@ -5,7 +5,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, type Engine } from '../../engine/index.js';
 import { errorHandler } from '../errors.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery } from '../schemas.js';
 
 const SkillSummary = Type.Object({
@@ -36,7 +36,6 @@ export function skillBodyLimit(maxSkillBytes: number): number {
 }
 
 export const skillRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, { engine }) => {
-  documentNamespace(app);
   const bodyLimit = skillBodyLimit(engine.config.maxSkillBytes);
   app.post(
     '/v1/skills',

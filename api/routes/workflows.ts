@@ -1,7 +1,7 @@
 /** Workflows: register (YAML or JSON), list, read, archive — and start runs. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, type Engine } from '../../engine/index.js';
-import { documentNamespace, scopeOf } from '../namespace.js';
+import { scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, WorkflowNameParams } from '../schemas.js';
 
 const specBodyDescription =
@@ -9,7 +9,6 @@ const specBodyDescription =
   'Errors name the spec path with its line and column.';
 
 export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTypes: string[] }> = async (app, { engine, yamlTypes }) => {
-  documentNamespace(app);
   const yamlBody = { schema: { type: 'string', description: specBodyDescription } };
   app.post(
     '/v1/workflows',

@@ -400,9 +400,9 @@ describe('keys', () => {
 
   it('a process without a key answers 503 unavailable on the secrets API', async () => {
     const db = await createTestDb('nokey');
-    const { buildApp } = await import('../../api/index.js');
+    const { buildApp, insecureLocal } = await import('../../api/index.js');
     const engine = await createEngine({ databaseUrl: db.url, logger: createLogger({ level: 'silent' }) });
-    const app = await buildApp({ engine, logger: false });
+    const app = await buildApp({ engine, logger: false, authenticate: insecureLocal });
     try {
       const res = await app.inject({ method: 'PUT', url: '/v1/secrets/X_TOKEN', payload: { value: 'value-1234' } });
       expect(res.statusCode).toBe(503);
