@@ -96,6 +96,8 @@ export class Notifier {
     // PostgreSQL too) emitted an unhandled 'error' and crashed the process.
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: this.concurrency + 2, application_name: 'openclaw-notify' });
     pool.on('error', (err) => log.warn({ err }, 'notification pool: idle connection lost'));
+    // A checked-out client's errors too (graphile-worker warns on stdout when a pool lacks either).
+    pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'notification pool: connection lost')));
     this.pool = pool;
     try {
       this.runner = await run(
