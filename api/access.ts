@@ -41,6 +41,8 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /v1/api-keys': 'admin',
   'DELETE /v1/api-keys/{id}': 'admin',
   'GET /v1/audit': 'admin',
+  'GET /v1/workers': 'viewer',
+  'GET /v1/stats': 'viewer',
 };
 
 declare module 'fastify' {

@@ -14,7 +14,9 @@ import { registerSecrets } from './commands/secrets.js';
 import { registerSkills } from './commands/skills.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSchedules } from './commands/schedules.js';
+import { registerStats } from './commands/stats.js';
 import { registerStatus } from './commands/status.js';
+import { registerWorkers } from './commands/workers.js';
 import { registerWorkflows } from './commands/workflows.js';
 
 function packageVersion(): string {
@@ -68,6 +70,8 @@ Docs: docs/cli.md`,
   registerSkills(program);
   registerAudit(program);
   registerKeys(program);
+  registerWorkers(program);
+  registerStats(program);
   // Every command and subcommand (`openclaw keys create --json`).
   const withCommon = (parent: Command): void => {
     for (const cmd of parent.commands) {

@@ -11,13 +11,16 @@ import { EngineError } from './errors.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Executor } from './executors/types.js';
+import type { Page } from './db/keyset-page.js';
+import { queueStats, type QueueStats } from './fleet/stats.js';
+import { listWorkers, type ListWorkersOptions, type WorkerView } from './fleet/workers.js';
 import { Notifier, type NotifierOptions } from './notify/runner.js';
 import { GraphCache } from './core/graph-cache.js';
 import { NamespaceScope, type ScopeParts } from './namespace-scope.js';
 import { RunStarter } from './runs/start.js';
 import type { EngineCore } from './core/engine-core.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
-import { NAMESPACE_PATTERN } from './vocabulary/roles.js';
+import { NAMESPACE_PATTERN, type NamespaceGrant } from './vocabulary/roles.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
@@ -112,6 +115,19 @@ export class Engine extends NamespaceScope {
   /** True when this process can store and resolve secrets (it has OPENCLAW_SECRET_KEY). */
   get secretsAvailable(): boolean {
     return this.#core.keyring.current !== null;
+  }
+
+  /**
+   * The worker fleet: every namespace's, since workers run any namespace's steps. Each with its
+   * host, version, slots, busy slots, heartbeat and state (alive, draining, stale, stopped: judged
+   * by the database clock); see fleet/workers.ts.
+   */
+  listWorkers(options: ListWorkersOptions = {}): Promise<Page<WorkerView>> {
+    return listWorkers(this.#core, options);
+  }
+  /** Queue depth, oldest due step, running steps and active runs by namespace (`*`: every namespace with active runs); see fleet/stats.ts. */
+  queueStats(namespaces: NamespaceGrant = '*'): Promise<QueueStats> {
+    return queueStats(this.#core, namespaces);
   }
 
   /** Creates a worker (not started). It is stopped by `close()` if still running. */

@@ -252,13 +252,29 @@ export interface OpenclawWebhookSignature {
 }
 
 export interface OpenclawWorker {
+  /**
+   * Slots running a task at the last heartbeat.
+   */
+  busy_slots: Generated<number>;
   hostname: string | null;
   id: string;
   last_seen: Generated<Timestamp>;
+  /**
+   * The worker's lease TTL: with no heartbeat for this long it is stale (its leases have expired).
+   */
+  lease_ttl_ms: Generated<number>;
   pid: number | null;
   slots: number;
   started_at: Generated<Timestamp>;
+  /**
+   * A graceful stop began: the worker claims nothing more and finishes (or hands back) its tasks.
+   */
+  stop_requested_at: Timestamp | null;
   stopped_at: Timestamp | null;
+  /**
+   * The openclaw package version the worker runs.
+   */
+  version: string | null;
 }
 
 export interface OpenclawWorkflow {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import { AUDIT_PRUNE_INTERVAL_MS, pruneAuditLog } from '../audit/retention.js';
+import { pruneWorkers, WORKER_PRUNE_INTERVAL_MS } from '../fleet/prune.js';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
 import type { EngineCore } from '../core/engine-core.js';
 import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
@@ -28,6 +29,8 @@ export interface TickReport {
   liveness: Awaited<ReturnType<typeof checkLiveness>> | null;
   /** Audit rows deleted past their retention (null: not this tick; see audit/retention.ts). */
   auditPruned: number | null;
+  /** Stopped and stale worker rows deleted past their retention (null: not this tick; see fleet/prune.ts). */
+  workersPruned: number | null;
 }
 
 /**
@@ -38,7 +41,8 @@ export interface TickReport {
  * row each tick; a follower that finds it older than `leaderStaleMs` does the tick's work itself
  * (safe: every action re-checks its condition under a row lock). Each tick: reclaim expired
  * leases, fire due timers and wait timeouts, fire due cron ticks, enforce run deadlines; every
- * `livenessIntervalMs`, the liveness check; every minute, audit log retention (audit/retention.ts).
+ * `livenessIntervalMs`, the liveness check; every minute, audit log retention (audit/retention.ts)
+ * and worker row retention (fleet/prune.ts).
  * Between ticks, the process that acted last wakes again when the next cron tick is due (database
  * clock), so a tick fires within milliseconds rather than up to a scheduler tick late. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
@@ -49,6 +53,7 @@ export class Scheduler {
   private leader = false;
   private lastLiveness = 0;
   private lastAuditPrune = 0;
+  private lastWorkerPrune = 0;
   private ticking: Promise<TickReport> | null = null;
   private stopped = true;
   private untrack: (() => void) | null = null;
@@ -163,6 +168,7 @@ export class Scheduler {
         cron: null,
         liveness: null,
         auditPruned: null,
+        workersPruned: null,
       };
       this.acting = false;
       if (await this.ensureLeader()) {
@@ -195,6 +201,13 @@ export class Scheduler {
         this.lastAuditPrune = Date.now();
         report.auditPruned = await pruneAuditLog(this.core).catch((err: unknown) => {
           this.core.log.error({ err }, 'scheduler: audit log retention failed');
+          return null;
+        });
+      }
+      if (Date.now() - this.lastWorkerPrune >= WORKER_PRUNE_INTERVAL_MS) {
+        this.lastWorkerPrune = Date.now();
+        report.workersPruned = await pruneWorkers(this.core).catch((err: unknown) => {
+          this.core.log.error({ err }, 'scheduler: worker row retention failed');
           return null;
         });
       }

@@ -51,24 +51,30 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
 
 /**
  * Extends every lease this worker holds, in one statement (never one per step), and records the
- * worker's heartbeat. Rows locked by a concurrent transition are skipped (they are being
- * completed or cancelled right now). An expired lease is never revived: once it has expired it
- * belongs to the reaper.
+ * worker's heartbeat and its busy slots. Rows locked by a concurrent transition are skipped (they
+ * are being completed or cancelled right now). An expired lease is never revived: once it has
+ * expired it belongs to the reaper. `registered` is false when the worker's row is gone (pruned).
  */
-export async function heartbeat(db: Queryable, workerId: string, leaseTtlMs: number): Promise<Set<string>> {
-  const { rows } = await db.query<{ id: string }>(
+export async function heartbeat(
+  db: Queryable,
+  workerId: string,
+  leaseTtlMs: number,
+  busySlots: number,
+): Promise<{ extended: Set<string>; registered: boolean }> {
+  const { rows } = await db.query<{ ids: string[]; registered: boolean }>(
     `WITH hb AS (
        UPDATE openclaw.step SET lease_expires_at = now() + make_interval(secs => $2::float8)
         WHERE id IN (SELECT id FROM openclaw.step WHERE lease_owner = $1 AND status = 'running' AND lease_expires_at > now()
                       FOR UPDATE SKIP LOCKED)
         RETURNING id
      ), w AS (
-       UPDATE openclaw.worker SET last_seen = now() WHERE id = $1
+       UPDATE openclaw.worker SET last_seen = now(), busy_slots = $3 WHERE id = $1 RETURNING id
      )
-     SELECT id FROM hb`,
-    [workerId, leaseTtlMs / 1000],
+     SELECT ARRAY(SELECT id::text FROM hb) AS ids, EXISTS (SELECT 1 FROM w) AS registered`,
+    [workerId, leaseTtlMs / 1000, busySlots],
   );
-  return new Set(rows.map((r) => r.id));
+  const row = rows[0];
+  return { extended: new Set(row?.ids ?? []), registered: row?.registered ?? false };
 }
 
 /** Of the given step ids, those this worker still validly holds (status running, our lease, not expired). */

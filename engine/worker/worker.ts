@@ -18,6 +18,7 @@ import { notifyReady, type EngineCore } from './runs-api.js';
 import { StepLogWriter } from './step-logs.js';
 import { TaskRunner } from './task-runner.js';
 import { WakeUps } from './wake-ups.js';
+import { OPENCLAW_VERSION } from '../version.js';
 
 export interface WorkerOptions {
   /** Unique worker id (default `<host>:<pid>:<random>`). */
@@ -96,11 +97,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.running) return;
     const { pool, config } = this.core;
-    await pool.query(
-      `INSERT INTO openclaw.worker (id, hostname, pid, slots) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET last_seen = now(), stopped_at = NULL, slots = EXCLUDED.slots`,
-      [this.id, os.hostname(), process.pid, this.slots],
-    );
+    await this.register();
     for (const e of this.registry.executors) await e.start?.({ workerId: this.id, log: this.core.log });
     this.running = true;
     this.untrack = trackHandle(`worker ${this.id}`);
@@ -125,6 +122,8 @@ export class Worker {
     if (!this.running) return;
     this.running = false;
     this.wakeUps.wake();
+    // Shown as `draining` (GET /v1/workers) until it has finished or handed back its tasks.
+    await this.core.pool.query('UPDATE openclaw.worker SET stop_requested_at = now() WHERE id = $1', [this.id]).catch(() => undefined);
     await this.loopDone;
     const drained = await Promise.race([Promise.all([...this.tasks]).then(() => true), sleep(drainTimeoutMs).then(() => false)]);
     if (!drained) {
@@ -146,9 +145,22 @@ export class Worker {
     for (const e of this.registry.executors) {
       await e.stop?.().catch((err: unknown) => this.core.log.warn({ err }, 'executor stop failed'));
     }
-    await this.core.pool.query('UPDATE openclaw.worker SET stopped_at = now() WHERE id = $1', [this.id]).catch(() => undefined);
+    await this.core.pool
+      .query('UPDATE openclaw.worker SET stopped_at = now(), busy_slots = 0 WHERE id = $1', [this.id])
+      .catch(() => undefined);
     this.untrack?.();
     this.core.log.info({ worker: this.id, drained, ...this.stats }, 'worker stopped');
+  }
+
+  /** The worker's row (GET /v1/workers): a restart under the same id starts it afresh. */
+  private async register(): Promise<void> {
+    await this.core.pool.query(
+      `INSERT INTO openclaw.worker (id, hostname, pid, slots, version, lease_ttl_ms) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, slots = EXCLUDED.slots,
+         version = EXCLUDED.version, lease_ttl_ms = EXCLUDED.lease_ttl_ms, started_at = now(), last_seen = now(),
+         busy_slots = 0, stop_requested_at = NULL, stopped_at = NULL`,
+      [this.id, os.hostname(), process.pid, this.slots, OPENCLAW_VERSION, Math.round(this.core.config.leaseTtlMs)],
+    );
   }
 
   private launch(step: ClaimedStep): void {
@@ -197,7 +209,9 @@ export class Worker {
   private async beat(): Promise<void> {
     if (!this.running && this.inflight.size === 0) return;
     try {
-      const extended = await heartbeat(this.core.pool, this.id, this.core.config.leaseTtlMs);
+      const { extended, registered } = await heartbeat(this.core.pool, this.id, this.core.config.leaseTtlMs, this.inflight.size);
+      // The row was pruned while this worker was frozen past the retention: register again.
+      if (!registered && this.running) await this.register();
       const missing = [...this.inflight.keys()].filter((id) => !extended.has(id));
       if (missing.length > 0) await this.abortLost(missing);
     } catch (err) {
