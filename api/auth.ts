@@ -115,8 +115,18 @@ export const authPlugin = fp<{ authenticate: Authenticate }>(
     app.decorateRequest('principal', null);
     app.decorateRequest('namespace', DEFAULT_NAMESPACE);
     app.addHook('onRequest', async (request) => {
+      // Resolved first, so a refused request is still recorded in the namespace it named (audit);
+      // a malformed one is reported only after the credential is checked (401 comes first).
+      let namespace: string | EngineError;
+      try {
+        namespace = namespaceOf(request);
+        request.namespace = namespace;
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        namespace = err;
+      }
       if (request.routeOptions.config.public === true) {
-        request.namespace = namespaceOf(request);
+        if (namespace instanceof EngineError) throw namespace;
         return;
       }
       const principal = await opts.authenticate(request);
@@ -124,8 +134,7 @@ export const authPlugin = fp<{ authenticate: Authenticate }>(
         throw new EngineError('unauthorized', 'missing or invalid credentials: send Authorization: Bearer <API key or OIDC token>');
       }
       request.principal = principal;
-      const namespace = namespaceOf(request);
-      request.namespace = namespace;
+      if (namespace instanceof EngineError) throw namespace;
       const needed = routeRole(request);
       // Unknown paths (no route) answer 404 to any authenticated caller.
       if (needed === null) return;
