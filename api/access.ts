@@ -13,6 +13,7 @@ import type { Role } from '../engine/index.js';
 
 export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /v1/schema/workflow.json': 'viewer',
+  'GET /metrics': 'viewer',
   'POST /v1/workflows': 'operator',
   'GET /v1/workflows': 'viewer',
   'GET /v1/workflows/{name}': 'viewer',

@@ -22,6 +22,7 @@ import type { EngineCore } from './core/engine-core.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { NAMESPACE_PATTERN, type NamespaceGrant } from './vocabulary/roles.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { EngineMetrics, type MetricsEndpoint } from './telemetry/metrics.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
@@ -57,6 +58,11 @@ export class Engine extends NamespaceScope {
   readonly apiKeys: ApiKeys;
   /** The audit log: `record()` (batched, never waits), `list()`, `flush()` (docs/security.md). */
   readonly audit: AuditLog;
+  /**
+   * This engine's Prometheus metrics: `text()` for `GET /metrics` and `openclaw worker
+   * --metrics-port` (docs/operations.md, "Metrics"). Reads memory only, never the database.
+   */
+  readonly metrics: MetricsEndpoint;
   private readonly executors: Executor[];
   private readonly owned: Array<{ stop(): Promise<void> }> = [];
   private readonly untrack: () => void;
@@ -67,7 +73,7 @@ export class Engine extends NamespaceScope {
 
   /** Use `createEngine()`: it validates the configuration and checks the database first. */
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
-    const core: EngineCore = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys };
+    const core: EngineCore = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys, metrics: new EngineMetrics(pool) };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     const parts: ScopeParts = {
       core,
@@ -81,6 +87,7 @@ export class Engine extends NamespaceScope {
     this.#parts = parts;
     this.apiKeys = new ApiKeys(this.#core);
     this.audit = new AuditLog(this.#core);
+    this.metrics = core.metrics;
     this.executors = executors ?? defaultExecutors(this.#core);
     this.untrack = trackHandle('engine');
   }

@@ -23,7 +23,8 @@ import {
   type ListSchedulesOptions,
   type ScheduleView,
 } from './triggers/schedules.js';
-import { deliverWebhook, type WebhookDelivery, type WebhookRequest } from './triggers/webhook.js';
+import type { WebhookDelivery, WebhookRequest } from './triggers/webhook.js';
+import { deliverWebhookCounted } from './triggers/webhook-counted.js';
 
 /** What a scope is built from: the engine's internals, shared by every scope of one engine. */
 export interface ScopeParts {
@@ -111,7 +112,7 @@ export class NamespaceScope {
    * See docs/webhooks.md.
    */
   deliverWebhook(request: WebhookRequest): Promise<WebhookDelivery> {
-    return deliverWebhook(this.#core, this.namespace, request);
+    return deliverWebhookCounted(this.#core, this.namespace, request);
   }
 
   /**

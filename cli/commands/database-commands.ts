@@ -110,14 +110,31 @@ OPENCLAW_* settings.`,
     .option('--slots <n>', 'tasks run at once (default 8)', intArg(1, 1024))
     .option('--scheduler', 'also run the scheduler loop here (it acts only while it holds the leader lock)')
     .option('--id <id>', 'worker id (default: host:pid:random)')
-    .addHelpText('after', "\nEnvironment: DATABASE_URL (required), OPENCLAW_LOG_LEVEL, and the engine's OPENCLAW_* settings.")
-    .action(async (opts: { slots?: number; scheduler?: boolean; id?: string }, cmd: Command) => {
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        "serve this process's Prometheus metrics on GET /metrics at this port (default: off; 0: any free port)",
+      )
+        .env('OPENCLAW_METRICS_PORT')
+        .argParser(portArg),
+    )
+    .addOption(
+      new Option('--metrics-host <host>', 'address of the metrics port (no authentication: keep it private)')
+        .env('OPENCLAW_METRICS_HOST')
+        .default('127.0.0.1'),
+    )
+    .addHelpText(
+      'after',
+      "\nEnvironment: DATABASE_URL (required), OPENCLAW_LOG_LEVEL, OPENCLAW_METRICS_PORT, OPENCLAW_METRICS_HOST, and the engine's OPENCLAW_* settings.",
+    )
+    .action(async (opts: { slots?: number; scheduler?: boolean; id?: string; metricsPort?: number; metricsHost: string }, cmd: Command) => {
       const { runWorker } = await import('../runtime/worker.js');
       await runWorker(
         {
           scheduler: opts.scheduler === true,
           ...(opts.slots === undefined ? {} : { slots: opts.slots }),
           ...(opts.id === undefined ? {} : { id: opts.id }),
+          ...(opts.metricsPort === undefined ? {} : { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost }),
         },
         contextOf(cmd),
       );

@@ -3,12 +3,17 @@ import { createLogger, runWorkerProcess } from '../../engine/index.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { requireDatabaseUrl } from './database-url.js';
+import { serveMetrics } from './metrics-server.js';
 import { requireSecretKey } from './secret-key.js';
 
 export interface WorkerCommandOptions {
   slots?: number;
   scheduler: boolean;
   id?: string;
+  /** Serve this process's metrics on GET /metrics at this port (0: any free port); off when unset. */
+  metricsPort?: number;
+  /** The address of the metrics port (default 127.0.0.1). */
+  metricsHost?: string;
 }
 
 export async function runWorker(opts: WorkerCommandOptions, ctx: Context): Promise<void> {
@@ -24,5 +29,16 @@ export async function runWorker(opts: WorkerCommandOptions, ctx: Context): Promi
   }).catch((err: unknown) => {
     throw new CliError(err instanceof Error ? err.message : String(err), { cause: err });
   });
-  ctx.print.out(`OpenClaw worker ${p.worker.id} ready (${p.worker.slots} slots${p.scheduler ? ', with scheduler' : ''})`);
+  let metricsAt = '';
+  if (opts.metricsPort !== undefined) {
+    const host = opts.metricsHost ?? '127.0.0.1';
+    const server = await serveMetrics(p.engine.metrics, { port: opts.metricsPort, host, log: p.engine.log }).catch(async (err: unknown) => {
+      await p.stop();
+      throw new CliError(`cannot serve metrics on ${host}:${opts.metricsPort}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    });
+    metricsAt = `, metrics at ${server.url}`;
+  }
+  ctx.print.out(`OpenClaw worker ${p.worker.id} ready (${p.worker.slots} slots${p.scheduler ? ', with scheduler' : ''}${metricsAt})`);
 }

@@ -3,6 +3,7 @@ import type { EngineConfig } from '../config.js';
 import type { GraphCache } from './graph-cache.js';
 import type { Keyring } from '../secrets/crypto.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { EngineMetrics } from '../telemetry/metrics.js';
 
 /**
  * The engine's shared, long-lived internals: what the transition, worker, scheduler and trigger
@@ -15,4 +16,6 @@ export interface EngineCore {
   graphs: GraphCache;
   /** Master keys for secrets (current first); `current` is null when none is configured. */
   keyring: Keyring;
+  /** This engine's Prometheus metrics (telemetry/metrics.ts); transactions count through `TxMetrics`, after COMMIT. */
+  metrics: EngineMetrics;
 }

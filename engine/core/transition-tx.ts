@@ -15,6 +15,7 @@ import type { ErrorInfo } from '../errors.js';
 import type { CompiledWorkflow, NodeCommon, TaskFields } from '../spec/types.js';
 import type { HistoryEventType } from '../vocabulary/history-events.js';
 import type { TerminalRunStatus } from '../vocabulary/statuses.js';
+import { TxMetrics } from '../telemetry/tx-metrics.js';
 import type { EngineCore } from './engine-core.js';
 import type { RunRow, StepRow } from './rows.js';
 
@@ -103,6 +104,8 @@ export const MAX_INLINE_HOPS = 1000;
 export class TransitionTx {
   /** Steps made ready (the caller wakes workers after commit). */
   readied = 0;
+  /** What this transaction counts (Prometheus); applied by the driver after COMMIT, dropped on rollback. */
+  readonly metrics: TxMetrics;
   private readonly events: PendingEvent[] = [];
   private readonly queue: FollowUp[] = [];
   private readonly runs = new Map<string, RunCtx>();
@@ -113,7 +116,9 @@ export class TransitionTx {
     readonly client: pg.PoolClient,
     readonly core: EngineCore,
     private readonly wiring: TransitionWiring,
-  ) {}
+  ) {
+    this.metrics = new TxMetrics(core.metrics);
+  }
 
   /**
    * Locks a run row for the rest of the transaction and loads its compiled workflow; a run locked

@@ -13,7 +13,7 @@ import type { RunCtx, TransitionTx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { withTransitionTx } from './driver.js';
-import { writeDeadLetter } from './step-store.js';
+import { attemptKind, writeDeadLetter } from './step-store.js';
 
 export interface LeasedStep {
   id: string;
@@ -21,6 +21,8 @@ export interface LeasedStep {
   key: string;
   lease_token: string;
   attempt: number;
+  /** The step's name (its task in the graph): the `kind` label of a rejected attempt's count. */
+  name?: string;
 }
 
 /** What a task attempt produced: an output, or an error with the delay before the next attempt. */
@@ -51,6 +53,12 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
   rc.tx.core.log.warn(
     { stepId: step.id, runId: step.run_id, key: step.key, leaseToken: step.lease_token, worker: workerId, outcome },
     'late completion dropped: lease lost',
+  );
+  rc.tx.metrics.stepAttempt(
+    rc.run.namespace,
+    rc.run.workflow,
+    step.name === undefined ? 'unknown' : attemptKind(rc, step.name),
+    'rejected',
   );
 }
 
@@ -93,7 +101,12 @@ function fenced(u: string, more: string, lockParam: number | null): string {
      SELECT r2.run, u.* FROM (SELECT to_jsonb(r) AS run FROM r) r2 LEFT JOIN u ON true`;
 }
 
-type FencedRow = StepRow & { run?: RunRow | null };
+/** A fenced step row: the step, how long its attempt ran (claim to now(), for the metrics) and the run when locked here. */
+type AttemptRow = StepRow & { attempt_seconds: number };
+type FencedRow = AttemptRow & { run?: RunRow | null };
+
+/** What the fenced statements return besides the step's columns (`u` in `fenced`). */
+const ATTEMPT_RETURNING = `${STEP_COLUMNS}, started_at, extract(epoch FROM now() - started_at)::float8 AS attempt_seconds`;
 
 /**
  * Runs a fenced statement under the run's lock: the run context this transaction holds, or the one
@@ -106,7 +119,7 @@ async function underRunLock(
   u: string,
   more: string,
   params: unknown[],
-): Promise<{ rc: RunCtx; step: StepRow | null } | null> {
+): Promise<{ rc: RunCtx; step: AttemptRow | null } | null> {
   const held = tx.heldRun(runId);
   const { rows } = await tx.client.query<FencedRow>(fenced(u, more, held ? null : params.length + 1), held ? params : [...params, runId]);
   const row = rows[0];
@@ -119,7 +132,7 @@ async function underRunLock(
   }
   if (!row || row.id === null || row.id === undefined) return { rc, step: null };
   const { run: _run, ...step } = row;
-  return { rc, step: step as StepRow };
+  return { rc, step: step as AttemptRow };
 }
 
 /** Applies one outcome under its run's lock. Returns the run's context when the outcome was accepted, null when its lease was lost or its run is gone. */
@@ -137,7 +150,7 @@ async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string
     `UPDATE openclaw.step SET status = 'succeeded', output = $3, error = NULL, finished_at = now(),
             lease_owner = NULL, lease_expires_at = NULL
       WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now() {locked}
-      RETURNING ${STEP_COLUMNS}, started_at`,
+      RETURNING ${ATTEMPT_RETURNING}`,
     `, a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
        SELECT id, run_id, attempt, lease_token, $4, 'succeeded', started_at FROM u
@@ -153,6 +166,8 @@ async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string
     return null;
   }
   tx.followUp({ type: 'step.succeeded', rc: res.rc, step: res.step });
+  const { run } = res.rc;
+  tx.metrics.stepAttempt(run.namespace, run.workflow, attemptKind(res.rc, res.step.name), 'succeeded', res.step.attempt_seconds);
   return res.rc;
 }
 
@@ -178,7 +193,7 @@ async function applyFailure(
             available_at = CASE WHEN $3::bool AND attempt < max_attempts THEN now() + make_interval(secs => $5::float8) ELSE available_at END,
             finished_at = CASE WHEN $3::bool AND attempt < max_attempts THEN NULL ELSE now() END
       WHERE id = $1 AND lease_token = $2 AND status = 'running' AND lease_expires_at > now() {locked}
-      RETURNING ${STEP_COLUMNS}, started_at`,
+      RETURNING ${ATTEMPT_RETURNING}`,
     `, a AS (
        INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, error, started_at)
        SELECT id, run_id, attempt, lease_token, $6, 'failed', $4, started_at FROM u
@@ -192,6 +207,8 @@ async function applyFailure(
     return null;
   }
   const info: ErrorInfo = { name: error.name, message: error.message, attempt: row.attempt };
+  const outcome = row.status === 'retrying' ? 'failed' : 'dead';
+  tx.metrics.stepAttempt(rc.run.namespace, rc.run.workflow, attemptKind(rc, row.name), outcome, row.attempt_seconds);
   if (row.status === 'retrying') {
     tx.emit(rc.run.id, 'step.retrying', row.key, { error: info, delayMs: Math.round(delayMs) });
     return rc;

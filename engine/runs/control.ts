@@ -84,6 +84,7 @@ export async function retryRun(core: EngineCore, ns: string, runId: string): Pro
     );
     rc.run.status = 'running';
     rc.tx.emit(runId, 'run.retried');
+    rc.tx.metrics.runStarted(rc.run.namespace, rc.run.workflow, 'retry');
     const { rows: existing } = await rc.tx.client.query('SELECT 1 FROM openclaw.step WHERE run_id = $1 LIMIT 1', [runId]);
     // A run that never started (onOverlap: skip) starts now; otherwise resume from the failure.
     if (existing.length === 0) rc.tx.followUp({ type: 'run.begin', rc });

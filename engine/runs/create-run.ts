@@ -176,6 +176,9 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
     throw new Error('idempotency conflict without an existing run');
   }
   tx.emit(id, 'run.created', null, { trigger, version });
+  tx.metrics.runStarted(ns, opts.workflow, trigger.type);
+  // A skipped run (onOverlap: skip) ends as it is created: cancelled, after no time.
+  if (status === 'cancelled') tx.metrics.runFinished(ns, opts.workflow, status, 0);
   const run: RunRow = {
     id,
     namespace: ns,

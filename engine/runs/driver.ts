@@ -60,12 +60,14 @@ export async function withTransitionTx<T>(
   fn: (tx: TransitionTx) => Promise<T>,
   opts: TransitionOptions = {},
 ): Promise<TransitionResult<T>> {
-  const result = await withTx(core.pool, async (client: pg.PoolClient) => {
+  const { tx, ...result } = await withTx(core.pool, async (client: pg.PoolClient) => {
     const tx = new TransitionTx(client, core, wiring);
     const value = await fn(tx);
     await tx.settle();
-    return { value, readied: tx.readied };
+    return { value, readied: tx.readied, tx };
   });
+  // Committed: count what it did (each retried attempt had its own TransitionTx, discarded).
+  tx.metrics.commit();
   if (opts.notify !== false) await notifyReady(core, result.readied);
   return result;
 }

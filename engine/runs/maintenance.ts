@@ -15,7 +15,7 @@ import { inRunTx, notifyReady, withTransitionTx } from './driver.js';
 import { repairOrphans } from './models/child-runs.js';
 import { repairLostJoins } from './models/for-each.js';
 import { promoteQueued } from './models/run-end.js';
-import { writeDeadLetter } from './step-store.js';
+import { attemptKind, writeDeadLetter } from './step-store.js';
 
 /**
  * Handles each candidate in its own run transaction (`fn` re-checks the candidate's condition under
@@ -88,6 +88,9 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
     );
     const row = rows[0];
     if (!row) return false;
+    rc.tx.metrics.leaseExpired();
+    const outcome = row.status === 'retrying' ? 'lease_expired' : 'dead';
+    rc.tx.metrics.stepAttempt(rc.run.namespace, rc.run.workflow, attemptKind(rc, row.name), outcome);
     const loss = {
       error: { ...lost, attempt: row.attempt },
       worker: c.lease_owner,
@@ -229,6 +232,7 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
       const action = await repair(rc);
       core.log.warn({ runId: r.id, workflow: rc.run.workflow, action }, 'liveness check: run had no way forward; repaired');
       rc.tx.emit(r.id, 'liveness.repaired', null, { action });
+      rc.tx.metrics.livenessRepaired();
       return action;
     });
     if (res.value) report.repaired.push({ runId: r.id, action: res.value });

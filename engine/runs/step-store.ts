@@ -160,14 +160,16 @@ export async function cancelActive(rc: RunCtx, underStepIds?: string[]): Promise
     filter = `AND id IN (WITH RECURSIVE d(id) AS (SELECT unnest($2::bigint[])
                 UNION SELECT s.id FROM openclaw.step s JOIN d ON s.parent_step_id = d.id) SELECT id FROM d)`;
   }
-  const { rows } = await rc.tx.client.query<StepRow>(
+  const { rows } = await rc.tx.client.query<StepRow & { leased: boolean }>(
     `UPDATE openclaw.step SET status = 'cancelled', finished_at = now()
       WHERE run_id = $1 AND status IN (${SQL.activeStep}) ${filter}
-      RETURNING ${STEP_COLUMNS}`,
+      RETURNING ${STEP_COLUMNS}, lease_owner IS NOT NULL AS leased`,
     params,
   );
   for (const s of rows) {
     rc.tx.emit(rc.run.id, 'step.cancelled', s.key);
+    // A running task attempt (leased: only running steps hold a lease owner) was cut short.
+    if (s.leased) rc.tx.metrics.stepAttempt(rc.run.namespace, rc.run.workflow, attemptKind(rc, s.name), 'cancelled');
     if (!s.child_run_id) continue;
     const child = await rc.tx.lockRun(s.child_run_id);
     if (child && isActiveRun(child.run.status)) {
@@ -216,6 +218,12 @@ export async function writeDeadLetter(rc: RunCtx, step: StepRow, error: ErrorInf
     [rc.run.id, step.id, step.key, rc.run.workflow, JSON.stringify(error), step.attempt, rc.run.namespace],
   );
   rc.tx.emit(rc.run.id, 'step.dead_lettered', step.key, { error });
+  rc.tx.metrics.deadLetter();
+}
+
+/** The `kind` label of a step's attempts: its task's executor (builtin, wasm, container, http). */
+export function attemptKind(rc: RunCtx, stepName: string): string {
+  return rc.model.taskNode(rc.wf, stepName)?.task.kind ?? 'unknown';
 }
 
 /** Visit number for the next instance of a state (loops make `check`, `check#2`, ...). */

@@ -7,6 +7,7 @@ import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } fro
 import type { EngineCore } from '../core/engine-core.js';
 import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
+import { GaugeSampler } from './gauge-sampler.js';
 
 /** The advisory lock key of the scheduler leader: the bytes of "openclaw" read as a bigint. */
 export const LEADER_LOCK_KEY = '8030029660390449527';
@@ -62,11 +63,15 @@ export class Scheduler {
   private cronTimer: NodeJS.Timeout | null = null;
   private cronPass: Promise<CronPassReport> | null = null;
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** The metrics gauges that need the database: sampled while this scheduler leads (gauge-sampler.ts). */
+  private readonly gauges: GaugeSampler;
 
   constructor(
     private readonly core: EngineCore,
     private readonly options: SchedulerOptions = {},
-  ) {}
+  ) {
+    this.gauges = new GaugeSampler(core);
+  }
 
   get isLeader(): boolean {
     return this.leader;
@@ -108,6 +113,7 @@ export class Scheduler {
     this.lockClient = null;
     if (this.leader) this.core.log.info('scheduler: leadership released');
     this.leader = false;
+    this.gauges.standDown();
     await c?.end().catch(() => undefined);
   }
 
@@ -177,9 +183,12 @@ export class Scheduler {
            ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, heartbeat_at = now()`,
           [this.id],
         );
+        await this.gauges.leaderTick();
       } else if (await this.leaderIsStale()) {
+        this.gauges.standDown();
         report.rescue = true;
       } else {
+        this.gauges.standDown();
         return report;
       }
       report.leader = true;

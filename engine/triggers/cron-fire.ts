@@ -177,9 +177,11 @@ async function fireBatch(
           last = fire;
           if (fire.error) result.failed++;
           else result.fired++;
+          tx.metrics.cronTick(fire.error ? 'failed' : 'fired', (row.now.getTime() - fireAt.getTime()) / 1000);
         }
         if (plan.skipped > 0) {
           result.skipped += plan.skipped;
+          tx.metrics.cronSkipped(plan.skipped);
           core.log.warn(
             {
               scheduleId: row.id,

@@ -16,6 +16,8 @@ export interface ClaimedStep {
   version_id: string;
   /** The run's namespace: the task's secrets and skills are that namespace's. */
   namespace: string;
+  /** Seconds from the step's `available_at` (ready, or due after its backoff) to this claim: the queue wait metric. */
+  queue_wait_seconds: number;
 }
 
 /**
@@ -38,7 +40,8 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
           SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_token = s.lease_token + 1,
               lease_expires_at = now() + make_interval(secs => $3::float8), started_at = now(), finished_at = NULL
          FROM c WHERE s.id = c.id
-        RETURNING s.id, s.run_id, s.key, s.name, s.kind, s.attempt, s.max_attempts, s.lease_token, s.input, s.task_spec
+        RETURNING s.id, s.run_id, s.key, s.name, s.kind, s.attempt, s.max_attempts, s.lease_token, s.input, s.task_spec,
+                  extract(epoch FROM now() - s.available_at)::float8 AS queue_wait_seconds
      ), ev AS (
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.started', jsonb_build_object('attempt', attempt, 'worker', $1::text) FROM u

@@ -163,8 +163,10 @@ export class Worker {
     );
   }
 
+  /** Starts a claimed step (its claim committed: by the claim loop's statement, or with a completion). */
   private launch(step: ClaimedStep): void {
     this.stats.claimed++;
+    this.core.metrics.queueWait.observe(Math.max(0, step.queue_wait_seconds));
     const entry: InFlight = { step, abort: new AbortController(), handedBack: false };
     this.inflight.set(step.id, entry);
     const p = this.runAndReport(entry)

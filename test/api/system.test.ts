@@ -7,10 +7,11 @@ import { useApi } from '../helpers/api.js';
 
 const t = useApi('apisys');
 
-/** The routes of ../shared/design/api.md that exist (`/metrics` is not built yet). */
+/** The routes of ../shared/design/api.md. */
 const CORE_ROUTES: Array<[string, string]> = [
   ['get', '/healthz'],
   ['get', '/readyz'],
+  ['get', '/metrics'],
   ['post', '/v1/workflows'],
   ['get', '/v1/workflows'],
   ['get', '/v1/workflows/{name}'],
@@ -152,5 +153,4 @@ describe('binding', () => {
       await db.drop();
     }
   });
-
 });

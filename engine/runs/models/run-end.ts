@@ -53,12 +53,13 @@ export async function finishRun(rc: RunCtx, status: TerminalRunStatus, result: {
   rc.run.status = status;
   // A run only succeeds when nothing is active any more, so only failure and cancellation sweep.
   if (status !== 'succeeded') await cancelActive(rc);
-  const { rows } = await rc.tx.client.query<{ finished_at: Date }>(
+  const { rows } = await rc.tx.client.query<{ finished_at: Date; seconds: number }>(
     `UPDATE openclaw.run SET status = $2, output = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1
-     RETURNING finished_at`,
+     RETURNING finished_at, extract(epoch FROM now() - coalesce(started_at, created_at))::float8 AS seconds`,
     [rc.run.id, status, output === null || output === undefined ? null : JSON.stringify(output), error ? JSON.stringify(error) : null],
   );
   rc.tx.emit(rc.run.id, runStatusEvent(status), null, error ? { error } : null);
+  rc.tx.metrics.runFinished(rc.run.namespace, rc.run.workflow, status, rows[0]!.seconds);
   // `notify:` deliveries are queued in this same transaction: they exist iff the run ended.
   await enqueueNotifications(rc, { status, output, error, finishedAt: rows[0]!.finished_at });
   if (rc.run.parent_step_id && rc.run.parent_run_id) rc.tx.followUp({ type: 'child.finished', child: rc, status, output, error });
