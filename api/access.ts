@@ -6,7 +6,7 @@
  *
  * viewer reads; operator also starts, cancels, retries and signals runs, replays dead letters,
  * pauses schedules, registers and archives workflows, and writes secrets and skills; admin also
- * manages API keys and reads the audit log.
+ * manages API keys, reads the audit log and purges runs.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Role } from '../engine/index.js';
@@ -27,6 +27,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'POST /v1/runs/{id}/cancel': 'operator',
   'POST /v1/runs/{id}/retry': 'operator',
   'POST /v1/runs/{id}/signals/{name}': 'operator',
+  'POST /v1/runs/purge': 'admin',
   'GET /v1/dead-letters': 'viewer',
   'POST /v1/dead-letters/{id}/replay': 'operator',
   'GET /v1/schedules': 'viewer',

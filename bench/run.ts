@@ -17,8 +17,9 @@ import { p3Fanout } from './scenarios/p3-fanout.js';
 import { p4StartLatency } from './scenarios/p4-latency.js';
 import { p5Cron } from './scenarios/p5-cron.js';
 import { p6EndToEnd } from './scenarios/p6-end-to-end.js';
+import { p7Retention } from './scenarios/p7-retention.js';
 
-const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd];
+const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd, p7Retention];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

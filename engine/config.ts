@@ -209,7 +209,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   runRetentionDays: 30,
   runRetentionByNamespace: '',
   runRetentionBatchSize: 500,
-  runRetentionRate: 2000,
+  runRetentionRate: 1000,
   auditRetentionDays: 90,
   metricsSampleMs: 15_000,
   metricsPublic: false,

@@ -11,6 +11,7 @@ import type { DB as Database } from './db/types.generated.js';
 import { cancelRun, replayDeadLetter, retryRun, signalRun } from './runs/control.js';
 import { RunQueries, type RunDetail } from './runs/queries.js';
 import { archiveWorkflow, registerWorkflow, type RegisterResult } from './runs/register.js';
+import { purgeRuns, type PurgeOptions, type PurgeResult } from './runs/retention.js';
 import type { RunStarter, StartRunOptions, StartRunResult } from './runs/start.js';
 import { deleteSecret, listSecrets, putSecret, type SecretInfo } from './secrets/store.js';
 import { listSkills, registerSkill, type RegisterSkillOptions, type RegisterSkillResult, type SkillSummary } from './skills/registry.js';
@@ -76,6 +77,14 @@ export class NamespaceScope {
   }
   replayDeadLetter(id: string): Promise<{ runId: string }> {
     return replayDeadLetter(this.#core, this.namespace, id);
+  }
+  /**
+   * Deletes this namespace's runs that finished before `before` (or counts them, `dryRun`), whatever
+   * their retention: never an active run nor the parent of one; child runs go with their root run.
+   * See docs/operations.md, "Retention".
+   */
+  purgeRuns(options: PurgeOptions): Promise<PurgeResult> {
+    return purgeRuns(this.#core, this.namespace, options);
   }
 
   /** Cron schedules (one per cron trigger of each workflow's latest spec); see docs/schedules.md. */

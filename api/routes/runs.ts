@@ -158,9 +158,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
         summary: 'Delete (or count, dryRun) the runs of this namespace that finished before a time (admin)',
         description:
           'Runs that finished before `before`, whatever their retention, with their steps, attempts, history, logs, signals, ' +
-          'dead letters and webhook delivery records. Never an active run nor the parent of one; a child run goes with its ' +
-          'root run (and `workflow` selects root runs). At most `limit` runs per call, in small batches at the retention rate: ' +
-          '`more: true` means call again. See docs/operations.md, "Retention".',
+          'dead letters and webhook delivery and cron fire records. Never an active run nor the parent of one; a child run ' +
+          'goes with its root run (and `workflow` selects root runs). At most `limit` runs, and about 10 s, per call, in small ' +
+          'batches at the retention rate: `more: true` means call again. See docs/operations.md, "Retention".',
         body: Type.Object(
           {
             before: Type.String({ format: 'date-time', description: 'Runs that finished before this time (ISO 8601).' }),

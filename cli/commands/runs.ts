@@ -1,7 +1,8 @@
-/** `openclaw runs`: list runs, newest first, with filters and cursor paging. */
-import type { Command } from 'commander';
+/** `openclaw runs`: list runs, newest first, with filters and cursor paging; `openclaw runs purge`: delete old finished runs. */
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Page, RunBody } from '../api-types.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
+import { intArg } from '../input.js';
 import { colorStatus, formatTime, table, type Colors } from '../output.js';
 
 interface RunsOptions {
@@ -18,8 +19,64 @@ export function runsTable(items: RunBody[], c: Colors): string {
   );
 }
 
+const AGO_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** `--before`: an ISO 8601 time, or an age (`30d`, `12h`, `2w`: that long before now). */
+export function beforeArg(value: string, now = Date.now()): string {
+  const d = /^(\d+)([mhdw])$/.exec(value.trim());
+  if (d) return new Date(now - Number(d[1]) * AGO_UNITS[d[2]!]!).toISOString();
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO 8601 time or an age such as 30d, 12h, 2w');
+  return new Date(t).toISOString();
+}
+
+interface PurgeBody {
+  dryRun: boolean;
+  deleted?: number;
+  more?: boolean;
+  wouldDelete?: number;
+}
+
+/** `openclaw runs purge`: POST /v1/runs/purge until nothing is left (each call deletes at most --limit runs). */
+function registerPurge(runs: Command): void {
+  withUrl(
+    runs
+      .command('purge')
+      .description('delete the finished runs of the namespace that finished before a time (admin); never an active run')
+      .requiredOption('--before <time>', 'runs that finished before this ISO 8601 time, or this long ago (30d, 12h, 2w)', (v) =>
+        beforeArg(v),
+      )
+      .option('--workflow <name>', 'only runs of this workflow (their child runs go with them)')
+      .option('--dry-run', 'count what would be deleted; delete nothing')
+      .option('--limit <n>', 'runs deleted per request (default 10000)', intArg(1, 100_000))
+      .addHelpText(
+        'after',
+        '\nExamples:\n  openclaw runs purge --before 90d --dry-run\n  openclaw runs purge --before 2026-01-01T00:00:00Z --workflow etl',
+      ),
+  ).action(async (opts: { before: string; workflow?: string; dryRun?: boolean; limit?: number }, cmd: Command) => {
+    const { json, print } = contextOf(cmd);
+    const client = clientOf(cmd);
+    const body = { before: opts.before, workflow: opts.workflow, dryRun: opts.dryRun === true, limit: opts.limit };
+    const what = `finished before ${opts.before}${opts.workflow ? ` (workflow ${opts.workflow})` : ''}`;
+    if (body.dryRun) {
+      const res = await client.request<PurgeBody>('POST', '/v1/runs/purge', { json: body });
+      if (json) return print.json(res.body);
+      return print.out(`would delete ${res.body.wouldDelete ?? 0} runs ${what} (dry run: nothing deleted)`);
+    }
+    let deleted = 0;
+    for (;;) {
+      const res = await client.request<PurgeBody>('POST', '/v1/runs/purge', { json: body });
+      deleted += res.body.deleted ?? 0;
+      if (!res.body.more) break;
+      if (!json) print.err(`deleted ${deleted} runs so far ...`);
+    }
+    if (json) return print.json({ dryRun: false, deleted });
+    print.out(`deleted ${deleted} runs ${what}`);
+  });
+}
+
 export function registerRuns(program: Command): void {
-  withPaging(
+  const runs = withPaging(
     withUrl(
       program
         .command('runs')
@@ -41,4 +98,5 @@ export function registerRuns(program: Command): void {
     else print.out(runsTable(body.items, print.color));
     printNextPage(print, 'openclaw runs', body.nextCursor);
   });
+  registerPurge(runs);
 }

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { AUDIT_PRUNE_INTERVAL_MS, pruneAuditLog } from '../audit/retention.js';
 import { pruneWorkers, WORKER_PRUNE_INTERVAL_MS } from '../fleet/prune.js';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
+import { pruneRuns, RUN_RETENTION_INTERVAL_MS } from '../runs/retention.js';
 import type { EngineCore } from '../core/engine-core.js';
 import { fireDueSchedules, type CronPassReport } from '../triggers/cron-fire.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
@@ -15,6 +16,8 @@ export const LEADER_LOCK_KEY = '8030029660390449527';
 export interface SchedulerOptions {
   tickMs?: number;
   livenessIntervalMs?: number;
+  /** How often the leader starts a run retention pass (default RUN_RETENTION_INTERVAL_MS, a minute). */
+  retentionIntervalMs?: number;
 }
 
 export interface TickReport {
@@ -53,6 +56,9 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private leader = false;
   private lastLiveness = 0;
+  private lastRunRetention = 0;
+  /** The run retention pass in progress (runs/retention.ts): in the background, so a backlog never holds up a tick. */
+  private runRetention: Promise<void> | null = null;
   private lastAuditPrune = 0;
   private lastWorkerPrune = 0;
   private ticking: Promise<TickReport> | null = null;
@@ -104,6 +110,7 @@ export class Scheduler {
     this.cronTimer = null;
     await this.ticking?.catch(() => undefined);
     await this.cronPass?.catch(() => undefined);
+    await this.runRetention;
     await this.resign();
     this.untrack?.();
   }
@@ -219,6 +226,16 @@ export class Scheduler {
           this.core.log.error({ err }, 'scheduler: worker row retention failed');
           return null;
         });
+      }
+      const retentionEvery = this.options.retentionIntervalMs ?? RUN_RETENTION_INTERVAL_MS;
+      if (!report.rescue && !this.runRetention && Date.now() - this.lastRunRetention >= retentionEvery) {
+        this.lastRunRetention = Date.now();
+        this.runRetention = pruneRuns(this.core, { shouldStop: () => this.stopped || !this.leader })
+          .then(() => undefined)
+          .catch((err: unknown) => this.core.log.error({ err }, 'scheduler: run retention failed'))
+          .finally(() => {
+            this.runRetention = null;
+          });
       }
       return report;
     };

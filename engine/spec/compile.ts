@@ -117,6 +117,7 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
       }
     : null;
   const timeoutMs = ctx.duration(s.timeout, '/timeout');
+  const retentionMs = ctx.duration(s.retention, '/retention');
   if (ctx.problems.length > 0) throw finish(ctx.problems, locate);
   return {
     name: String(s.name),
@@ -124,6 +125,7 @@ function compileValue(spec: unknown, locate: ((path: string) => SourcePosition |
     inputs: isObj(s.inputs) ? s.inputs : null,
     concurrency,
     timeoutMs,
+    retentionMs,
     output,
     triggers,
     notify,

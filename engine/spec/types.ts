@@ -227,6 +227,11 @@ export interface CompiledWorkflow {
   concurrency: ConcurrencyPolicy | null;
   /** Run deadline in ms from start (`timeout:` at the top level); null = none. */
   timeoutMs: number | null;
+  /**
+   * `retention:`: how long finished runs of this workflow are kept, in ms (0: forever); null or
+   * absent (versions compiled before retention existed): the namespace's or the global retention.
+   */
+  retentionMs?: number | null;
   output: { template: Template; refs: Refs } | null;
   /** Validated `triggers:` entries, kept as written for the trigger layer. */
   triggers: unknown[];
