@@ -22,6 +22,8 @@ COPY schema ./schema
 COPY engine ./engine
 COPY api ./api
 COPY cli ./cli
+# The web UI (ui/, React + Vite): built into dist/ui, served by the API at / (api/ui.ts).
+COPY ui ./ui
 RUN npm run build
 
 # ---- deps: production node_modules only ---------------------------------------------------------
@@ -42,7 +44,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-# Only what runs: compiled output, production dependencies, the SQL migrations, the spec JSON
+# Only what runs: compiled output (the web UI's static files in dist/ui included), production dependencies, the SQL migrations, the spec JSON
 # Schema and the example workflows. Owned by root and read-only for the process user.
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules

@@ -1,10 +1,23 @@
 // Type-aware lint: the rules that matter for an engine (no floating or misused promises,
 // exhaustive switches) and a restricted-imports rule that keeps the layers apart.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.openclaw/**', 'coverage/**', '**/*.js', '!eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.openclaw/**',
+      'coverage/**',
+      'test-results/**',
+      '**/*.js',
+      '!eslint.config.js',
+      // Type-checked by the root tsconfig; outside ui/tsconfig.json (browser code only).
+      'ui/vite.config.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,6 +31,28 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // The web UI (ui/, React, its own tsconfig): type-aware like the rest, the rules of hooks, and
+    // the server only through the REST API (never engine/, api/ or cli/ code).
+    files: ['ui/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/engine/**', '**/api/**', '**/cli/**'], message: 'the UI reaches the server through the REST API only' }],
+        },
+      ],
     },
   },
   {

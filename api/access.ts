@@ -45,6 +45,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /v1/audit': 'admin',
   'GET /v1/workers': 'viewer',
   'GET /v1/stats': 'viewer',
+  'GET /v1/whoami': 'viewer',
 };
 
 declare module 'fastify' {

@@ -27,6 +27,8 @@ import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import { findUiDir, uiRoutes } from './ui.js';
 import { sharedSchemas } from './schemas.js';
 
 export interface BuildAppOptions {
@@ -46,6 +48,8 @@ export interface BuildAppOptions {
   followPollMs?: number;
   /** Refuse requests whose `Host` is not a loopback name or address (set by startServer when bound to loopback). */
   loopbackHostsOnly?: boolean;
+  /** The built web UI's folder (api/ui.ts; default: dist/ui when built), or false to serve no UI. */
+  uiDir?: string | false;
 }
 
 declare module 'fastify' {
@@ -170,6 +174,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeyRoutes, { engine });
   await app.register(workerRoutes, { engine });
   await app.register(statsRoutes, { engine });
+  await app.register(whoamiRoutes);
+  // The web UI: public static files at / and its paths, hidden from the OpenAPI document (api/ui.ts).
+  if (options.uiDir !== false) await app.register(uiRoutes, { dir: options.uiDir ?? findUiDir() });
   // Its own scope: raw-body parsing for every content type and its own body limit (routes/hooks.ts).
   await app.register(hookRoutes, { engine });
   await app.ready();

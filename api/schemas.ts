@@ -183,6 +183,13 @@ export const WorkflowSchema = {
     contentHash: { type: 'string' },
     spec: { type: 'object', additionalProperties: true, description: 'The parsed spec (see /v1/schema/workflow.json).' },
     specText: { type: 'string', description: 'The spec exactly as registered.' },
+    graph: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        'The compiled run graph (`model: "dag"` with `nodes`, or `model: "sm"` with `start` and `states`, by qualified name), ' +
+        'as the engine runs it; the web UI draws runs from it.',
+    },
     createdAt: time,
   },
 } as const;

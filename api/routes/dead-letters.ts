@@ -11,7 +11,11 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = a
       schema: {
         tags: ['dead letters'],
         summary: 'Dead-lettered steps with their last error, newest first',
-        querystring: Type.Object({ ...PageQuery, workflow: Type.Optional(Type.String({ maxLength: 200 })) }),
+        querystring: Type.Object({
+          ...PageQuery,
+          workflow: Type.Optional(Type.String({ maxLength: 200 })),
+          runId: Type.Optional(Type.String({ format: 'uuid', description: 'Only the dead letters of this run.' })),
+        }),
         response: { 200: ref('DeadLetterPage'), ...errors(400) },
       },
     },

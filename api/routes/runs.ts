@@ -28,6 +28,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; followPollMs
           ...PageQuery,
           workflow: Type.Optional(Type.String({ maxLength: 200 })),
           status: Type.Optional(Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)))),
+          trigger: Type.Optional(
+            Type.String({ pattern: '^[a-z]{1,32}$', description: 'The trigger type: api, cron, webhook, parent, retry, signal.' }),
+          ),
+          since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after this time (ISO 8601).' })),
+          until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before this time (ISO 8601).' })),
+          idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The run started with this key.' })),
         }),
         response: { 200: ref('RunPage'), ...errors(400) },
       },

@@ -3,6 +3,7 @@
  * DATABASE_URL is set), migrations, the example or local workflows, the API, the scheduler and a
  * worker. Ctrl-C stops them in reverse order and exits 0.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine, createLogger } from '../../engine/index.js';
 import { devSecretKey } from './secret-key.js';
@@ -128,8 +129,12 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
       life.add('dev server note', () => Promise.resolve(forget()));
       print.out(`  API key   admin key in ${keyFile} (openclaw commands use it)`);
       print.out(c.dim(`            curl -H "Authorization: Bearer $(cat ${keyFile})" ${server.url}/v1/runs`));
+      // The web UI's sign-in link: the key travels in the fragment (never sent to a server) and the
+      // UI moves it to session storage and out of the address bar at once (docs/ui.md).
+      print.out(`  UI        ${server.url}/#key=${readFileSync(keyFile, 'utf8').trim()}`);
     } else {
       warnInsecure(print, server.url);
+      print.out(`  UI        ${server.url}/`);
     }
     // Ctrl-C in a terminal signals the whole process group, so the embedded PostgreSQL begins its
     // own (safe, fast) shutdown while the worker drains: the connection errors that follow are

@@ -130,6 +130,20 @@ export async function readRunDetails(db: Queryable, ids: string[]): Promise<Map<
   return out;
 }
 
+export interface ListRunsOptions {
+  workflow?: string;
+  status?: string;
+  /** The trigger's type: `api`, `cron`, `webhook`, `parent`, `retry`, `signal`. */
+  trigger?: string;
+  /** Created at or after this time (ISO 8601). */
+  since?: string;
+  /** Created before this time (ISO 8601). */
+  until?: string;
+  idempotencyKey?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export class RunQueries {
   constructor(
     private readonly db: Kysely<DB>,
@@ -163,12 +177,20 @@ export class RunQueries {
     return r.status;
   }
 
-  /** Runs, newest first, stable under concurrent inserts (keyset pagination). */
-  async listRuns(opts: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<Page<RunView>> {
+  /**
+   * Runs, newest first, stable under concurrent inserts (keyset pagination). Filters: workflow,
+   * status, trigger type (`api`, `cron`, `webhook`, `parent`, ...), created in [since, until), and
+   * an idempotency key.
+   */
+  async listRuns(opts: ListRunsOptions = {}): Promise<Page<RunView>> {
     const { items, nextCursor } = await keysetPage(opts, newestFirst, (cur, take) => {
       let q = this.db.selectFrom('openclaw.run').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
       if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
       if (opts.status) q = q.where('status', '=', opts.status);
+      if (opts.trigger) q = q.where(sql<string>`trigger->>'type'`, '=', opts.trigger);
+      if (opts.since) q = q.where('created_at', '>=', new Date(opts.since));
+      if (opts.until) q = q.where('created_at', '<', new Date(opts.until));
+      if (opts.idempotencyKey) q = q.where('idempotency_key', '=', opts.idempotencyKey);
       if (cur) q = q.where(beforeCursor(cur));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
     });
@@ -251,10 +273,13 @@ export class RunQueries {
     };
   }
 
-  async listDeadLetters(opts: { limit?: number; cursor?: string; workflow?: string } = {}): Promise<Page<Record<string, unknown>>> {
+  async listDeadLetters(
+    opts: { limit?: number; cursor?: string; workflow?: string; runId?: string } = {},
+  ): Promise<Page<Record<string, unknown>>> {
     const { items, nextCursor } = await keysetPage(opts, newestFirst, (cur, take) => {
       let q = this.db.selectFrom('openclaw.dead_letter').selectAll().select(MICROS.as('cursor_ts')).where('namespace', '=', this.namespace);
       if (opts.workflow) q = q.where('workflow', '=', opts.workflow);
+      if (opts.runId) q = q.where('run_id', '=', opts.runId);
       if (cur) q = q.where(beforeCursor(cur));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
     });
@@ -298,6 +323,7 @@ export class RunQueries {
       contentHash: v.content_hash,
       spec: v.spec,
       specText: v.spec_text,
+      graph: v.graph,
       createdAt: v.created_at.toISOString(),
     };
   }

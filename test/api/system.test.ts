@@ -44,6 +44,7 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['delete', '/v1/api-keys/{id}'],
   ['get', '/v1/workers'],
   ['get', '/v1/stats'],
+  ['get', '/v1/whoami'],
 ];
 
 describe('health', () => {

@@ -1,0 +1,36 @@
+/** The loading, empty and error states every page shows. */
+import type { ReactNode } from 'react';
+import { ApiError } from '../data/http';
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p className="state loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="state empty">{children}</div>;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return `${err.message} (${err.code})`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+  const notFound = error instanceof ApiError && error.status === 404;
+  return (
+    <div className="state error" role="alert">
+      <strong>{notFound ? 'Not found' : 'Something went wrong'}</strong>
+      <p>{errorMessage(error)}</p>
+      {retry && !notFound && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
