@@ -81,6 +81,9 @@ const runProperties = {
   startedAt: nullableTime,
   finishedAt: nullableTime,
   deadlineAt: nullableTime,
+  traceId: nullable('string', {
+    description: 'The run’s OpenTelemetry trace id (32 hex digits) when tracing was on at its start (docs/operations.md, "Traces").',
+  }),
 } as const;
 
 export const RunSummarySchema = {

@@ -24,6 +24,8 @@ import { NAMESPACE_PATTERN, type NamespaceGrant } from './vocabulary/roles.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { EngineMetrics, type MetricsEndpoint } from './telemetry/metrics.js';
 import { trackHandle } from './telemetry/lifetimes.js';
+import type { Tracing } from './telemetry/trace-context.js';
+import { startTracing, tracingSettings } from './telemetry/tracing.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface CreateEngineOptions extends Partial<EngineSettings> {
@@ -32,6 +34,11 @@ export interface CreateEngineOptions extends Partial<EngineSettings> {
   migrate?: boolean;
   /** The non-built-in executors given to every worker this engine creates (default: wasm, container, http; see default-executors.ts). */
   executors?: Executor[];
+  /**
+   * Where the tracing configuration is read from: the standard `OTEL_*` variables (default
+   * `process.env`; docs/operations.md, "Traces"). Tests and embedders pass their own.
+   */
+  otelEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What `engine.config` shows: the validated configuration without the master keys. */
@@ -72,8 +79,16 @@ export class Engine extends NamespaceScope {
   }
 
   /** Use `createEngine()`: it validates the configuration and checks the database first. */
-  constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined) {
-    const core: EngineCore = { pool, config, log, graphs: new GraphCache(), keyring: config.masterKeys, metrics: new EngineMetrics(pool) };
+  constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined, tracing: Tracing | null = null) {
+    const core: EngineCore = {
+      pool,
+      config,
+      log,
+      graphs: new GraphCache(),
+      keyring: config.masterKeys,
+      metrics: new EngineMetrics(pool),
+      tracing,
+    };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     const parts: ScopeParts = {
       core,
@@ -161,6 +176,11 @@ export class Engine extends NamespaceScope {
     return n;
   }
 
+  /** Exports the spans ended so far now (tracing on; does nothing otherwise). Shutdown (`close()`) flushes too. */
+  async flushTraces(): Promise<void> {
+    await this.#core.tracing?.forceFlush();
+  }
+
   /** The readiness checks: the database answers; its schema is exactly this code's. */
   async readiness(): Promise<{ database: boolean; schema: boolean }> {
     let database = false;
@@ -184,6 +204,10 @@ export class Engine extends NamespaceScope {
   /** Stops owned workers, schedulers and notifiers, writes the queued audit rows, then closes the pool. */
   async close(): Promise<void> {
     for (const o of this.owned.splice(0)) await o.stop();
+    // The last spans (the attempts the workers just finished) are exported before the engine is gone.
+    await this.#core.tracing
+      ?.shutdown()
+      .catch((err: unknown) => this.#core.log.warn({ err }, 'tracing: the last spans could not be exported'));
     await this.audit.close();
     await this.#core.pool.end();
     this.untrack();
@@ -200,8 +224,10 @@ export function engineCore(engine: Engine): EngineCore {
 
 /** Creates an engine: validates config, connects, migrates (or checks the schema). */
 export async function createEngine(options: CreateEngineOptions = {}): Promise<Engine> {
-  const { logger, migrate: doMigrate, executors, ...overrides } = options;
+  const { logger, migrate: doMigrate, executors, otelEnv, ...overrides } = options;
   const config = loadConfig(overrides);
+  // Validated before connecting (a bad OTEL_* value stops start-up); the SDK is loaded only when tracing is on.
+  const traces = tracingSettings(otelEnv ?? process.env);
   const log = logger ?? createLogger();
   const pool = createPool(config.databaseUrl, config.poolSize, (err) => log.warn({ err }, 'idle database connection error'));
   try {
@@ -232,5 +258,5 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
     await pool.end();
     throw err;
   }
-  return new Engine(config, pool, log, executors);
+  return new Engine(config, pool, log, executors, await startTracing(traces, log));
 }

@@ -107,6 +107,13 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
           'idempotency-key': Type.Optional(
             Type.String({ minLength: 1, maxLength: 200, description: 'Same as the body field idempotencyKey.' }),
           ),
+          traceparent: Type.Optional(
+            Type.String({
+              description:
+                'W3C trace context: with tracing on, the run’s root span is a child of this span (the run joins the caller’s trace); ' +
+                'a malformed value is ignored.',
+            }),
+          ),
         }),
         body: Type.Optional(
           Type.Object(
@@ -135,6 +142,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         input: body.input,
         ...(body.version === undefined ? {} : { version: body.version }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(request.headers.traceparent === undefined ? {} : { traceparent: request.headers.traceparent }),
         trigger: { type: 'api' },
       });
       const { run } = started;

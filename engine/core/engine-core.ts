@@ -4,6 +4,7 @@ import type { GraphCache } from './graph-cache.js';
 import type { Keyring } from '../secrets/crypto.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { EngineMetrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/trace-context.js';
 
 /**
  * The engine's shared, long-lived internals: what the transition, worker, scheduler and trigger
@@ -18,4 +19,6 @@ export interface EngineCore {
   keyring: Keyring;
   /** This engine's Prometheus metrics (telemetry/metrics.ts); transactions count through `TxMetrics`, after COMMIT. */
   metrics: EngineMetrics;
+  /** OpenTelemetry traces (telemetry/tracing.ts); null when no OTLP endpoint is configured: then every call site is one null check. */
+  tracing: Tracing | null;
 }

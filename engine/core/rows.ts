@@ -1,5 +1,6 @@
 /** The run and step rows as the transition code reads them. */
 import type { ErrorInfo } from '../errors.js';
+import type { RunTraceColumns } from '../telemetry/trace-context.js';
 import type { RunStatus, StepStatus } from '../vocabulary/statuses.js';
 
 /** task: a DAG step or SM task state; item: one forEach item; foreach: the parent of items. */
@@ -14,8 +15,11 @@ export type RunTrigger =
   | { type: 'parent'; runId: string; stepKey: string }
   | { type: 'retry'; runId: string };
 
-/** The run row as the transition code sees it (locked FOR NO KEY UPDATE for the transaction). */
-export interface RunRow {
+/**
+ * The run row as the transition code sees it (locked FOR NO KEY UPDATE for the transaction), with
+ * its trace (migration 0013: null when untraced) for the spans and log lines of its transitions.
+ */
+export interface RunRow extends RunTraceColumns {
   id: string;
   namespace: string;
   workflow: string;

@@ -16,6 +16,7 @@ import type { CompiledWorkflow, NodeCommon, TaskFields } from '../spec/types.js'
 import type { HistoryEventType } from '../vocabulary/history-events.js';
 import type { TerminalRunStatus } from '../vocabulary/statuses.js';
 import { TxMetrics } from '../telemetry/tx-metrics.js';
+import { TxSpans } from '../telemetry/tx-spans.js';
 import type { EngineCore } from './engine-core.js';
 import type { RunRow, StepRow } from './rows.js';
 
@@ -95,7 +96,7 @@ interface PendingEvent {
   data: unknown;
 }
 
-const RUN_LOCK_SQL = `SELECT id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id
+const RUN_LOCK_SQL = `SELECT id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id, trace_id, trace_span_id, trace_flags
   FROM openclaw.run WHERE id = $1 FOR NO KEY UPDATE`;
 
 /** Guards against runaway inline transitions (a choice loop) of one run in one unit of work (a start, an outcome, a timer). */
@@ -106,6 +107,8 @@ export class TransitionTx {
   readied = 0;
   /** What this transaction counts (Prometheus); applied by the driver after COMMIT, dropped on rollback. */
   readonly metrics: TxMetrics;
+  /** The spans this transaction ends (emitted by the driver after COMMIT); null when tracing is off. */
+  readonly spans: TxSpans | null;
   private readonly events: PendingEvent[] = [];
   private readonly queue: FollowUp[] = [];
   private readonly runs = new Map<string, RunCtx>();
@@ -118,6 +121,7 @@ export class TransitionTx {
     private readonly wiring: TransitionWiring,
   ) {
     this.metrics = new TxMetrics(core.metrics);
+    this.spans = core.tracing ? new TxSpans(core.tracing) : null;
   }
 
   /**

@@ -79,6 +79,18 @@ export interface OpenclawRun {
   parent_step_id: Int8 | null;
   started_at: Timestamp | null;
   status: string;
+  /**
+   * The W3C trace flags of the root span (1: sampled).
+   */
+  trace_flags: number | null;
+  /**
+   * The run's trace: 32 lower-case hex digits (W3C trace-id), or NULL when untraced.
+   */
+  trace_id: string | null;
+  /**
+   * The run's root span (its start): 16 lower-case hex digits, the parent of its other spans.
+   */
+  trace_span_id: string | null;
   trigger: Generated<Json>;
   updated_at: Generated<Timestamp>;
   version: number;

@@ -33,6 +33,11 @@ export interface TaskInvocation {
   timeoutMs: number | null;
   log: Logger;
   /**
+   * With tracing on, the attempt's span as a W3C `traceparent` (docs/operations.md, "Traces"): the
+   * HTTP executor sends it as a header, the container executor as `TRACEPARENT`. Absent otherwise.
+   */
+  traceparent?: string;
+  /**
    * The step's own log, served by `GET /v1/runs/{id}/steps/{key}/logs` (per attempt, capped at
    * `maxStepLogBytes`). For what the task prints — container stdout/stderr, wasm log calls — not
    * for the engine's diagnostics (those go to `log`). Never blocks: lines are written in batches.

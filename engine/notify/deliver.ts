@@ -19,6 +19,7 @@ import type { EngineCore } from '../core/engine-core.js';
 import { registerSecretValues } from '../secrets/mask.js';
 import { readSecrets } from '../secrets/store.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../triggers/signature.js';
+import type { OpenSpan } from '../telemetry/trace-context.js';
 import { describeTarget, type NotifyJobPayload } from './enqueue.js';
 
 /** At most this much of a refusing receiver's answer is kept in the history. */
@@ -63,6 +64,20 @@ async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<strin
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   return text.length > SNIPPET_BYTES ? `${text.slice(0, SNIPPET_BYTES)}…` : text;
+}
+
+/** A delivery attempt's span (tracing on), a child of the run's root span; null otherwise. */
+function deliverySpan(core: EngineCore, payload: NotifyJobPayload, attempt: number): OpenSpan | null {
+  const parent = core.tracing?.parseTraceparent(payload.traceparent) ?? null;
+  if (!core.tracing || !parent) return null;
+  const { body } = payload;
+  return core.tracing.startSpan(`notify ${body.event}`, parent, {
+    'openclaw.run.id': body.runId,
+    'openclaw.namespace': body.namespace,
+    'openclaw.workflow': body.workflow,
+    'openclaw.notify.delivery_id': body.deliveryId,
+    'openclaw.attempt': attempt,
+  });
 }
 
 /** Creates the `openclaw_notify` task for one engine (its pool, secrets, egress policy and hooks). */
@@ -148,6 +163,7 @@ export function createNotifyTask(core: EngineCore): Task {
     const started = process.hrtime.bigint();
     const elapsedMs = (): number => Number((process.hrtime.bigint() - started) / 1_000_000n);
     let unregister = (): void => undefined;
+    let span: OpenSpan | null = null;
     let status: number;
     try {
       const target = resolveTarget(payload.target);
@@ -158,6 +174,11 @@ export function createNotifyTask(core: EngineCore): Task {
         [DELIVERY_HEADER]: body.deliveryId,
         'x-openclaw-event': body.event,
       };
+      // The run's trace: with tracing on, through this attempt's own span (a child of the run's root).
+      if (payload.traceparent !== undefined) {
+        span = deliverySpan(core, payload, attempt);
+        headers.traceparent = span?.traceparent ?? payload.traceparent;
+      }
       if (target.secret !== null) {
         const secret = await secretValue(body.namespace, target.secret);
         unregister = registerSecretValues([secret]);
@@ -173,6 +194,10 @@ export function createNotifyTask(core: EngineCore): Task {
             ? new DeliveryFailure(err.message, null, false)
             : new DeliveryFailure((err as Error).message, null, true);
       const willRetry = failure.retryable && attempt < maxAttempts;
+      span?.end(
+        { 'openclaw.outcome': willRetry ? 'failed' : 'dead', 'http.response.status_code': failure.status },
+        { name: 'DeliveryFailure', message: failure.message },
+      );
       await recordEvent(core, body.runId, 'notify.failed', {
         ...base,
         maxAttempts,
@@ -190,6 +215,7 @@ export function createNotifyTask(core: EngineCore): Task {
     }
     // Should this insert fail, the job is retried and the receiver gets the delivery again (same
     // delivery id): at least once.
+    span?.end({ 'openclaw.outcome': 'succeeded', 'http.response.status_code': status });
     await recordEvent(core, body.runId, 'notify.delivered', { ...base, status, durationMs: elapsedMs() });
   };
 }

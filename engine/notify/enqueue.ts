@@ -14,6 +14,7 @@ import type { ErrorInfo } from '../errors.js';
 import type { RunCtx } from '../core/transition-tx.js';
 import { jsonBytes } from '../runs/step-store.js';
 import type { NotifyTarget, RunOutcome } from '../spec/types.js';
+import { formatTraceparent, runTrace } from '../telemetry/trace-context.js';
 
 /** The graphile-worker task identifier of a delivery. */
 export const NOTIFY_TASK = 'openclaw_notify';
@@ -41,6 +42,8 @@ export interface NotificationBody {
 export interface NotifyJobPayload {
   target: { url: string; secret: string | null } | { hook: string };
   body: NotificationBody;
+  /** The run's root span as a W3C traceparent, when the run is traced: each delivery continues the run's trace. */
+  traceparent?: string;
 }
 
 /** How a target is named in history events: its URL or its hook, never a secret. */
@@ -68,6 +71,7 @@ export async function enqueueNotifications(rc: RunCtx, outcome: RunOutcomeSnapsh
   const outputTruncated = output !== null && jsonBytes(output) > config.notifyMaxOutputBytes;
   const payloads: string[] = [];
   const keys: string[] = [];
+  const trace = runTrace(rc.run);
   for (const t of targets) {
     const deliveryId = randomUUID();
     const payload: NotifyJobPayload = {
@@ -85,6 +89,7 @@ export async function enqueueNotifications(rc: RunCtx, outcome: RunOutcomeSnapsh
         error: outcome.error,
         finishedAt: outcome.finishedAt.toISOString(),
       },
+      ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
     };
     payloads.push(JSON.stringify(payload));
     // The job key names the delivery, so an operator can find or remove it (graphile_worker.remove_job).

@@ -11,6 +11,7 @@ import type { Queryable } from '../db/pool.js';
 import { STEP_COLUMNS, type RunRow, type StepRow } from '../core/rows.js';
 import type { RunCtx, TransitionTx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
+import { runLogFields } from '../telemetry/log-fields.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { withTransitionTx } from './driver.js';
 import { attemptKind, writeDeadLetter } from './step-store.js';
@@ -51,7 +52,7 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
     ],
   );
   rc.tx.core.log.warn(
-    { stepId: step.id, runId: step.run_id, key: step.key, leaseToken: step.lease_token, worker: workerId, outcome },
+    { ...runLogFields(rc.run, step), stepId: step.id, leaseToken: step.lease_token, worker: workerId, outcome },
     'late completion dropped: lease lost',
   );
   rc.tx.metrics.stepAttempt(
@@ -84,7 +85,8 @@ function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredO
 }
 
 /** The run row's columns the transition code reads (see RunRow). */
-const RUN_COLUMNS = 'id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id';
+const RUN_COLUMNS =
+  'id, namespace, workflow, version, version_id, status, parent_run_id, parent_step_id, trace_id, trace_span_id, trace_flags';
 
 /**
  * A fenced step statement, taking the run's lock in the same statement when this transaction does

@@ -10,6 +10,7 @@ import { CHANNELS } from '../vocabulary/channels.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun } from '../vocabulary/statuses.js';
 import { inRunTx, type TransitionResult } from './driver.js';
+import { recordWaitSpan } from './run-spans.js';
 import { succeedStep } from './step-store.js';
 
 /** `inRunTx` for a run of namespace `ns`; a run of another namespace is not found (and left as it was). */
@@ -49,8 +50,8 @@ export async function signalRun(
     if (!isActiveRun(rc.run.status)) {
       throw new ConflictError(`run ${runId} already finished (${rc.run.status}); it cannot receive signals`, { status: rc.run.status });
     }
-    const { rows } = await rc.tx.client.query<StepRow>(
-      `SELECT ${STEP_COLUMNS} FROM openclaw.step
+    const { rows } = await rc.tx.client.query<StepRow & { wait_signal: string; started_at: Date | null }>(
+      `SELECT ${STEP_COLUMNS}, wait_signal, started_at FROM openclaw.step
         WHERE run_id = $1 AND status = 'waiting' AND kind = 'wait' AND wait_signal = $2 ORDER BY id LIMIT 1`,
       [runId, name],
     );
@@ -61,6 +62,7 @@ export async function signalRun(
     );
     rc.tx.emit(runId, 'signal.received', step?.key ?? null, { name, delivered: Boolean(step) });
     if (!step) return false;
+    recordWaitSpan(rc, step, 'signalled');
     await succeedStep(rc, step.id, payload ?? null);
     return true;
   });

@@ -7,6 +7,7 @@ import { canonicalJson } from '../spec/content-hash.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { SQL, type RunStatus } from '../vocabulary/statuses.js';
 import { validateRunInput } from './input-schema.js';
+import { startRunSpan } from './run-spans.js';
 import { jsonBytes } from './step-store.js';
 
 /** What a caller of `startRun` gives; the namespace is the scope's (see namespace-scope.ts). */
@@ -19,6 +20,11 @@ export interface StartRunOptions {
   trigger?: RunTrigger;
   parentRunId?: string;
   parentStepId?: string;
+  /**
+   * The caller's W3C `traceparent` header: with tracing on, the run's root span is a child of that
+   * span, so the run joins the caller's trace. Ignored when tracing is off or the value is malformed.
+   */
+  traceparent?: string;
 }
 
 /** A start inside the engine: always in a named namespace (the request's, the parent run's, the schedule's, the hook's). */
@@ -144,12 +150,16 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
 
   const id = randomUUID();
   const trigger = opts.trigger ?? { type: 'api' };
+  // Tracing on: the run's root span; its ids go into the row (every later span's parent).
+  const span = tx.spans ? startRunSpan(tx, { ...opts, runId: id, namespace: ns, version, trigger }) : null;
+  const trace = span?.context ?? null;
   const ins = await db.query<{ id: string }>(
     `INSERT INTO openclaw.run (id, namespace, workflow, version, version_id, status, input, input_hash, idempotency_key, trigger,
-                               parent_run_id, parent_step_id, deadline_at, started_at, finished_at, error)
+                               parent_run_id, parent_step_id, deadline_at, started_at, finished_at, error,
+                               trace_id, trace_span_id, trace_flags)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
              CASE WHEN $13::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $13::float8) END,
-             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14)
+             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14, $15, $16, $17)
      ON CONFLICT (namespace, workflow, idempotency_key) DO NOTHING
      RETURNING id`,
     [
@@ -167,6 +177,9 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
       opts.parentStepId ?? null,
       wf.timeoutMs === null ? null : wf.timeoutMs / 1000,
       skipError ? JSON.stringify(skipError) : null,
+      trace?.traceId ?? null,
+      trace?.spanId ?? null,
+      trace?.flags ?? null,
     ],
   );
   if (!ins.rows[0]) {
@@ -188,7 +201,11 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
     status,
     parent_run_id: opts.parentRunId ?? null,
     parent_step_id: opts.parentStepId ?? null,
+    trace_id: trace?.traceId ?? null,
+    trace_span_id: trace?.spanId ?? null,
+    trace_flags: trace?.flags ?? null,
   };
+  if (span) tx.spans?.endOnCommit(span, { 'openclaw.run.status': status });
   const rc = tx.adopt(run, wf);
   if (status === 'running') {
     tx.emit(id, 'run.started');

@@ -68,6 +68,7 @@ export async function withTransitionTx<T>(
   });
   // Committed: count what it did (each retried attempt had its own TransitionTx, discarded).
   tx.metrics.commit();
+  tx.spans?.commit();
   if (opts.notify !== false) await notifyReady(core, result.readied);
   return result;
 }

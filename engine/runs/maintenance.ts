@@ -9,12 +9,14 @@ import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
 import type { RunCtx } from '../core/transition-tx.js';
 import type { ErrorInfo } from '../errors.js';
 import { DEFAULT_MAX_WORKER_LOSSES } from '../spec/compile-common.js';
+import { runLogFields } from '../telemetry/log-fields.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun, SQL } from '../vocabulary/statuses.js';
 import { inRunTx, notifyReady, withTransitionTx } from './driver.js';
 import { repairOrphans } from './models/child-runs.js';
 import { repairLostJoins } from './models/for-each.js';
 import { promoteQueued } from './models/run-end.js';
+import { recordLostAttemptSpan, recordWaitSpan } from './run-spans.js';
 import { attemptKind, writeDeadLetter } from './step-store.js';
 
 /**
@@ -67,7 +69,7 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
       name: FAILURES.LeaseExpired,
       message: `worker ${c.lease_owner ?? '?'} stopped heartbeating; lease ${c.lease_token} expired`,
     };
-    const { rows } = await rc.tx.client.query<StepRow & { worker_losses: number }>(
+    const { rows } = await rc.tx.client.query<StepRow & { worker_losses: number; started_at: Date | null }>(
       `WITH u AS (
            UPDATE openclaw.step
               SET status = CASE WHEN worker_losses + 1 >= $5 THEN 'dead' ELSE 'retrying' END,
@@ -97,12 +99,11 @@ export async function reapExpiredLeases(core: EngineCore, limit = 500): Promise<
       workerLosses: row.worker_losses,
       maxWorkerLosses: budget,
     };
+    recordLostAttemptSpan(rc, row, c.lease_owner, row.status !== 'retrying');
     core.log.warn(
       {
-        runId: row.run_id,
-        key: row.key,
+        ...runLogFields(rc.run, row),
         worker: c.lease_owner,
-        attempt: row.attempt,
         workerLosses: row.worker_losses,
         maxWorkerLosses: budget,
       },
@@ -145,19 +146,20 @@ export async function fireDueTimers(core: EngineCore, limit = 500): Promise<numb
     [limit],
   );
   return await eachInRunTx(core, candidates, async (rc, c) => {
-    const { rows } = await rc.tx.client.query<StepRow & { wait_signal: string | null }>(
+    const { rows } = await rc.tx.client.query<StepRow & { wait_signal: string | null; started_at: Date | null }>(
       `UPDATE openclaw.step
             SET status = CASE WHEN wait_signal IS NULL THEN 'succeeded' ELSE 'failed' END,
                 finished_at = now(),
                 error = CASE WHEN wait_signal IS NULL THEN NULL
                         ELSE jsonb_build_object('name', '${FAILURES.WaitTimeout}', 'message', 'no signal ' || wait_signal || ' before the timeout') END
           WHERE id = $1 AND status = 'waiting' AND available_at <= now()
-          RETURNING ${STEP_COLUMNS}, wait_signal`,
+          RETURNING ${STEP_COLUMNS}, wait_signal, started_at`,
       [c.id],
     );
     const step = rows[0];
     if (!step) return false;
     rc.tx.markWaitsChanged(rc);
+    recordWaitSpan(rc, step, step.status === 'succeeded' ? 'fired' : 'timed_out');
     if (step.status === 'succeeded') rc.tx.emit(rc.run.id, 'step.succeeded', step.key, { timer: true });
     else rc.tx.emit(rc.run.id, 'step.timed_out', step.key, { error: step.error ?? { name: FAILURES.WaitTimeout, message: 'timed out' } });
     await rc.model.timerFired(rc, step);
@@ -230,7 +232,7 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
       );
       if (!still.rows[0]) return null;
       const action = await repair(rc);
-      core.log.warn({ runId: r.id, workflow: rc.run.workflow, action }, 'liveness check: run had no way forward; repaired');
+      core.log.warn({ ...runLogFields(rc.run), action }, 'liveness check: run had no way forward; repaired');
       rc.tx.emit(r.id, 'liveness.repaired', null, { action });
       rc.tx.metrics.livenessRepaired();
       return action;

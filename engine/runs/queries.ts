@@ -55,6 +55,8 @@ export interface RunView {
   startedAt: string | null;
   finishedAt: string | null;
   deadlineAt: string | null;
+  /** The run's OpenTelemetry trace id (32 hex digits), or null when it was started with tracing off. */
+  traceId: string | null;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -93,6 +95,7 @@ function runView(r: Selectable<OpenclawRun>): RunView {
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     deadlineAt: iso(r.deadline_at),
+    traceId: r.trace_id ?? null,
   };
 }
 

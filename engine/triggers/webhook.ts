@@ -136,6 +136,12 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   return text;
 }
 
+/** The delivery's `traceparent` header as a start option (none when absent). */
+function traceparentOf(headers: WebhookRequest['headers']): { traceparent?: string } {
+  const v = header(headers, 'traceparent');
+  return v === undefined ? {} : { traceparent: v };
+}
+
 function visibleHeaders(headers: WebhookRequest['headers']): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
@@ -270,6 +276,8 @@ export async function deliverWebhook(core: EngineCore, ns: string, req: WebhookR
       input,
       ...(deliveryId === null ? {} : { idempotencyKey: `webhook:${req.hook}:${deliveryId}` }),
       trigger: deliveryId === null ? { type: 'webhook', hook: req.hook } : { type: 'webhook', hook: req.hook, deliveryId },
+      // A sender's W3C trace context: with tracing on, the run joins its trace.
+      ...traceparentOf(req.headers),
     });
     if (deliveryId !== null) {
       await client.query(

@@ -1,7 +1,9 @@
 import type { Queryable } from '../db/pool.js';
+import type { RunTraceColumns } from '../telemetry/trace-context.js';
 import { SQL } from '../vocabulary/statuses.js';
 
-export interface ClaimedStep {
+/** A claimed step, with what its run's row adds: namespace, workflow and trace (the attempt's span parent and log fields). */
+export interface ClaimedStep extends RunTraceColumns {
   id: string;
   run_id: string;
   key: string;
@@ -16,6 +18,7 @@ export interface ClaimedStep {
   version_id: string;
   /** The run's namespace: the task's secrets and skills are that namespace's. */
   namespace: string;
+  workflow: string;
   /** Seconds from the step's `available_at` (ready, or due after its backoff) to this claim: the queue wait metric. */
   queue_wait_seconds: number;
 }
@@ -46,7 +49,7 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.started', jsonb_build_object('attempt', attempt, 'worker', $1::text) FROM u
      )
-     SELECT u.*, r.version_id, r.namespace FROM u JOIN openclaw.run r ON r.id = u.run_id`,
+     SELECT u.*, r.version_id, r.namespace, r.workflow, r.trace_id, r.trace_span_id, r.trace_flags FROM u JOIN openclaw.run r ON r.id = u.run_id`,
     [workerId, limit, leaseTtlMs / 1000],
   );
   return rows;

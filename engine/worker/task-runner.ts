@@ -12,6 +12,7 @@ import { registerSecretValues, SecretMasker } from '../secrets/mask.js';
 import type { TaskFields } from '../spec/types.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { AttemptContext } from './attempt-span.js';
 import { backoffDelay } from './backoff.js';
 import type { ClaimedStep } from './claim.js';
 import { taskNodeOf, type EngineCore, type Outcome } from './runs-api.js';
@@ -21,7 +22,7 @@ import { resolveTaskSecrets } from './task-secrets.js';
 /** One finished attempt, not reported yet. */
 export interface Attempt {
   outcome: Outcome;
-  /** The process logger with the step's run id, key and attempt. */
+  /** The process logger with the step's run id, workflow, key and attempt (and trace ids when traced). */
   log: Logger;
   /**
    * Stops masking this task's secret values in process logs. Call it once the outcome is
@@ -38,9 +39,13 @@ export class TaskRunner {
     private readonly workerId: string,
   ) {}
 
-  /** Executes the step; never throws (an error is the failure outcome). `abort` ends it early. */
-  async run(step: ClaimedStep, abort: AbortController): Promise<Attempt> {
-    const log = this.core.log.child({ runId: step.run_id, step: step.key, attempt: step.attempt });
+  /**
+   * Executes the step; never throws (an error is the failure outcome). `abort` ends it early.
+   * `attempt` is its logger and span (attempt-span.ts): the span is the one HTTP tasks,
+   * containers and the task's own spans continue (`traceparent`).
+   */
+  async run(step: ClaimedStep, abort: AbortController, attempt: AttemptContext): Promise<Attempt> {
+    const { log, span } = attempt;
     let node: TaskFields | null = null;
     let output: unknown;
     let failure: ErrorInfo | null = null;
@@ -60,6 +65,7 @@ export class TaskRunner {
       node = await this.taskFields(step);
       const timeoutMs = node.timeoutMs ?? (this.core.config.defaultTaskTimeoutMs || null);
       const executor = this.registry.get(node.task.kind);
+      span?.setAttributes({ 'openclaw.step.kind': node.task.kind });
       let spec: Record<string, unknown> | null = null;
       if (node.task.kind !== 'builtin') {
         const resolved = await resolveTaskSecrets(this.core, step.namespace, step.task_spec ?? node.task.spec);
@@ -81,6 +87,7 @@ export class TaskRunner {
         timeoutMs,
         log,
         stepLog,
+        ...(span ? { traceparent: span.traceparent } : {}),
       });
       const aborted = new Promise<never>((_, reject) => {
         if (timeoutMs !== null) {

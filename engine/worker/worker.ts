@@ -11,6 +11,7 @@ import { FAILURES } from '../vocabulary/failures.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { Executor } from '../executors/types.js';
 import { trackHandle } from '../telemetry/lifetimes.js';
+import { attemptSpanOutcome, endAttemptSpan, openAttempt, type AttemptContext } from './attempt-span.js';
 import { heartbeat, releaseLease, stillHeld, type ClaimedStep } from './claim.js';
 import { runClaimLoop } from './claim-loop.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -33,6 +34,8 @@ export interface WorkerOptions {
 
 interface InFlight {
   step: ClaimedStep;
+  /** Its logger (bound to run, step, attempt and trace) and, with tracing on, its span. */
+  attempt: AttemptContext;
   abort: AbortController;
   /** Set when the lease was lost or handed back: the result must not be reported as ours. */
   handedBack: boolean;
@@ -133,7 +136,7 @@ export class Worker {
         try {
           if (await releaseLease(this.core.pool, this.id, f.step)) this.stats.released++;
         } catch (err) {
-          this.core.log.warn({ err, step: f.step.key }, 'could not hand back a lease; it will expire');
+          f.attempt.log.warn({ err }, 'could not hand back a lease; it will expire');
         }
       }
       await Promise.race([Promise.all([...this.tasks]), sleep(1000)]);
@@ -167,10 +170,10 @@ export class Worker {
   private launch(step: ClaimedStep): void {
     this.stats.claimed++;
     this.core.metrics.queueWait.observe(Math.max(0, step.queue_wait_seconds));
-    const entry: InFlight = { step, abort: new AbortController(), handedBack: false };
+    const entry: InFlight = { step, attempt: openAttempt(this.core, step, this.id), abort: new AbortController(), handedBack: false };
     this.inflight.set(step.id, entry);
     const p = this.runAndReport(entry)
-      .catch((err: unknown) => this.core.log.error({ err, step: step.key }, 'unexpected worker error'))
+      .catch((err: unknown) => entry.attempt.log.error({ err }, 'unexpected worker error'))
       .finally(() => {
         this.inflight.delete(step.id);
         this.tasks.delete(p);
@@ -181,13 +184,17 @@ export class Worker {
 
   private async runAndReport(entry: InFlight): Promise<void> {
     const { step } = entry;
-    const { outcome, log, release } = await this.runner.run(step, entry.abort);
+    const { span } = entry.attempt;
+    const { outcome, log, release } = await this.runner.run(step, entry.abort, entry.attempt);
+    const error = outcome.ok ? null : outcome.error;
     if (entry.handedBack) {
       release();
+      span?.end({ 'openclaw.outcome': 'released' });
       log.info('result not reported: the lease was handed back or lost');
       return;
     }
     const result = await this.completions.submit(step, outcome);
+    if (span) endAttemptSpan(span, attemptSpanOutcome(step, outcome, result.accepted), error);
     // Claimed in the completion's transaction: launched before this task gives up its slot.
     for (const next of result.claimed) this.launch(next);
     if (outcome.ok) {
@@ -227,7 +234,7 @@ export class Worker {
     for (const id of ids) {
       const f = this.inflight.get(id);
       if (!f || held.has(id)) continue;
-      this.core.log.warn({ step: f.step.key, runId: f.step.run_id }, 'lease lost or step cancelled; aborting the task');
+      f.attempt.log.warn('lease lost or step cancelled; aborting the task');
       f.abort.abort(new TaskError(FAILURES.LeaseLost, `the lease on ${f.step.key} was lost or the step was cancelled`));
     }
   }

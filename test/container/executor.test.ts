@@ -55,6 +55,18 @@ describeDocker('container executor', () => {
       expect(inv.lines[0]).toEqual({ stream: 'stdout', message: 'starting' });
     });
 
+    it('gives the attempt’s span as TRACEPARENT when tracing is on, and nothing when it is off; a spec’s env may set its own', async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const probe = (env: Record<string, string> = {}) => ({
+        image: BUSYBOX,
+        command: ['sh', '-c', 'printf \'{"tp":"%s","set":"%s"}\\n\' "$TRACEPARENT" "${TRACEPARENT+yes}"'],
+        env,
+      });
+      expect(await ex.execute(invocation(probe(), null, { traceparent }))).toEqual({ tp: traceparent, set: 'yes' });
+      expect(await ex.execute(invocation(probe()))).toEqual({ tp: '', set: '' });
+      expect(await ex.execute(invocation(probe({ TRACEPARENT: 'mine' }), null, { traceparent }))).toEqual({ tp: 'mine', set: 'yes' });
+    });
+
     it('returns {exitCode, stdout} when the last stdout line is not JSON; blank trailing lines are ignored for the JSON check', async () => {
       expect(await ex.execute(invocation({ image: BUSYBOX, command: 'echo héllo; echo wörld' }))).toEqual({
         exitCode: 0,

@@ -132,6 +132,8 @@ export class ContainerExecutor implements Executor {
   private createOptions(plan: ContainerPlan, image: Docker.ImageInspectInfo, inv: TaskInvocation): Docker.ContainerCreateOptions {
     const input = JSON.stringify(inv.input ?? null);
     const env: Record<string, string> = {
+      // The attempt's span (tracing on), for the program's own spans; a spec's `env` may set its own.
+      ...(inv.traceparent === undefined ? {} : { TRACEPARENT: inv.traceparent }),
       ...plan.env,
       OPENCLAW_IDEMPOTENCY_KEY: inv.idempotencyKey,
       OPENCLAW_ATTEMPT: String(inv.attempt),

@@ -103,6 +103,8 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       const expect = spec.expect === undefined ? null : Array.isArray(spec.expect) ? spec.expect : [spec.expect];
       const maxBytes = Math.min(spec.maxResponseBytes ?? options.maxResponseBytes, options.maxResponseBytes);
       const headers: Record<string, string> = { 'idempotency-key': inv.idempotencyKey };
+      // The attempt's span (tracing on): the receiver continues the run's trace. A task's own header wins.
+      if (inv.traceparent !== undefined) headers.traceparent = inv.traceparent;
       for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = String(v);
       // Checked before the first request, while the worker holds this task's secret values.
       const originBound = Object.keys(headers).filter((h) => CREDENTIAL_HEADERS.includes(h) || containsActiveSecret(headers[h]!));
