@@ -21,7 +21,16 @@ export default defineConfig({
     // No inline <script>, no data: module preloads: the CSP is script-src 'self'.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // ELK (in the lazily loaded graph chunk) is ~1.4 MB by itself.
     chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      checks: { pluginTimings: false },
+      onwarn(warning, warn) {
+        // React Flow's 'use client' directives mean nothing without server components.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
   server: { proxy: { '/v1': 'http://127.0.0.1:8080' } },
 });

@@ -326,7 +326,8 @@ export class RunQueries {
       contentHash: v.content_hash,
       spec: v.spec,
       specText: v.spec_text,
-      graph: v.graph,
+      // The column holds the whole compiled workflow; its run graph is what clients draw.
+      graph: (v.graph as { graph?: unknown } | null)?.graph ?? null,
       createdAt: v.created_at.toISOString(),
     };
   }

@@ -1,0 +1,123 @@
+/**
+ * A run, its compiled graph, its history and its dead letters, kept live: the history is read in
+ * pages, then followed over SSE from the last event (batched into state every 200 ms); each batch
+ * re-reads the run (its steps' statuses, inputs and outputs), at most every 500 ms.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { followRun } from '../../data/follow';
+import { get } from '../../data/http';
+import type { CompiledGraph, DeadLetter, Page, Run, RunEvent, WorkflowVersion } from '../../data/types';
+
+export interface RunData {
+  run: Run | undefined;
+  error: unknown;
+  graph: CompiledGraph | undefined;
+  events: RunEvent[];
+  deadLetters: DeadLetter[];
+  following: boolean;
+  refresh(): void;
+}
+
+export function useRunData(id: string): RunData {
+  const [run, setRun] = useState<Run | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [graph, setGraph] = useState<CompiledGraph | undefined>(undefined);
+  const [events, setEvents] = useState<RunEvent[]>([]);
+  const [deadLetters, setDeadLetters] = useState<DeadLetter[]>([]);
+  const [following, setFollowing] = useState(false);
+  const [restart, setRestart] = useState(0);
+  const lastRead = useRef(0);
+  const pending = useRef<number | null>(null);
+
+  const readRun = useCallback(async (): Promise<Run> => {
+    const r = await get<Run>(`/v1/runs/${id}`);
+    setRun(r);
+    setError(null);
+    if (r.steps.some((s) => s.status === 'dead')) {
+      const dl = await get<Page<DeadLetter>>('/v1/dead-letters', { runId: id, limit: 500 });
+      setDeadLetters(dl.items);
+    }
+    return r;
+  }, [id]);
+
+  /** Re-reads the run soon (coalesced: at most every 500 ms). */
+  const refreshSoon = useCallback(() => {
+    if (pending.current !== null) return;
+    const wait = Math.max(0, 500 - (Date.now() - lastRead.current));
+    pending.current = window.setTimeout(() => {
+      pending.current = null;
+      lastRead.current = Date.now();
+      readRun().catch((err: unknown) => setError(err));
+    }, wait);
+  }, [readRun]);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    let buffer: RunEvent[] = [];
+    let flushTimer = 0;
+    const flush = (): void => {
+      flushTimer = 0;
+      const batch = buffer;
+      buffer = [];
+      setEvents((prev) => {
+        const lastId = prev.length ? BigInt(prev.at(-1)!.id) : -1n;
+        return [...prev, ...batch.filter((e) => BigInt(e.id) > lastId)];
+      });
+      refreshSoon();
+    };
+    (async () => {
+      const r = await readRun();
+      get<WorkflowVersion>(`/v1/workflows/${encodeURIComponent(r.workflow)}/versions/${r.version}`).then(
+        (v) => setGraph(v.graph),
+        () => setGraph(undefined),
+      );
+      const all: RunEvent[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: Page<RunEvent> = await get<Page<RunEvent>>(`/v1/runs/${id}/events`, { after }, ctl.signal);
+        all.push(...page.items);
+        if (!page.nextCursor) break;
+        after = page.nextCursor;
+      }
+      if (ctl.signal.aborted) return;
+      setEvents(all);
+      setFollowing(true);
+      await followRun(
+        id,
+        all.at(-1)?.id ?? null,
+        {
+          onEvent: (e) => {
+            buffer.push(e);
+            if (!flushTimer) flushTimer = window.setTimeout(flush, 200);
+          },
+          onEnd: () => {
+            window.clearTimeout(flushTimer);
+            flush();
+          },
+        },
+        ctl.signal,
+      );
+      if (!ctl.signal.aborted) setFollowing(false);
+    })().catch((err: unknown) => {
+      if (!ctl.signal.aborted) setError(err);
+    });
+    return () => {
+      ctl.abort();
+      window.clearTimeout(flushTimer);
+      if (pending.current !== null) window.clearTimeout(pending.current);
+      pending.current = null;
+    };
+  }, [id, readRun, refreshSoon, restart]);
+
+  /** After an action (cancel, retry, signal, replay): read the run now and follow it again if it had ended. */
+  const refresh = useCallback(() => {
+    readRun().then(
+      () => {
+        if (!following) setRestart((n) => n + 1);
+      },
+      (err: unknown) => setError(err),
+    );
+  }, [readRun, following]);
+
+  return { run, error, graph, events, deadLetters, following, refresh };
+}
