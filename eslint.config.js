@@ -135,4 +135,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // openclaw/client (client/) runs in browsers too: no Node modules or globals, and no server code
+    // (it knows the API only through the types generated from the OpenAPI document).
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'client/ runs in browsers: no Node modules' },
+            { group: ['**/engine/**', '**/api/**', '**/cli/**'], message: 'client/ knows the API only through schema.generated.ts' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', '__filename', 'global'],
+    },
+  },
 );

@@ -1,19 +1,18 @@
 /**
- * A small HTTP client for the REST API (docs: /work/shared/design/api.md, served at `/docs`).
- * Global fetch only; every error response `{"error": {code, message, details}}` becomes an
- * `ApiError`, and a server that cannot be reached becomes an `ApiUnreachableError` that names
- * the URL and says how to start one.
+ * The CLI's HTTP client for the REST API (docs/api.md, served at `/docs`): `openclaw/client`
+ * (client/index.ts: every path, parameter and shape typed from the OpenAPI document) plus a
+ * timeout; every error response `{"error": {code, message, details}}` becomes an `ApiError`, and a
+ * server that cannot be reached becomes an `ApiUnreachableError` that names the URL and says how
+ * to start one.
  */
+import type { ClientPathsWithMethod, MaybeOptionalInit } from 'openapi-fetch';
+import { createClient, errorOf, type OpenClawClient, type paths, type ResponseBody } from '../client/index.js';
 import { CliError, ExitCodes } from './errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 /** The namespace a request acts in when it names none (the API's default). */
 export const DEFAULT_NAMESPACE = 'default';
-/** The header that names a request's namespace. */
-export const NAMESPACE_HEADER = 'x-openclaw-namespace';
 const REQUEST_TIMEOUT_MS = 30_000;
-
-export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface ApiResponse<T> {
   status: number;
@@ -105,9 +104,6 @@ export function normaliseBaseUrl(raw: string): string {
   return u.toString().replace(/\/+$/, '');
 }
 
-/** One path segment, escaped (`score[2]` -> `score%5B2%5D`). */
-export const seg = (s: string): string => encodeURIComponent(s);
-
 export interface ApiClientOptions {
   /** Sent as `Authorization: Bearer <key>` when set (OPENCLAW_API_KEY). */
   apiKey?: string | undefined;
@@ -116,80 +112,94 @@ export interface ApiClientOptions {
   timeoutMs?: number;
 }
 
+type Method = 'get' | 'post' | 'put' | 'delete';
+/** The API's paths that have `method`. */
+type PathOf<M extends Method> = ClientPathsWithMethod<OpenClawClient, M>;
+/** What a call of `method` on `path` takes (params, body, headers), optional when nothing in it is required. */
+type InitArgs<P extends keyof paths, M extends Method & keyof paths[P]> =
+  undefined extends MaybeOptionalInit<paths[P], M> ? [init?: MaybeOptionalInit<paths[P], M>] : [init: MaybeOptionalInit<paths[P], M>];
+type Raw = (
+  method: string,
+  path: string,
+  init: Record<string, unknown>,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+/**
+ * The CLI's client: `openclaw/client` (client/index.ts, every path and shape typed from the
+ * OpenAPI document) with what a command needs on top: a timeout per request, `ApiError` for an
+ * error status, `ApiUnreachableError` for a server that does not answer, and the status and
+ * headers with the body.
+ */
 export class ApiClient {
   readonly baseUrl: string;
   /** The namespace every request acts in (undefined: the server's default). */
   readonly namespace: string | undefined;
-  private readonly apiKey: string | undefined;
+  /** The typed client underneath (no timeout, no error mapping). */
+  readonly api: OpenClawClient;
   private readonly timeoutMs: number;
 
   constructor(baseUrl: string, options: ApiClientOptions = {}) {
     this.baseUrl = normaliseBaseUrl(baseUrl);
-    this.apiKey = options.apiKey;
     this.namespace = options.namespace;
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-  }
-
-  url(path: string, query: Query = {}): string {
-    const u = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
-    return u.toString();
-  }
-
-  get<T>(path: string, query: Query = {}): Promise<ApiResponse<T>> {
-    return this.request<T>('GET', path, { query });
-  }
-
-  post<T>(path: string, json?: unknown): Promise<ApiResponse<T>> {
-    return this.request<T>('POST', path, json === undefined ? {} : { json });
-  }
-
-  /** Sends a request; resolves for 2xx/3xx, throws `ApiError` for error statuses. */
-  async request<T>(
-    method: string,
-    path: string,
-    options: { query?: Query; json?: unknown; body?: string; contentType?: string } = {},
-  ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
-      headers['content-type'] = 'application/json';
-    } else if (options.body !== undefined) {
-      body = options.body;
-      headers['content-type'] = options.contentType ?? 'text/plain';
-    }
-    const res = await this.send(this.url(path, options.query), {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-      signal: AbortSignal.timeout(this.timeoutMs),
+    this.api = createClient({
+      baseUrl: this.baseUrl,
+      apiKey: options.apiKey,
+      namespace: options.namespace,
+      fetch: (request) => this.send(request),
     });
-    const parsed = await readBody(res);
-    if (res.status >= 400) throw toApiError(res.status, parsed);
-    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  GET<P extends PathOf<'get'>>(path: P, ...init: InitArgs<P, 'get'>): Promise<ApiResponse<ResponseBody<P, 'get'>>> {
+    return this.call('get', path, init[0]);
+  }
+
+  POST<P extends PathOf<'post'>>(path: P, ...init: InitArgs<P, 'post'>): Promise<ApiResponse<ResponseBody<P, 'post'>>> {
+    return this.call('post', path, init[0]);
+  }
+
+  PUT<P extends PathOf<'put'>>(path: P, ...init: InitArgs<P, 'put'>): Promise<ApiResponse<ResponseBody<P, 'put'>>> {
+    return this.call('put', path, init[0]);
+  }
+
+  DELETE<P extends PathOf<'delete'>>(path: P, ...init: InitArgs<P, 'delete'>): Promise<ApiResponse<ResponseBody<P, 'delete'>>> {
+    return this.call('delete', path, init[0]);
   }
 
   /**
    * Opens a streaming GET (server-sent events). No timeout: the caller aborts with `signal`.
    * Error statuses throw `ApiError`; the caller reads `res.body`.
    */
-  async openStream(path: string, query: Query, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    const res = await this.send(this.url(path, query), {
-      method: 'GET',
-      headers: { accept: 'text/event-stream', ...headers },
+  async openStream<P extends PathOf<'get'>>(path: P, init: NonNullable<InitArgs<P, 'get'>[0]>, signal?: AbortSignal): Promise<Response> {
+    const { error, response } = await (this.api.request as unknown as Raw)('get', path, {
+      ...init,
+      headers: { accept: 'text/event-stream' },
+      parseAs: 'stream',
       ...(signal ? { signal } : {}),
     });
-    if (res.status >= 400) throw toApiError(res.status, await readBody(res));
-    return res;
+    if (!response.ok) throw toApiError(response.status, error);
+    return response;
   }
 
-  private async send(url: string, init: RequestInit): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.apiKey) headers.set('authorization', `Bearer ${this.apiKey}`);
-    if (this.namespace) headers.set(NAMESPACE_HEADER, this.namespace);
+  /** Sends a typed call; resolves for 2xx, throws `ApiError` for error statuses. */
+  private async call<T>(method: Method, path: string, init: object | undefined): Promise<ApiResponse<T>> {
     try {
-      return await fetch(url, { ...init, headers });
+      const { data, error, response } = await (this.api.request as unknown as Raw)(method, path, {
+        ...init,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!response.ok) throw toApiError(response.status, error);
+      return { status: response.status, headers: response.headers, body: data as T };
+    } catch (err) {
+      // The timeout can also strike while the body is read (after send() returned).
+      if (err instanceof Error && err.name === 'TimeoutError') throw this.transportError(err);
+      throw err;
+    }
+  }
+
+  private async send(request: Request): Promise<Response> {
+    try {
+      return await fetch(request);
     } catch (err) {
       throw this.transportError(err);
     }
@@ -205,6 +215,11 @@ export class ApiClient {
   }
 }
 
+/** Parameters without the flags that were not given: `{status: undefined}` becomes `{}` (no `status`). */
+export function defined<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** `ECONNREFUSED`, `ENOTFOUND`, ... from a fetch failure (undici puts it in `cause`). */
 function reasonOf(err: unknown): string {
   let e: unknown = err;
@@ -218,26 +233,7 @@ function reasonOf(err: unknown): string {
   return deepest;
 }
 
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text();
-  if (text === '') return null;
-  const type = res.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
 function toApiError(status: number, body: unknown): ApiError {
-  const e = (body as { error?: unknown } | null)?.error;
-  if (typeof e === 'object' && e !== null) {
-    const { code, message, details } = e as { code?: unknown; message?: unknown; details?: unknown };
-    return new ApiError(status, typeof code === 'string' ? code : `http_${status}`, typeof message === 'string' ? message : '', details);
-  }
-  const text = typeof body === 'string' ? body.trim().slice(0, 500) : body === null ? '' : JSON.stringify(body).slice(0, 500);
-  return new ApiError(status, `http_${status}`, text || `HTTP ${status}`, undefined);
+  const { code, message, details } = errorOf(status, body);
+  return new ApiError(status, code, message, details);
 }

@@ -5,7 +5,7 @@
  * order. A server that answers with JSON instead of a stream is polled.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, ApiUnreachableError, seg, type ApiClient } from './client.js';
+import { ApiError, ApiUnreachableError, type ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { TERMINAL_RUN_STATUSES, type RunEvent } from './run-events.js';
 import { SseParser } from './sse.js';
@@ -44,8 +44,8 @@ function parseEvent(data: string, id: string | undefined): RunEvent | null {
 }
 
 async function runIsTerminal(client: ApiClient, runId: string): Promise<boolean> {
-  const { body } = await client.get<{ status?: string }>(`/v1/runs/${seg(runId)}`);
-  return TERMINAL_RUN_STATUSES.has(body.status ?? '');
+  const { body } = await client.GET('/v1/runs/{id}', { params: { path: { id: runId } } });
+  return TERMINAL_RUN_STATUSES.has(body.status);
 }
 
 /** Calls `onEvent` for each event of the run, in order, until the run is terminal. */
@@ -68,11 +68,9 @@ export async function followRun(
   for (;;) {
     let progressed = false;
     try {
-      const res = await client.openStream(
-        `/v1/runs/${seg(runId)}/events`,
-        { follow: 1 },
-        lastId === null ? {} : { 'last-event-id': lastId },
-      );
+      const res = await client.openStream('/v1/runs/{id}/events', {
+        params: { path: { id: runId }, query: { follow: '1' }, ...(lastId === null ? {} : { header: { 'last-event-id': lastId } }) },
+      });
       if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
         await res.body?.cancel();
         return await pollRun(client, runId, deliver, options.pollMs ?? 1000);
@@ -115,9 +113,8 @@ export async function followRun(
 async function pollRun(client: ApiClient, runId: string, deliver: (e: RunEvent) => void, pollMs: number): Promise<void> {
   for (;;) {
     const terminal = await runIsTerminal(client, runId);
-    const { body } = await client.get<{ items?: RunEvent[] } | RunEvent[]>(`/v1/runs/${seg(runId)}/events`);
-    const items = Array.isArray(body) ? body : (body.items ?? []);
-    for (const e of items) deliver({ ...e, id: String(e.id) });
+    const { body } = await client.GET('/v1/runs/{id}/events', { params: { path: { id: runId } } });
+    for (const e of body.items) deliver({ ...e, id: String(e.id) });
     if (terminal) return;
     await sleep(pollMs);
   }

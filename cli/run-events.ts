@@ -4,15 +4,10 @@
  * `run.*` for the run and `step.*` for step instances (`score[2]`, `check#2`, ...).
  */
 import { TERMINAL_RUN_STATUSES as TERMINAL_RUNS } from '../engine/index.js';
+import type { RunEvent } from '../client/index.js';
 import { formatTaskError, type Colors } from './output.js';
 
-export interface RunEvent {
-  id: string;
-  type: string;
-  stepKey: string | null;
-  data: unknown;
-  createdAt: string;
-}
+export type { RunEvent };
 
 export const TERMINAL_RUN_STATUSES = new Set<string>(TERMINAL_RUNS);
 

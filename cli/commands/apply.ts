@@ -92,16 +92,13 @@ Examples:
 
 async function applyOne(client: ReturnType<typeof clientOf>, file: string, text: string): Promise<ApplyResult> {
   try {
-    const res = await client.request<{ name?: string; version?: number }>('POST', '/v1/workflows', {
+    // The spec's own text (YAML or JSON), so that errors point at its lines.
+    const res = await client.POST('/v1/workflows', {
       body: text,
-      contentType: contentTypeFor(file),
+      bodySerializer: (spec: unknown) => spec,
+      headers: { 'content-type': contentTypeFor(file) },
     });
-    return {
-      file,
-      status: res.status === 201 ? 'created' : 'unchanged',
-      ...(res.body?.name === undefined ? {} : { name: res.body.name }),
-      ...(res.body?.version === undefined ? {} : { version: res.body.version }),
-    };
+    return { file, status: res.status === 201 ? 'created' : 'unchanged', name: res.body.name, version: res.body.version };
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
     return {

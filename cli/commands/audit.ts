@@ -1,25 +1,10 @@
 /** `openclaw audit`: the audit log (admin), newest first, with filters and cursor paging. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Page } from '../api-types.js';
+import type { AuditRow } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { intArg } from '../input.js';
 import { formatTime, table } from '../output.js';
-
-/** One row as GET /v1/audit returns it. */
-export interface AuditBody {
-  id: string;
-  at: string;
-  principal: string | null;
-  principalKind: string | null;
-  role: string | null;
-  namespace: string | null;
-  method: string;
-  route: string;
-  ids: Record<string, string>;
-  status: number;
-  clientAddress: string | null;
-  requestId: string | null;
-}
 
 interface AuditOptions {
   principal?: string;
@@ -49,7 +34,7 @@ const formatIds = (ids: Record<string, string> | undefined): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
-export function auditTable(items: AuditBody[]): string {
+export function auditTable(items: AuditRow[]): string {
   return table(
     ['TIME', 'STATUS', 'METHOD', 'ROUTE', 'IDS', 'PRINCIPAL', 'ROLE', 'NAMESPACE', 'CLIENT'],
     items.map((r) => [
@@ -86,16 +71,20 @@ export function registerAudit(program: Command): void {
     ),
   ).action(async (opts: AuditOptions, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<AuditBody>>('/v1/audit', {
-      principal: opts.principal,
-      inNamespace: opts.inNamespace,
-      method: opts.method?.toUpperCase(),
-      status: opts.status,
-      route: opts.route,
-      since: opts.since,
-      until: opts.until,
-      limit: opts.limit,
-      cursor: opts.cursor,
+    const { body } = await clientOf(cmd).GET('/v1/audit', {
+      params: {
+        query: defined({
+          principal: opts.principal,
+          inNamespace: opts.inNamespace,
+          method: opts.method?.toUpperCase(),
+          status: opts.status,
+          route: opts.route,
+          since: opts.since,
+          until: opts.until,
+          limit: opts.limit,
+          cursor: opts.cursor,
+        }),
+      },
     });
     if (json) return print.json(body);
     if (body.items.length === 0) print.out('no audit rows');

@@ -1,7 +1,5 @@
 /** Commands that act on a run: `cancel`, `retry`, `signal`; and `replay` of a dead letter. */
 import type { Command } from 'commander';
-import type { RunBody } from '../api-types.js';
-import { seg } from '../client.js';
 import { clientOf, contextOf, withUrl } from '../context.js';
 import { readJsonArg } from '../input.js';
 import { colorStatus } from '../output.js';
@@ -10,9 +8,9 @@ export function registerControl(program: Command): void {
   withUrl(program.command('cancel').description('cancel a run (running tasks are told to stop)').argument('<run-id>', 'run id')).action(
     async (runId: string, _opts: unknown, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      const { body } = await clientOf(cmd).post<RunBody>(`/v1/runs/${seg(runId)}/cancel`);
+      const { body } = await clientOf(cmd).POST('/v1/runs/{id}/cancel', { params: { path: { id: runId } } });
       if (json) print.json(body);
-      else print.out(`cancel requested for run ${runId}${body?.status ? ` (status: ${colorStatus(print.color, body.status)})` : ''}`);
+      else print.out(`cancel requested for run ${runId} (status: ${colorStatus(print.color, body.status)})`);
     },
   );
 
@@ -23,9 +21,9 @@ export function registerControl(program: Command): void {
       .argument('<run-id>', 'run id'),
   ).action(async (runId: string, _opts: unknown, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).post<RunBody>(`/v1/runs/${seg(runId)}/retry`);
+    const { body } = await clientOf(cmd).POST('/v1/runs/{id}/retry', { params: { path: { id: runId } } });
     if (json) print.json(body);
-    else print.out(`retrying run ${runId}${body?.status ? ` (status: ${colorStatus(print.color, body.status)})` : ''}`);
+    else print.out(`retrying run ${runId} (status: ${colorStatus(print.color, body.status)})`);
   });
 
   withUrl(
@@ -39,12 +37,12 @@ export function registerControl(program: Command): void {
   ).action(async (runId: string, name: string, opts: { payload?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const payload = opts.payload === undefined ? undefined : readJsonArg(opts.payload, '--payload');
-    const { body } = await clientOf(cmd).post<{ delivered?: boolean } | null>(
-      `/v1/runs/${seg(runId)}/signals/${seg(name)}`,
-      payload === undefined ? {} : { payload },
-    );
-    if (json) return print.json(body ?? { delivered: null });
-    const pending = body?.delivered === false ? ' (no step is waiting for it yet: it is kept for the run)' : '';
+    const { body } = await clientOf(cmd).POST('/v1/runs/{id}/signals/{name}', {
+      params: { path: { id: runId, name } },
+      body: payload === undefined ? {} : { payload },
+    });
+    if (json) return print.json(body);
+    const pending = body.delivered ? '' : ' (no step is waiting for it yet: it is kept for the run)';
     print.out(`signal ${name} sent to run ${runId}${pending}`);
   });
 
@@ -55,8 +53,8 @@ export function registerControl(program: Command): void {
       .argument('<dead-letter-id>', 'dead letter id (see `openclaw dead-letters`)'),
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).post<{ runId?: string } | null>(`/v1/dead-letters/${seg(id)}/replay`);
+    const { body } = await clientOf(cmd).POST('/v1/dead-letters/{id}/replay', { params: { path: { id } } });
     if (json) return print.json(body);
-    print.out(`replayed dead letter ${id}${body?.runId ? ` (run ${body.runId})` : ''}`);
+    print.out(`replayed dead letter ${id} (run ${body.runId})`);
   });
 }

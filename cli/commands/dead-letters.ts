@@ -1,6 +1,6 @@
 /** `openclaw dead-letters`: steps that used up their attempts, with their last error. */
 import type { Command } from 'commander';
-import type { DeadLetterBody, Page } from '../api-types.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { formatTaskError, formatTime, table } from '../output.js';
 
@@ -14,10 +14,8 @@ export function registerDeadLetters(program: Command): void {
     ),
   ).action(async (opts: { workflow?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<DeadLetterBody>>('/v1/dead-letters', {
-      workflow: opts.workflow,
-      limit: opts.limit,
-      cursor: opts.cursor,
+    const { body } = await clientOf(cmd).GET('/v1/dead-letters', {
+      params: { query: defined({ workflow: opts.workflow, limit: opts.limit, cursor: opts.cursor }) },
     });
     if (json) return print.json(body);
     if (body.items.length === 0) print.out('no dead letters');
@@ -26,11 +24,11 @@ export function registerDeadLetters(program: Command): void {
         table(
           ['ID', 'RUN', 'STEP', 'WORKFLOW', 'ATTEMPTS', 'CREATED', 'ERROR'],
           body.items.map((d) => [
-            String(d.id),
-            d.runId ?? '',
-            d.stepKey ?? '',
-            d.workflow ?? '',
-            String(d.attempts ?? ''),
+            d.id,
+            d.runId,
+            d.stepKey,
+            d.workflow,
+            String(d.attempts),
             formatTime(d.createdAt),
             formatTaskError(d.error),
           ]),

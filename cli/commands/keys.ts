@@ -3,22 +3,11 @@
  * a fresh key for OPENCLAW_ADMIN_KEY). See docs/security.md.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Page } from '../api-types.js';
+import type { ApiKey } from '../../client/index.js';
 import { clientOf, contextOf, printNextPage, urlOption, withPaging, withUrl } from '../context.js';
 import { apiKeyFor } from '../credentials.js';
 import { formatTime, table } from '../output.js';
-import { ApiClient, seg } from '../client.js';
-
-interface ApiKeyBody {
-  id: string;
-  name: string;
-  role: string;
-  namespaces: string[] | '*';
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  key?: string;
-}
+import { ApiClient, defined } from '../client.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -31,7 +20,7 @@ export function expiresArg(value: string, now = Date.now()): string {
   return new Date(t).toISOString();
 }
 
-const grant = (n: string[] | '*'): string => (n === '*' ? '*' : n.join(','));
+const grant = (n: ApiKey['namespaces']): string => (n === '*' ? '*' : n.join(','));
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('manage API keys (admin): create, list, revoke; or generate one offline');
@@ -47,18 +36,18 @@ export function registerKeys(program: Command): void {
     .addOption(urlOption())
     .action(async (opts: { role: string; namespace: string[]; name?: string; expires?: string; url: string }, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      const namespaces = opts.namespace.includes('*') ? '*' : opts.namespace;
+      const namespaces: ApiKey['namespaces'] = opts.namespace.includes('*') ? '*' : opts.namespace;
       const body = {
         name: opts.name ?? `${opts.role} key`,
-        role: opts.role,
+        role: opts.role as ApiKey['role'], // checked by the server (400 with the roles it knows)
         namespaces,
         ...(opts.expires ? { expiresAt: opts.expires } : {}),
       };
       // The request acts in the key's first namespace, so an admin of only those namespaces may create it.
       const client = new ApiClient(opts.url, { apiKey: apiKeyFor(opts.url), namespace: namespaces === '*' ? undefined : namespaces[0] });
-      const res = await client.request<ApiKeyBody>('POST', '/v1/api-keys', { json: body });
+      const res = await client.POST('/v1/api-keys', { body });
       if (json) return print.json(res.body);
-      print.out(res.body.key ?? '');
+      print.out(res.body.key);
       print.err(
         `created ${res.body.role} key ${res.body.id} for ${grant(res.body.namespaces)}` +
           `${res.body.expiresAt ? `, expires ${formatTime(res.body.expiresAt)}` : ''}; it is shown only now`,
@@ -68,7 +57,7 @@ export function registerKeys(program: Command): void {
   withPaging(withUrl(keys.command('list').description('list API keys (never the keys themselves), newest first'))).action(
     async (opts: { limit?: number; cursor?: string }, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      const { body } = await clientOf(cmd).get<Page<ApiKeyBody>>('/v1/api-keys', { limit: opts.limit, cursor: opts.cursor });
+      const { body } = await clientOf(cmd).GET('/v1/api-keys', { params: { query: defined({ limit: opts.limit, cursor: opts.cursor }) } });
       if (json) return print.json(body);
       if (body.items.length === 0) return print.out('no API keys');
       print.out(
@@ -92,7 +81,7 @@ export function registerKeys(program: Command): void {
   withUrl(keys.command('revoke <id>').description('revoke an API key: every server refuses it within a second')).action(
     async (id: string, _opts: unknown, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      await clientOf(cmd).request('DELETE', `/v1/api-keys/${seg(id)}`);
+      await clientOf(cmd).DELETE('/v1/api-keys/{id}', { params: { path: { id } } });
       if (json) return print.json({ revoked: id });
       print.out(`revoked API key ${id}`);
     },

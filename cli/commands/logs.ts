@@ -1,7 +1,7 @@
 /** `openclaw logs <run-id> <step-key>`: a step's log lines (container stdout/stderr, wasm and task log lines). */
 import type { Command } from 'commander';
-import type { LogLine, Page } from '../api-types.js';
-import { seg } from '../client.js';
+import type { StepLogLine } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, withUrl } from '../context.js';
 import { intArg } from '../input.js';
 import { formatTime } from '../output.js';
@@ -17,20 +17,19 @@ export function registerLogs(program: Command): void {
   ).action(async (runId: string, stepKey: string, opts: { attempt?: number }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const client = clientOf(cmd);
-    const items: LogLine[] = [];
+    const items: StepLogLine[] = [];
     let cursor: string | undefined;
     do {
-      const { body } = await client.get<Page<LogLine>>(`/v1/runs/${seg(runId)}/steps/${seg(stepKey)}/logs`, {
-        attempt: opts.attempt,
-        cursor,
+      const { body } = await client.GET('/v1/runs/{id}/steps/{key}/logs', {
+        params: { path: { id: runId, key: stepKey }, query: defined({ attempt: opts.attempt, cursor }) },
       });
-      items.push(...(body.items ?? []));
+      items.push(...body.items);
       cursor = body.nextCursor ?? undefined;
     } while (cursor);
     if (json) return print.json({ items });
     if (items.length === 0) return print.err(print.color.dim('no log lines for this step'));
     for (const l of items) {
-      const prefix = print.color.dim(`${formatTime(l.createdAt)} #${l.attempt ?? '?'} ${l.stream ?? ''}`.trimEnd());
+      const prefix = print.color.dim(`${formatTime(l.createdAt)} #${l.attempt} ${l.stream}`.trimEnd());
       print.out(`${prefix}  ${l.message.replace(/\n$/, '')}`);
     }
   });

@@ -1,7 +1,7 @@
 /** `openclaw run <workflow>`: start a run; with --wait, follow it live and exit with its outcome. */
 import type { Command } from 'commander';
-import type { RunBody } from '../api-types.js';
-import { seg, type ApiClient } from '../client.js';
+import type { Run } from '../../client/index.js';
+import type { ApiClient } from '../client.js';
 import { clientOf, contextOf, withUrl } from '../context.js';
 import { ExitCodes, SilentExit } from '../errors.js';
 import { followRun } from '../follow.js';
@@ -42,7 +42,7 @@ Examples:
       ...(opts.version === undefined ? {} : { version: opts.version }),
       ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }),
     };
-    const res = await client.post<RunBody>(`/v1/workflows/${seg(workflow)}/runs`, body);
+    const res = await client.POST('/v1/workflows/{name}/runs', { params: { path: { name: workflow } }, body });
     const run = res.body;
     if (!opts.wait) {
       if (json) print.json(run);
@@ -68,12 +68,12 @@ Examples:
   });
 }
 
-async function fetchRun(client: ApiClient, id: string): Promise<RunBody> {
-  return (await client.get<RunBody>(`/v1/runs/${seg(id)}`)).body;
+async function fetchRun(client: ApiClient, id: string): Promise<Run> {
+  return (await client.GET('/v1/runs/{id}', { params: { path: { id } } })).body;
 }
 
 /** The last lines of `run --wait`: status, duration, output or error. */
-export function printOutcome(print: Printer, run: RunBody): void {
+export function printOutcome(print: Printer, run: Run): void {
   const took = formatDuration(run.startedAt ?? run.createdAt, run.finishedAt);
   print.out(`run ${run.id} ${colorStatus(print.color, run.status)}${took ? ` in ${took}` : ''}`);
   if (run.status === 'succeeded') {
@@ -81,7 +81,7 @@ export function printOutcome(print: Printer, run: RunBody): void {
     return;
   }
   if (run.error !== null && run.error !== undefined) print.out(`error: ${formatTaskError(run.error)}`);
-  for (const s of run.steps ?? []) {
+  for (const s of run.steps) {
     if (s.status === 'dead' || s.status === 'failed') print.out(`  ${s.key}: ${formatTaskError(s.error) || s.status}`);
   }
 }

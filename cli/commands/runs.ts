@@ -1,18 +1,20 @@
 /** `openclaw runs`: list runs, newest first, with filters and cursor paging; `openclaw runs purge`: delete old finished runs. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Page, RunBody } from '../api-types.js';
+import type { RunStatus, RunSummary } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { intArg } from '../input.js';
 import { colorStatus, formatTime, table, type Colors } from '../output.js';
 
 interface RunsOptions {
   workflow?: string;
-  status?: string;
+  /** Checked by the server (400 naming the statuses). */
+  status?: RunStatus;
   limit?: number;
   cursor?: string;
 }
 
-export function runsTable(items: RunBody[], c: Colors): string {
+export function runsTable(items: RunSummary[], c: Colors): string {
   return table(
     ['ID', 'WORKFLOW', 'VERSION', 'STATUS', 'CREATED', 'FINISHED'],
     items.map((r) => [r.id, r.workflow, String(r.version), colorStatus(c, r.status), formatTime(r.createdAt), formatTime(r.finishedAt)]),
@@ -28,13 +30,6 @@ export function beforeArg(value: string, now = Date.now()): string {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO 8601 time or an age such as 30d, 12h, 2w');
   return new Date(t).toISOString();
-}
-
-interface PurgeBody {
-  dryRun: boolean;
-  deleted?: number;
-  more?: boolean;
-  wouldDelete?: number;
 }
 
 /** `openclaw runs purge`: POST /v1/runs/purge until nothing is left (each call deletes at most --limit runs). */
@@ -56,16 +51,16 @@ function registerPurge(runs: Command): void {
   ).action(async (opts: { before: string; workflow?: string; dryRun?: boolean; limit?: number }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const client = clientOf(cmd);
-    const body = { before: opts.before, workflow: opts.workflow, dryRun: opts.dryRun === true, limit: opts.limit };
+    const body = { before: opts.before, dryRun: opts.dryRun === true, ...defined({ workflow: opts.workflow, limit: opts.limit }) };
     const what = `finished before ${opts.before}${opts.workflow ? ` (workflow ${opts.workflow})` : ''}`;
     if (body.dryRun) {
-      const res = await client.request<PurgeBody>('POST', '/v1/runs/purge', { json: body });
+      const res = await client.POST('/v1/runs/purge', { body });
       if (json) return print.json(res.body);
       return print.out(`would delete ${res.body.wouldDelete ?? 0} runs ${what} (dry run: nothing deleted)`);
     }
     let deleted = 0;
     for (;;) {
-      const res = await client.request<PurgeBody>('POST', '/v1/runs/purge', { json: body });
+      const res = await client.POST('/v1/runs/purge', { body });
       deleted += res.body.deleted ?? 0;
       if (!res.body.more) break;
       if (!json) print.err(`deleted ${deleted} runs so far ...`);
@@ -87,11 +82,8 @@ export function registerRuns(program: Command): void {
     ),
   ).action(async (opts: RunsOptions, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<RunBody>>('/v1/runs', {
-      workflow: opts.workflow,
-      status: opts.status,
-      limit: opts.limit,
-      cursor: opts.cursor,
+    const { body } = await clientOf(cmd).GET('/v1/runs', {
+      params: { query: defined({ workflow: opts.workflow, status: opts.status, limit: opts.limit, cursor: opts.cursor }) },
     });
     if (json) return print.json(body);
     if (body.items.length === 0) print.out('no runs');

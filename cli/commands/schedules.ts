@@ -1,43 +1,35 @@
 /** `openclaw schedules` (list cron schedules) and `openclaw schedule pause|resume|show <id>` (docs/schedules.md). */
 import type { Command } from 'commander';
-import type { Page } from '../api-types.js';
-import { seg } from '../client.js';
+import type { Schedule } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withCommonOptions, withPaging, withUrl } from '../context.js';
 import { formatTime, table, type Printer } from '../output.js';
 
-interface ScheduleBody {
-  id: string;
-  workflow: string;
-  triggerIndex?: number;
-  cron: string;
-  timezone?: string;
-  catchUp?: string;
-  paused?: boolean;
-  archived?: boolean;
-  nextFireAt?: string | null;
-  lastFireAt?: string | null;
-  lastRunId?: string | null;
-  lastError?: { name?: string; message?: string } | null;
-  skippedTicks?: number;
-}
-
-function state(s: ScheduleBody): string {
+function state(s: Schedule): string {
   if (s.archived) return 'archived';
   return s.paused ? 'paused' : 'active';
 }
 
-function printOne(print: Printer, s: ScheduleBody): void {
+/** `{fireAt, name, message}` of a schedule's last failed tick, as `Name: message`. */
+function lastErrorText(lastError: unknown): string | null {
+  if (typeof lastError !== 'object' || lastError === null) return null;
+  const { name, message } = lastError as { name?: unknown; message?: unknown };
+  return `${typeof name === 'string' ? name : 'Error'}: ${typeof message === 'string' ? message : ''}`;
+}
+
+function printOne(print: Printer, s: Schedule): void {
   const rows: Array<[string, string]> = [
     ['id', s.id],
     ['workflow', s.workflow],
-    ['cron', `${s.cron} (${s.timezone ?? 'UTC'})`],
-    ['catch-up', s.catchUp ?? '-'],
+    ['cron', `${s.cron} (${s.timezone})`],
+    ['catch-up', s.catchUp],
     ['state', state(s)],
     ['next fire', formatTime(s.nextFireAt)],
     ['last fire', formatTime(s.lastFireAt)],
     ['last run', s.lastRunId ?? '-'],
   ];
-  if (s.lastError) rows.push(['last error', `${s.lastError.name ?? 'Error'}: ${s.lastError.message ?? ''}`]);
+  const lastError = lastErrorText(s.lastError);
+  if (lastError) rows.push(['last error', lastError]);
   if (s.skippedTicks) rows.push(['skipped ticks', String(s.skippedTicks)]);
   for (const [k, v] of rows) print.out(`${`${k}:`.padEnd(15)}${v}`);
 }
@@ -52,10 +44,8 @@ export function registerSchedules(program: Command): void {
     ),
   ).action(async (opts: { workflow?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<ScheduleBody>>('/v1/schedules', {
-      workflow: opts.workflow,
-      limit: opts.limit,
-      cursor: opts.cursor,
+    const { body } = await clientOf(cmd).GET('/v1/schedules', {
+      params: { query: defined({ workflow: opts.workflow, limit: opts.limit, cursor: opts.cursor }) },
     });
     if (json) return print.json(body);
     if (body.items.length === 0) print.out('no schedules (add a `triggers: [{cron: ...}]` entry to a workflow)');
@@ -67,8 +57,8 @@ export function registerSchedules(program: Command): void {
             s.id,
             s.workflow,
             s.cron,
-            s.timezone ?? 'UTC',
-            s.catchUp ?? '-',
+            s.timezone,
+            s.catchUp,
             state(s) + (s.lastError ? ' (last tick failed)' : ''),
             formatTime(s.nextFireAt),
             formatTime(s.lastFireAt),
@@ -84,10 +74,11 @@ export function registerSchedules(program: Command): void {
       async (id: string, _opts: unknown, cmd: Command) => {
         const { json, print } = contextOf(cmd);
         const client = clientOf(cmd);
+        const params = { path: { id } };
         const { body } =
           name === 'show'
-            ? await client.get<ScheduleBody>(`/v1/schedules/${seg(id)}`)
-            : await client.post<ScheduleBody>(`/v1/schedules/${seg(id)}/${name}`);
+            ? await client.GET('/v1/schedules/{id}', { params })
+            : await client.POST(name === 'pause' ? '/v1/schedules/{id}/pause' : '/v1/schedules/{id}/resume', { params });
         if (json) return print.json(body);
         if (name === 'show') return printOne(print, body);
         const next = body.nextFireAt ? `; next fire ${formatTime(body.nextFireAt)}` : '';

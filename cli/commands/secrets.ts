@@ -4,17 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Page } from '../api-types.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { UsageError } from '../errors.js';
-import { seg } from '../client.js';
+import { defined } from '../client.js';
 import { formatTime, table } from '../output.js';
-
-interface SecretInfo {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function registerSecrets(program: Command): void {
   const secret = program.command('secret').description('manage secrets (values are write-only: they are never shown again)');
@@ -32,7 +25,7 @@ export function registerSecrets(program: Command): void {
         throw new UsageError('pipe the value on stdin (e.g. `printf %s "$TOKEN" | openclaw secret set NAME`) or pass --value');
       value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     }
-    const res = await clientOf(cmd).request<SecretInfo>('PUT', `/v1/secrets/${seg(name)}`, { json: { value } });
+    const res = await clientOf(cmd).PUT('/v1/secrets/{name}', { params: { path: { name } }, body: { value } });
     if (json) return print.json(res.body);
     print.out(`${res.status === 201 ? 'created' : 'updated'} secret ${name} (use it as \${{ secrets.${name} }} in a task block)`);
   });
@@ -40,7 +33,7 @@ export function registerSecrets(program: Command): void {
   withPaging(withUrl(secret.command('list').description('list secret names and when they were set'))).action(
     async (opts: { limit?: number; cursor?: string }, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      const { body } = await clientOf(cmd).get<Page<SecretInfo>>('/v1/secrets', { limit: opts.limit, cursor: opts.cursor });
+      const { body } = await clientOf(cmd).GET('/v1/secrets', { params: { query: defined({ limit: opts.limit, cursor: opts.cursor }) } });
       if (json) return print.json(body);
       if (body.items.length === 0) return print.out('no secrets (add one with `openclaw secret set NAME`)');
       print.out(
@@ -56,7 +49,7 @@ export function registerSecrets(program: Command): void {
   withUrl(secret.command('delete <name>').description('delete a secret (tasks that use it then fail with SecretNotFound)')).action(
     async (name: string, _opts: unknown, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      await clientOf(cmd).request('DELETE', `/v1/secrets/${seg(name)}`);
+      await clientOf(cmd).DELETE('/v1/secrets/{name}', { params: { path: { name } } });
       if (json) return print.json({ deleted: name });
       print.out(`deleted secret ${name}`);
     },

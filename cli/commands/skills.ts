@@ -5,26 +5,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Page } from '../api-types.js';
+import type { ResponseBody } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withCommonOptions, withPaging, withUrl } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatTime, oneLine, table } from '../output.js';
 import type { BuiltSkill } from '../runtime/skill-build.js';
-
-interface SkillBody {
-  name: string;
-  version: string;
-  sha256: string;
-  sizeBytes: number;
-  description: string | null;
-  createdAt: string;
-}
-
-interface RegisteredBody {
-  name: string;
-  version: string;
-  created: boolean;
-}
 
 /** The skills of `dir`: one skill folder (with skill.json), or a folder of them (like wasm-skills/). */
 async function buildDir(dir: string, force: boolean, onBuilt: (b: BuiltSkill) => void): Promise<BuiltSkill[]> {
@@ -55,7 +41,9 @@ export function registerSkills(program: Command): void {
     ),
   ).action(async (opts: { name?: string; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<SkillBody>>('/v1/skills', { name: opts.name, limit: opts.limit, cursor: opts.cursor });
+    const { body } = await clientOf(cmd).GET('/v1/skills', {
+      params: { query: defined({ name: opts.name, limit: opts.limit, cursor: opts.cursor }) },
+    });
     if (json) return print.json(body);
     if (body.items.length === 0) {
       print.out('no skills (build and register some with `openclaw skills push wasm-skills`)');
@@ -105,10 +93,10 @@ export function registerSkills(program: Command): void {
   ).action(async (dir: string, opts: { force?: boolean }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
     const client = clientOf(cmd);
-    const results: RegisteredBody[] = [];
+    const results: Array<ResponseBody<'/v1/skills', 'post'>> = [];
     const built = await buildDir(dir, opts.force === true, () => {});
     for (const b of built) {
-      const { body } = await client.post<RegisteredBody>('/v1/skills', { manifest: b.manifest, component: b.component.toString('base64') });
+      const { body } = await client.POST('/v1/skills', { body: { manifest: b.manifest, component: b.component.toString('base64') } });
       results.push(body);
       if (!json) print.out(`skill ${body.name}@${body.version} ${body.created ? print.color.green('created') : 'unchanged'}`);
     }

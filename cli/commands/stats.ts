@@ -3,20 +3,6 @@ import type { Command } from 'commander';
 import { clientOf, contextOf, withUrl } from '../context.js';
 import { table } from '../output.js';
 
-/** GET /v1/stats. */
-export interface StatsBody {
-  at: string;
-  namespaces: Array<{
-    namespace: string;
-    queueDepth: number;
-    oldestReadySeconds: number | null;
-    runningSteps: number;
-    activeRuns: { queued: number; running: number; waiting: number };
-  }>;
-  truncated: boolean;
-  scanLimit: number;
-}
-
 /** `-` for none, else seconds with one decimal below a minute, then `3m 4s`, `2h 5m`. */
 function age(seconds: number | null): string {
   if (seconds === null) return '-';
@@ -33,7 +19,7 @@ export function registerStats(program: Command): void {
       .description('queue depth, age of the oldest ready step, running steps and active runs, per namespace you may see'),
   ).action(async (_opts: unknown, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<StatsBody>('/v1/stats');
+    const { body } = await clientOf(cmd).GET('/v1/stats');
     if (json) return print.json(body);
     if (body.namespaces.length === 0) print.out('no active runs');
     else

@@ -1,26 +1,10 @@
 /** `openclaw workers`: the worker fleet (every namespace's) and each worker's state. */
 import { Option, type Command } from 'commander';
 import { WORKER_STATES } from '../../engine/index.js';
-import type { Page } from '../api-types.js';
+import type { Worker } from '../../client/index.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { table, type Colors } from '../output.js';
-
-/** One worker as GET /v1/workers returns it. */
-export interface WorkerBody {
-  id: string;
-  host: string | null;
-  pid: number | null;
-  version: string | null;
-  slots: number;
-  busySlots: number;
-  state: string;
-  startedAt: string;
-  lastHeartbeatAt: string;
-  secondsSinceHeartbeat: number;
-  heartbeatTimeoutMs: number;
-  stopRequestedAt: string | null;
-  stoppedAt: string | null;
-}
 
 /** `850ms ago`, `12s ago`, `3m 4s ago`, `5h 12m ago`, `2d 3h ago`. */
 export function ago(seconds: number): string {
@@ -40,7 +24,7 @@ function colorState(c: Colors, state: string): string {
   return c.yellow(state);
 }
 
-export function workersTable(items: WorkerBody[], c: Colors): string {
+export function workersTable(items: Worker[], c: Colors): string {
   return table(
     ['ID', 'HOST', 'VERSION', 'SLOTS', 'BUSY', 'STATE', 'LAST HEARTBEAT'],
     items.map((w) => [
@@ -64,12 +48,10 @@ export function registerWorkers(program: Command): void {
         .addOption(new Option('--state <state>', 'only workers in this state').choices([...WORKER_STATES]))
         .addHelpText('after', '\nExamples:\n  openclaw workers\n  openclaw workers --state stale --json'),
     ),
-  ).action(async (opts: { state?: string; limit?: number; cursor?: string }, cmd: Command) => {
+  ).action(async (opts: { state?: Worker['state']; limit?: number; cursor?: string }, cmd: Command) => {
     const { json, print } = contextOf(cmd);
-    const { body } = await clientOf(cmd).get<Page<WorkerBody>>('/v1/workers', {
-      state: opts.state,
-      limit: opts.limit,
-      cursor: opts.cursor,
+    const { body } = await clientOf(cmd).GET('/v1/workers', {
+      params: { query: defined({ state: opts.state, limit: opts.limit, cursor: opts.cursor }) },
     });
     if (json) return print.json(body);
     if (body.items.length === 0) print.out(opts.state ? `no ${opts.state} workers` : 'no workers');

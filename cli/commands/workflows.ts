@@ -1,6 +1,6 @@
 /** `openclaw workflows`: registered workflows and their latest versions. */
 import type { Command } from 'commander';
-import type { Page, WorkflowBody } from '../api-types.js';
+import { defined } from '../client.js';
 import { clientOf, contextOf, printNextPage, withPaging, withUrl } from '../context.js';
 import { formatTime, oneLine, table } from '../output.js';
 
@@ -8,7 +8,7 @@ export function registerWorkflows(program: Command): void {
   withPaging(withUrl(program.command('workflows').description('list registered workflows'))).action(
     async (opts: { limit?: number; cursor?: string }, cmd: Command) => {
       const { json, print } = contextOf(cmd);
-      const { body } = await clientOf(cmd).get<Page<WorkflowBody>>('/v1/workflows', { limit: opts.limit, cursor: opts.cursor });
+      const { body } = await clientOf(cmd).GET('/v1/workflows', { params: { query: defined({ limit: opts.limit, cursor: opts.cursor }) } });
       if (json) return print.json(body);
       if (body.items.length === 0) print.out('no workflows (register one with `openclaw apply <file>`)');
       else {
@@ -17,9 +17,9 @@ export function registerWorkflows(program: Command): void {
           table(
             ['NAME', 'VERSION', 'UPDATED', ...(described ? ['DESCRIPTION'] : [])],
             body.items.map((w) => [
-              w.archived || w.archivedAt ? `${w.name} (archived)` : w.name,
-              String(w.latestVersion ?? w.version ?? ''),
-              formatTime(w.updatedAt ?? w.createdAt),
+              w.archived ? `${w.name} (archived)` : w.name,
+              String(w.latestVersion),
+              formatTime(w.updatedAt),
               ...(described ? [oneLine(w.description ?? '')] : []),
             ]),
           ),

@@ -101,8 +101,8 @@ describe('--namespace', () => {
     const srv = await startTestServer();
     try {
       srv.route('/v1/workflows', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[]}'));
-      await new ApiClient(srv.url, { namespace: 'team-b' }).get('/v1/workflows');
-      await new ApiClient(srv.url).get('/v1/workflows');
+      await new ApiClient(srv.url, { namespace: 'team-b' }).GET('/v1/workflows');
+      await new ApiClient(srv.url).GET('/v1/workflows');
       expect(srv.requests.map((r) => r.headers['x-openclaw-namespace'])).toEqual(['team-b', undefined]);
     } finally {
       await srv.close();

@@ -1,12 +1,14 @@
 /**
- * The package's two entry points (engine/README.md): `openclaw` (engine/index.ts) exports the
+ * The package's entry points (engine/README.md): `openclaw` (engine/index.ts) exports the
  * engine API only, `openclaw/testing` (engine/testing.ts) the helpers for tests, benchmarks and
- * `openclaw dev`. A new runtime export of the root is a decision: add it to the list below.
+ * `openclaw dev`, `openclaw/client` (client/index.ts) the typed REST client. A new runtime export
+ * of the root is a decision: add it to the list below.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as root from '../../engine/index.js';
 import * as testing from '../../engine/testing.js';
+import * as client from '../../client/index.js';
 
 const ROOT_VALUES = [
   'ConflictError',
@@ -60,12 +62,19 @@ describe('entry points', () => {
     for (const name of helpers) expect(root).not.toHaveProperty(name);
   });
 
-  it('package.json maps openclaw, openclaw/api and openclaw/testing to their built files', () => {
+  it('the typed REST client is on openclaw/client only', () => {
+    const values = ['createClient', 'unwrap', 'errorOf', 'OpenClawError', 'NAMESPACE_HEADER'];
+    expect(Object.keys(client).sort()).toEqual([...values].sort());
+    for (const name of values) expect(root).not.toHaveProperty(name);
+  });
+
+  it('package.json maps openclaw, openclaw/api, openclaw/testing and openclaw/client to their built files', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, string> };
     expect(pkg.exports).toEqual({
       '.': './dist/engine/index.js',
       './api': './dist/api/index.js',
       './testing': './dist/engine/testing.js',
+      './client': './dist/client/index.js',
     });
   });
 });
