@@ -22,6 +22,8 @@ COPY schema ./schema
 COPY engine ./engine
 COPY api ./api
 COPY cli ./cli
+# openclaw/client, the typed REST client the CLI (and the UI) is built on.
+COPY client ./client
 # The web UI (ui/, React + Vite): built into dist/ui, served by the API at / (api/ui.ts).
 COPY ui ./ui
 RUN npm run build
