@@ -125,6 +125,11 @@ export const uiRoutes: FastifyPluginAsync<{ dir: string | null }> = async (app, 
   const route = { config: { public: true }, schema: { hide: true } } as const;
 
   const page = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    // `/runs/` (an empty id) is no UI path: exact paths only.
+    if (Object.values((request.params ?? {}) as Record<string, string>).some((v) => v === '')) {
+      void reply.headers(SECURITY_HEADERS);
+      return reply.status(404).type('text/plain; charset=utf-8').send('not found\n');
+    }
     if (index) return send(request, reply, { ...index, immutable: false });
     void reply.headers(SECURITY_HEADERS);
     return reply

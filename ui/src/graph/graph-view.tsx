@@ -52,6 +52,9 @@ export default function GraphView(props: {
       id: n.id,
       type: 'step',
       position: { x: p.x, y: p.y },
+      // Known sizes: fitView frames the laid-out graph before React Flow has measured it.
+      width: p.width,
+      height: p.height,
       style: { width: p.width, height: p.height },
       draggable: false,
       connectable: false,
@@ -80,6 +83,11 @@ export default function GraphView(props: {
         nodesConnectable={false}
         nodesDraggable={false}
         elementsSelectable={false}
+        // A click anywhere on a node selects its step (this also gives nodes pointer events).
+        onNodeClick={(_e, n) => {
+          const key = (n.data as StepNodeData).node.stepKey;
+          if (key) onSelect(key);
+        }}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={24} />

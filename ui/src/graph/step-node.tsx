@@ -39,7 +39,15 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
       <Handle type="target" position={Position.Top} />
       <div className="graph-node-head">
         {node.stepKey ? (
-          <button type="button" className="nodrag link-button node-name" onClick={() => onSelect(node.stepKey!)} aria-pressed={isSelected}>
+          <button
+            type="button"
+            className="nodrag link-button node-name"
+            onClick={(e) => {
+              e.stopPropagation();
+              onSelect(node.stepKey!);
+            }}
+            aria-pressed={isSelected}
+          >
             {node.label}
           </button>
         ) : (
@@ -70,7 +78,15 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
               </span>
             ))}
           </p>
-          <button type="button" className="nodrag small" aria-expanded={expanded} onClick={() => onToggle(node.id)}>
+          <button
+            type="button"
+            className="nodrag small"
+            aria-expanded={expanded}
+            onClick={(e) => {
+              e.stopPropagation();
+              onToggle(node.id);
+            }}
+          >
             {expanded ? 'Hide items' : 'Show items'}
           </button>
           {expanded && (
@@ -81,7 +97,10 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
                     <button
                       type="button"
                       className={`item-chip status-${it.status}`}
-                      onClick={() => onSelect(it.key)}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        onSelect(it.key);
+                      }}
                       aria-pressed={selected === it.key}
                     >
                       {it.key.slice(node.id.length)} <span className="visually-hidden">{it.status}</span>
@@ -91,13 +110,29 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
               </ul>
               {pages > 1 && (
                 <div className="pager">
-                  <button type="button" className="small" disabled={page === 0} onClick={() => setPage(page - 1)}>
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={page === 0}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setPage(page - 1);
+                    }}
+                  >
                     Previous
                   </button>
                   <span className="small-text">
                     page {page + 1} of {pages}
                   </span>
-                  <button type="button" className="small" disabled={page >= pages - 1} onClick={() => setPage(page + 1)}>
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={page >= pages - 1}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setPage(page + 1);
+                    }}
+                  >
                     Next
                   </button>
                 </div>
