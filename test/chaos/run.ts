@@ -20,8 +20,13 @@ import { ChaosContext, type Scenario } from './lib/context.js';
 import { ChaosPostgres } from './lib/postgres.js';
 import { checkBuiltCli } from './lib/processes.js';
 import { r1WorkerKills } from './scenarios/r1-worker-kills.js';
+import { r2Zombies } from './scenarios/r2-zombies.js';
+import { r4PostgresRestarts } from './scenarios/r4-postgres-restarts.js';
+import { r11Poison } from './scenarios/r11-poison.js';
+import { r17Partition } from './scenarios/r17-partition.js';
+import { r18ClockSkew } from './scenarios/r18-clock-skew.js';
 
-const ALL: Scenario[] = [r1WorkerKills];
+const ALL: Scenario[] = [r1WorkerKills, r2Zombies, r4PostgresRestarts, r11Poison, r17Partition, r18ClockSkew];
 
 const log = (msg: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -39,7 +44,9 @@ async function main(): Promise<number> {
   const chosen = wanted.length === 0 ? ALL : ALL.filter((s) => [s.id, ...(s.alsoPrints ?? [])].some((id) => wanted.includes(id)));
   const stale = checkBuiltCli();
   if (stale.length > 0) {
-    log(`warning: dist/ is older than ${stale.length} source file(s) (e.g. ${stale.slice(0, 3).join(', ')}); the processes run dist/ (npm run build)`);
+    log(
+      `warning: dist/ is older than ${stale.length} source file(s) (e.g. ${stale.slice(0, 3).join(', ')}); the processes run dist/ (npm run build)`,
+    );
   }
   const logDir = process.env.CHAOS_LOG_DIR || (await mkdtemp(path.join(os.tmpdir(), 'openclaw-chaos-logs-')));
   log(`${short ? 'short' : 'full'} run of ${chosen.map((s) => s.id).join(', ')}; child logs in ${logDir}`);

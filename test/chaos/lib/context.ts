@@ -36,7 +36,12 @@ export const round = (x: number, digits = 0): number => {
 };
 
 /** Polls `fn` until it returns a truthy value; throws after `timeoutMs`. Errors count as "not yet". */
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {
@@ -46,7 +51,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await sleep(everyMs);
   }
 }
@@ -197,7 +203,8 @@ export class ChaosContext {
       for (const v of report.violations) {
         if (!this.invariants.violations.some((x) => x.check === v.check)) this.invariants.violations.push(v);
       }
-      if (report.violations.length > 0) this.log(`invariant violations${final ? ' (final check)' : ''}:\n${formatViolations(report.violations)}`);
+      if (report.violations.length > 0)
+        this.log(`invariant violations${final ? ' (final check)' : ''}:\n${formatViolations(report.violations)}`);
     } catch (err) {
       if (final) throw err;
       this.invariants.skipped++;

@@ -74,7 +74,8 @@ export async function checkRunOutputs(
     const row = r.id ? byId.get(r.id) : undefined;
     statuses[row?.status ?? 'missing'] = (statuses[row?.status ?? 'missing'] ?? 0) + 1;
     if (row?.status === 'succeeded' && isDeepStrictEqual(row.output, expected(r.input))) correct++;
-    else if (wrong.length < 10) wrong.push({ run: r.id, input: r.input, status: row?.status ?? 'missing', output: row?.output, error: row?.error });
+    else if (wrong.length < 10)
+      wrong.push({ run: r.id, input: r.input, status: row?.status ?? 'missing', output: row?.output, error: row?.error });
   }
   ctx.check(correct === runs.length, `every acknowledged run succeeded with its output (${correct} of ${runs.length})`, wrong);
   return { correct, statuses };

@@ -17,7 +17,8 @@ export const SKEW_CLOCK = path.join(ROOT, 'test', 'chaos', 'lib', 'skew-clock.js
 
 /** Fails when the CLI is not built; returns the source files newer than their build output. */
 export function checkBuiltCli(): string[] {
-  if (!existsSync(CLI)) throw new Error(`the chaos suite runs the built CLI and ${path.relative(ROOT, CLI)} is missing: run \`npm run build\``);
+  if (!existsSync(CLI))
+    throw new Error(`the chaos suite runs the built CLI and ${path.relative(ROOT, CLI)} is missing: run \`npm run build\``);
   const stale: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {

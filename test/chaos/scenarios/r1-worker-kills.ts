@@ -46,8 +46,9 @@ export const r1WorkerKills: Scenario = {
     // Kill while runs are fed and until every run has finished.
     for (;;) {
       await sleep(between(3_000, 5_000));
-      const active = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM openclaw.run WHERE status IN ('queued', 'running', 'waiting')`))
-        .rows[0]!.n;
+      const active = (
+        await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM openclaw.run WHERE status IN ('queued', 'running', 'waiting')`)
+      ).rows[0]!.n;
       if (done && active === 0) break;
       if (Date.now() - t0 > FEED_MS + 120_000) throw new Error(`R1: runs still active ${Math.round((Date.now() - t0) / 1000)} s in`);
       // One replacement may still be starting; never leave fewer than two workers standing.
@@ -55,9 +56,10 @@ export const r1WorkerKills: Scenario = {
       const victim = fleet.live[Math.floor(Math.random() * fleet.live.length)]!;
       await fleet.crash(victim, pool);
       // What the dead process held: nothing can change that until its leases expire (>= 2.5 s).
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM openclaw.step WHERE status = 'running' AND lease_owner = $1`, [
-        victim.name,
-      ]);
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM openclaw.step WHERE status = 'running' AND lease_owner = $1`,
+        [victim.name],
+      );
       kills.push({ id: victim.name, inFlight: rows[0]!.n, atS: round((Date.now() - t0) / 1000, 1) });
     }
     const fed = await feed.finished;
