@@ -15,6 +15,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /v1/schema/workflow.json': 'viewer',
   'GET /metrics': 'viewer',
   'POST /v1/workflows': 'operator',
+  'POST /v1/workflows/validate': 'viewer',
   'GET /v1/workflows': 'viewer',
   'GET /v1/workflows/{name}': 'viewer',
   'DELETE /v1/workflows/{name}': 'operator',

@@ -27,9 +27,13 @@ const RAW_PATH_MAX = 200;
 /** What an unauthenticated caller of a public route is, by route (default `anonymous`). */
 const PUBLIC_KINDS: Readonly<Record<string, string>> = { '/v1/hooks/{workflow}/{hook}': 'webhook' };
 
-/** Whether a response is audited: mutating methods always, refusals on any method and path. */
-export function audited(method: string, status: number): boolean {
-  return MUTATING.has(method) || REFUSED.has(status);
+/** POST routes that change nothing (a check): audited only when refused, like reads. */
+const READ_ONLY_POSTS = new Set(['/v1/workflows/validate']);
+
+/** Whether a response is audited: mutating methods always (but read-only POSTs), refusals on any method and path. */
+export function audited(method: string, status: number, route?: string): boolean {
+  if (REFUSED.has(status)) return true;
+  return MUTATING.has(method) && !(method === 'POST' && route !== undefined && READ_ONLY_POSTS.has(route));
 }
 
 /** `/v1/runs/:id/cancel` -> `/v1/runs/{id}/cancel` (the form of the OpenAPI document and docs/api.md). */
@@ -52,9 +56,9 @@ function namedNamespace(request: FastifyRequest): string | null {
 
 function recordResponse(engine: Engine, request: FastifyRequest, reply: FastifyReply): void {
   const status = reply.statusCode;
-  if (!audited(request.method, status)) return;
   const url = request.routeOptions.url;
   const route = url ? template(url) : request.url.split('?', 1)[0]!.slice(0, RAW_PATH_MAX);
+  if (!audited(request.method, status, url ? route : undefined)) return;
   const principal = request.principal;
   engine.audit.record({
     principal: principal?.id ?? null,

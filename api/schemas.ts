@@ -209,6 +209,38 @@ export const RegisteredSchema = {
   },
 } as const;
 
+export const WorkflowValidationSchema = {
+  $id: 'WorkflowValidation',
+  type: 'object',
+  required: ['valid', 'problems'],
+  properties: {
+    valid: { type: 'boolean', description: 'Whether `POST /v1/workflows` would accept this spec.' },
+    problems: {
+      type: 'array',
+      description: 'Every problem found (empty when valid), as `invalid_spec` details would list them.',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: {
+          path: { type: 'string', description: 'JSON pointer into the spec, e.g. `/steps/load/needs/0`.' },
+          message: { type: 'string' },
+          line: { type: 'integer', description: '1-based, when known.' },
+          column: { type: 'integer', description: '1-based, when known.' },
+        },
+      },
+    },
+    name: { type: 'string', description: 'The workflow name (when valid).' },
+    description: nullable('string'),
+    inputs: nullable('object', { additionalProperties: true, description: 'The `inputs` JSON Schema, if any.' }),
+    graph: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The compiled run graph (when valid), as `GET /v1/workflows/{name}` returns it.',
+    },
+    triggers: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The compiled triggers.' },
+  },
+} as const;
+
 export const DeadLetterSchema = {
   $id: 'DeadLetter',
   type: 'object',
@@ -247,6 +279,7 @@ export const sharedSchemas = [
   WorkflowPageSchema,
   WorkflowSchema,
   RegisteredSchema,
+  WorkflowValidationSchema,
   DeadLetterSchema,
   DeadLetterPageSchema,
 ];

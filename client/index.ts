@@ -74,6 +74,8 @@ export type StepLogLine = Schemas['StepLogPage']['items'][number];
 export type Workflow = Schemas['Workflow'];
 export type WorkflowSummary = Schemas['WorkflowSummary'];
 export type WorkflowRegistered = Schemas['WorkflowRegistered'];
+/** What `POST /v1/workflows/validate` answers: `valid`, the `problems`, and for a valid spec its compiled graph. */
+export type WorkflowValidation = Schemas['WorkflowValidation'];
 export type DeadLetter = Schemas['DeadLetter'];
 export type Schedule = Schemas['Schedule'];
 export type Worker = Schemas['Worker'];

@@ -448,6 +448,77 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/workflows/validate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check a spec without registering it: its problems (line and column), or its compiled graph
+     * @description The same checks as `POST /v1/workflows`, and nothing is stored. Always 200 for a spec, valid or not: `valid`, the `problems` registering would answer with (`invalid_spec` details), and for a valid spec its name, inputs schema, triggers and compiled graph. The web UI’s editor calls it as you type. Not audited (it changes nothing).
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description The namespace to act in (default `default`): lower-case letters, digits and -, at most 63 characters. Same as the X-OpenClaw-Namespace header (when both are sent they must agree). Another namespace’s resources are not found. */
+          namespace?: string;
+        };
+        header?: {
+          /** @description The namespace to act in (default `default`); same as the `namespace` query parameter. */
+          'x-openclaw-namespace'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': Record<string, unknown>;
+          'application/yaml': string;
+          'text/yaml': string;
+          'application/x-yaml': string;
+          'text/x-yaml': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WorkflowValidation'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/workflows/{name}': {
     parameters: {
       query?: never;
@@ -2812,6 +2883,35 @@ export interface components {
       created: boolean;
       /** Format: date-time */
       createdAt: string;
+    };
+    WorkflowValidation: {
+      /** @description Whether `POST /v1/workflows` would accept this spec. */
+      valid: boolean;
+      /** @description Every problem found (empty when valid), as `invalid_spec` details would list them. */
+      problems: {
+        /** @description JSON pointer into the spec, e.g. `/steps/load/needs/0`. */
+        path: string;
+        message: string;
+        /** @description 1-based, when known. */
+        line?: number;
+        /** @description 1-based, when known. */
+        column?: number;
+      }[];
+      /** @description The workflow name (when valid). */
+      name?: string;
+      description?: string | null;
+      /** @description The `inputs` JSON Schema, if any. */
+      inputs?: {
+        [key: string]: unknown;
+      } | null;
+      /** @description The compiled run graph (when valid), as `GET /v1/workflows/{name}` returns it. */
+      graph?: {
+        [key: string]: unknown;
+      };
+      /** @description The compiled triggers. */
+      triggers?: {
+        [key: string]: unknown;
+      }[];
     };
     DeadLetter: {
       /** Format: uuid */

@@ -1,6 +1,6 @@
-/** Workflows: register (YAML or JSON), list, read, archive — and start runs. */
+/** Workflows: register (YAML or JSON), validate without registering, list, read, archive — and start runs. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EngineError, type Engine } from '../../engine/index.js';
+import { compileSpec, EngineError, SpecError, type Engine } from '../../engine/index.js';
 import { scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, WorkflowNameParams } from '../schemas.js';
 
@@ -38,6 +38,47 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         .status(r.created ? 201 : 200)
         .header('location', `/v1/workflows/${encodeURIComponent(r.name)}/versions/${r.version}`)
         .send({ name: r.name, version: r.version, created: r.created, createdAt: r.createdAt.toISOString() });
+    },
+  );
+
+  app.post(
+    '/v1/workflows/validate',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'Check a spec without registering it: its problems (line and column), or its compiled graph',
+        description:
+          'The same checks as `POST /v1/workflows`, and nothing is stored. Always 200 for a spec, valid or not: `valid`, ' +
+          'the `problems` registering would answer with (`invalid_spec` details), and for a valid spec its name, inputs ' +
+          'schema, triggers and compiled graph. The web UI’s editor calls it as you type. Not audited (it changes nothing).',
+        body: {
+          content: {
+            'application/json': { schema: { type: 'object', description: specBodyDescription } },
+            ...Object.fromEntries(yamlTypes.map((t) => [t, yamlBody])),
+          },
+        },
+        response: { 200: ref('WorkflowValidation'), ...errors(413, 415) },
+      },
+    },
+    (request) => {
+      const text = request.rawBody ?? '';
+      if (text.trim() === '') return { valid: false, problems: [{ path: '', message: 'empty spec' }] };
+      const isJson = (request.headers['content-type'] ?? '').startsWith('application/json');
+      try {
+        const { compiled } = compileSpec(text, { format: isJson ? 'json' : 'yaml' });
+        return {
+          valid: true,
+          problems: [],
+          name: compiled.name,
+          description: compiled.description,
+          inputs: compiled.inputs,
+          graph: compiled.graph,
+          triggers: compiled.triggers,
+        };
+      } catch (err) {
+        if (err instanceof SpecError) return { valid: false, problems: err.problems };
+        throw err;
+      }
     },
   );
 

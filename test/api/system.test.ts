@@ -13,6 +13,7 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['get', '/readyz'],
   ['get', '/metrics'],
   ['post', '/v1/workflows'],
+  ['post', '/v1/workflows/validate'],
   ['get', '/v1/workflows'],
   ['get', '/v1/workflows/{name}'],
   ['get', '/v1/workflows/{name}/versions/{version}'],
