@@ -24,20 +24,35 @@ export interface ClaimedStep extends RunTraceColumns {
 }
 
 /**
- * Claims up to `limit` ready steps in ONE statement. The inner SELECT walks the partial index on
- * ready rows in due order and locks rows with SKIP LOCKED, so concurrent workers never wait on
+ * Claims up to `limit` ready steps in ONE statement. The inner SELECTs walk the partial indexes on
+ * ready rows in due order and lock rows with SKIP LOCKED, so concurrent workers never wait on
  * each other and never claim the same row; the UPDATE bumps the attempt and the lease token
  * (the fencing token for completion) and sets the lease expiry from the database clock. The
  * `step.started` events are written by the same statement.
+ *
+ * Suspects (steps that have already lost a worker: `worker_losses > 0`) are isolated: a worker runs
+ * at most one at a time. A step that kills its worker would otherwise be requeued together with the
+ * steps that died beside it and claimed again in the same batch, taking them down with it each
+ * time until their own loss budget ran out: a poison step would fail healthy runs. With one suspect
+ * per worker, a healthy step loses at most the one worker a poison step took down the first time.
  */
 export async function claimSteps(db: Queryable, workerId: string, limit: number, leaseTtlMs: number): Promise<ClaimedStep[]> {
   const { rows } = await db.query<ClaimedStep>(
-    `WITH c AS (
-       SELECT id FROM openclaw.step
-        WHERE status IN (${SQL.claimableStep}) AND available_at <= now()
+    `WITH fresh AS (
+       SELECT id, available_at FROM openclaw.step
+        WHERE status IN (${SQL.claimableStep}) AND available_at <= now() AND worker_losses = 0
         ORDER BY available_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
+     ), suspect AS (
+       SELECT id, available_at FROM openclaw.step
+        WHERE status IN (${SQL.claimableStep}) AND available_at <= now() AND worker_losses > 0
+          AND NOT EXISTS (SELECT 1 FROM openclaw.step h WHERE h.lease_owner = $1 AND h.status = 'running' AND h.worker_losses > 0)
+        ORDER BY available_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+     ), c AS (
+       SELECT id FROM (SELECT * FROM fresh UNION ALL SELECT * FROM suspect) x ORDER BY available_at, id LIMIT $2
      ), u AS (
        UPDATE openclaw.step s
           SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_token = s.lease_token + 1,
