@@ -3,7 +3,7 @@
  * with the page the path names (routes.tsx). Changing the namespace re-renders every page in it.
  */
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { ApiError, get } from './data/http';
+import { client, OpenClawError, unwrap } from './data/http';
 import type { Whoami } from './data/types';
 import { getKey, getNamespace, signOut, subscribeSession } from './auth/session';
 import { SessionContext, sessionInfo } from './auth/session-context';
@@ -25,14 +25,14 @@ export function App() {
     if (!key) return undefined;
     const ctl = new AbortController();
     setFailure(null);
-    get<Whoami>('/v1/whoami', undefined, ctl.signal).then(
+    unwrap(client.GET('/v1/whoami', { signal: ctl.signal })).then(
       (whoami) => {
         setWho({ key, whoami });
         setNotice(null);
       },
       (err: unknown) => {
         if (ctl.signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) {
+        if (err instanceof OpenClawError && err.status === 401) {
           setNotice('The key was not accepted (wrong, revoked or expired). Sign in again.');
           signOut();
         } else setFailure(errorMessage(err));

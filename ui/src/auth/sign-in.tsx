@@ -1,5 +1,6 @@
 /** The sign-in form: one input labelled "API key"; the key is checked with GET /v1/whoami before it is kept. */
 import { useState, type FormEvent } from 'react';
+import { clientWithKey } from '../data/http';
 import { setKey } from './session';
 
 export function SignIn({ notice }: { notice?: string | null }) {
@@ -12,14 +13,15 @@ export function SignIn({ notice }: { notice?: string | null }) {
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch('/v1/whoami', { headers: { authorization: `Bearer ${value.trim()}` } });
-      if (res.ok) {
+      const { response, error: refused } = await clientWithKey(value.trim()).GET('/v1/whoami');
+      if (response.ok) {
         setKey(value);
         return;
       }
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
       setError(
-        res.status === 401 ? 'This key was not accepted: it is wrong, revoked or expired.' : (body?.error?.message ?? `HTTP ${res.status}`),
+        response.status === 401
+          ? 'This key was not accepted: it is wrong, revoked or expired.'
+          : (refused?.error.message ?? `HTTP ${response.status}`),
       );
     } catch (err) {
       setError(`The server did not answer: ${err instanceof Error ? err.message : String(err)}`);

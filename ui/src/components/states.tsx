@@ -1,6 +1,6 @@
 /** The loading, empty and error states every page shows. */
 import type { ReactNode } from 'react';
-import { ApiError } from '../data/http';
+import { OpenClawError } from '../data/http';
 
 export function Loading({ what = 'Loading' }: { what?: string }) {
   return (
@@ -15,13 +15,13 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return `${err.message} (${err.code})`;
+  if (err instanceof OpenClawError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);
 }
 
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
-  const notFound = error instanceof ApiError && error.status === 404;
+  const notFound = error instanceof OpenClawError && error.status === 404;
   return (
     <div className="state error" role="alert">
       <strong>{notFound ? 'Not found' : 'Something went wrong'}</strong>

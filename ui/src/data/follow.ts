@@ -5,7 +5,7 @@
  * at `event: end` (the run finished) or when `signal` aborts.
  */
 import type { RunEvent } from './types';
-import { authHeaders, toApiError } from './http';
+import { authHeaders, errorFrom } from './http';
 
 export interface FollowHandlers {
   onEvent(e: RunEvent): void;
@@ -21,7 +21,7 @@ export async function followRun(runId: string, after: string | null, h: FollowHa
         headers: authHeaders({ accept: 'text/event-stream', ...(last ? { 'last-event-id': last } : {}) }),
         signal,
       });
-      if (!res.ok) throw await toApiError(res);
+      if (!res.ok) throw await errorFrom(res);
       if (!res.body) throw new Error('no response body');
       const ended = await readStream(res.body, signal, (type, id, data) => {
         if (type === 'end') {

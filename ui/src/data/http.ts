@@ -1,21 +1,49 @@
 /**
- * The UI's one way to the API: bearer key and namespace on every call, JSON in and out, errors as
- * ApiError with the API's code (docs/errors.md). A 401 signs the tab out (the key is wrong, revoked
- * or expired). Swap for the typed client (`openclaw/client`) once it lands.
+ * The UI's one way to the API: the typed client `openclaw/client` (client/, generated from the
+ * OpenAPI document), with the signed-in key and the chosen namespace put on every request as it
+ * goes out (both can change while the app runs). A 401 signs the tab out (the key is wrong,
+ * revoked or expired). Failed calls throw `OpenClawError` (`unwrap`), with the API's code.
  */
+import { createClient, errorOf, NAMESPACE_HEADER, OpenClawError, unwrap } from '../../../client/index';
 import { getKey, getNamespace, signOut } from '../auth/session';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+export { OpenClawError, unwrap };
+/** The same class: errors from the typed client and from the helpers below are alike. */
+export { OpenClawError as ApiError };
+
+/** The headers every call carries: the bearer key and the namespace. */
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const key = getKey();
+  return { ...(key ? { authorization: `Bearer ${key}` } : {}), [NAMESPACE_HEADER]: getNamespace(), ...extra };
 }
+
+/** An OpenClawError from a failed response (for the calls the client does not make: the SSE stream). */
+export async function errorFrom(res: Response): Promise<OpenClawError> {
+  const text = await res.text().catch(() => '');
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: errorOf keeps the start of the text
+  }
+  if (res.status === 401) signOut();
+  return new OpenClawError(res.status, errorOf(res.status, body));
+}
+
+export const client = createClient({
+  baseUrl: window.location.origin,
+  fetch: async (request: Request): Promise<Response> => {
+    for (const [k, v] of Object.entries(authHeaders())) request.headers.set(k, v);
+    const res = await fetch(request);
+    if (res.status === 401) signOut();
+    return res;
+  },
+});
+
+/** A client for one key (sign-in checks a key before keeping it). */
+export const clientWithKey = (apiKey: string) => createClient({ baseUrl: window.location.origin, apiKey });
+
+// ---- untyped helpers (for calls not worth a typed path; prefer `client` and `unwrap`) ----
 
 export type Query = Record<string, string | number | undefined | null>;
 
@@ -27,33 +55,6 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  const key = getKey();
-  return {
-    ...(key ? { authorization: `Bearer ${key}` } : {}),
-    'x-openclaw-namespace': getNamespace(),
-    ...extra,
-  };
-}
-
-export async function toApiError(res: Response): Promise<ApiError> {
-  let code = 'http_error';
-  let message = `${res.status} ${res.statusText}`;
-  let details: unknown;
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
-    if (body.error) {
-      code = body.error.code ?? code;
-      message = body.error.message ?? message;
-      details = body.error.details;
-    }
-  } catch {
-    // not JSON: keep the status line
-  }
-  if (res.status === 401) signOut();
-  return new ApiError(res.status, code, message, details);
-}
-
 export interface CallOptions {
   query?: Query;
   body?: unknown;
@@ -61,6 +62,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** One call with the key and namespace; JSON in and out; throws OpenClawError. */
 export async function api<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
   const headers = authHeaders(opts.headers);
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -70,7 +72,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  if (!res.ok) throw await toApiError(res);
+  if (!res.ok) throw await errorFrom(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }

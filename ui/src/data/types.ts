@@ -1,101 +1,33 @@
 /**
- * The shapes the UI reads from the REST API (docs/api.md; the OpenAPI document at /openapi.json
- * is the reference). Only the fields the pages use.
+ * The shapes the UI reads: the API's own, from the typed client (client/, generated from the
+ * OpenAPI document), and the compiled graph (engine/spec/types.ts), which the API documents as an
+ * open object.
  */
-export type Role = 'viewer' | 'operator' | 'admin';
+import type { ResponseBody } from '../../../client/index';
 
-export interface Whoami {
-  principal: string;
-  kind: 'api_key' | 'oidc' | 'local';
-  role: Role;
-  namespaces: '*' | string[];
-  namespace: string;
-}
+export type {
+  DeadLetter,
+  ErrorInfo,
+  Run,
+  RunEvent,
+  RunSummary,
+  Step,
+  StepLogLine as LogLine,
+  WorkflowSummary,
+} from '../../../client/index';
 
-export interface ErrorInfo {
-  name?: string;
-  message?: string;
-  attempt?: number;
-  [k: string]: unknown;
-}
-
-export interface RunSummary {
-  id: string;
-  workflow: string;
-  version: number;
-  status: string;
-  input?: unknown;
-  output?: unknown;
-  error?: ErrorInfo | null;
-  trigger?: { type?: string; [k: string]: unknown };
-  idempotencyKey?: string | null;
-  parentRunId?: string | null;
-  createdAt: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  deadlineAt?: string | null;
-}
-
-export interface Step {
-  key: string;
-  name: string;
-  kind?: string;
-  status: string;
-  attempt: number;
-  maxAttempts?: number;
-  input?: unknown;
-  output?: unknown;
-  error?: ErrorInfo | null;
-  childRunId?: string | null;
-  skipReason?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-}
-
-export interface Run extends RunSummary {
-  steps: Step[];
-}
-
-export interface RunEvent {
-  id: string;
-  type: string;
-  stepKey?: string | null;
-  data?: unknown;
-  createdAt: string;
-}
+export type Whoami = ResponseBody<'/v1/whoami', 'get'>;
+export type Role = Whoami['role'];
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface LogLine {
-  id: string;
-  attempt: number;
-  stream: string;
-  message: string;
-  createdAt: string;
-}
-
-export interface WorkflowVersion {
-  name: string;
-  version: number;
-  latestVersion: number;
-  spec: Record<string, unknown>;
-  graph?: CompiledGraph;
-}
-
-export interface WorkflowSummary {
-  name: string;
-  latestVersion: number;
-  archived: boolean;
-}
-
-export interface DeadLetter {
-  id: string;
-  runId: string;
-  stepKey: string;
-  replayedAt?: string | null;
+/** How a run started: `api`, `cron`, `webhook`, `parent`, `retry`, `signal`. */
+export function triggerType(run: { trigger?: { [key: string]: unknown } }): string {
+  const t = run.trigger?.type;
+  return typeof t === 'string' ? t : '—';
 }
 
 /** The compiled graph (engine/spec/types.ts), as GET /v1/workflows/{name}/versions/{version} returns it. */

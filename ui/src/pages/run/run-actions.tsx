@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useSession } from '../../auth/session-context';
 import { errorMessage } from '../../components/states';
 import { ACTIVE_RUN } from '../../components/status';
-import { post } from '../../data/http';
+import { client, unwrap } from '../../data/http';
 import type { CompiledGraph, Run } from '../../data/types';
 
 /** The signal a waiting step waits for, if any (from the compiled state). */
@@ -30,7 +30,8 @@ export function RunActions({ run, graph, onChanged }: { run: Run; graph: Compile
   const act = async (what: 'cancel' | 'retry'): Promise<void> => {
     if (what === 'cancel' && !window.confirm(`Cancel run ${run.id.slice(0, 8)}? Running tasks are told to stop.`)) return;
     try {
-      await post(`/v1/runs/${run.id}/${what}`);
+      const path = { params: { path: { id: run.id } } };
+      await unwrap(what === 'cancel' ? client.POST('/v1/runs/{id}/cancel', path) : client.POST('/v1/runs/{id}/retry', path));
       setMessage(what === 'cancel' ? 'Cancelled.' : 'Retried: the failed steps run again.');
       onChanged();
     } catch (err) {
@@ -52,7 +53,7 @@ export function RunActions({ run, graph, onChanged }: { run: Run; graph: Compile
     setPayloadError(null);
     const signal = name.trim() || awaited || '';
     try {
-      const res = await post<{ delivered: boolean }>(`/v1/runs/${run.id}/signals/${encodeURIComponent(signal)}`, body);
+      const res = await unwrap(client.POST('/v1/runs/{id}/signals/{name}', { params: { path: { id: run.id, name: signal } }, body }));
       setMessage(res.delivered ? `Signal ${signal} delivered.` : `Signal ${signal} buffered: no step waits for it yet.`);
       setSignalOpen(false);
       onChanged();

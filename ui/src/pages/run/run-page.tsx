@@ -9,7 +9,7 @@ import { JsonView } from '../../components/json-view';
 import { ErrorState, Loading } from '../../components/states';
 import { StatusBadge } from '../../components/status';
 import { useInterval } from '../../components/use-async';
-import type { Step } from '../../data/types';
+import { triggerType, type Step } from '../../data/types';
 import { Link, navigate, useLocation } from '../../router';
 import type { PageProps } from '../../routes';
 import { Gantt } from './gantt';
@@ -61,7 +61,7 @@ export default function RunPage({ params }: PageProps) {
   const steps: Step[] = useMemo(() => {
     const all = run?.steps ?? [];
     if (!replayed) return all;
-    return all.filter((s) => replayed.steps.has(s.key)).map((s) => ({ ...s, status: replayed.steps.get(s.key)! }));
+    return all.filter((s) => replayed.steps.has(s.key)).map((s) => ({ ...s, status: replayed.steps.get(s.key) as Step['status'] }));
   }, [run, replayed]);
   const statusOf = (key: string): string | undefined =>
     replayed ? replayed.steps.get(key) : run?.steps.find((s) => s.key === key)?.status;
@@ -92,7 +92,7 @@ export default function RunPage({ params }: PageProps) {
           <div>
             <dt>Trigger</dt>
             <dd>
-              {run.trigger?.type ?? '—'}
+              {triggerType(run)}
               {run.parentRunId && (
                 <>
                   {' '}
@@ -164,7 +164,9 @@ export default function RunPage({ params }: PageProps) {
         <StepPanel
           key={selectedStep.key}
           runId={run.id}
-          step={replayed ? { ...selectedStep, status: replayed.steps.get(selectedStep.key) ?? 'pending' } : selectedStep}
+          step={
+            replayed ? { ...selectedStep, status: (replayed.steps.get(selectedStep.key) ?? 'pending') as Step['status'] } : selectedStep
+          }
           events={events}
           deadLetter={data.deadLetters.find((d) => d.stepKey === selectedStep.key)}
           onClose={() => setQuery({ step: null })}

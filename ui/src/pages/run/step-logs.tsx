@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { formatClock } from '../../components/format';
 import { ErrorState } from '../../components/states';
-import { get } from '../../data/http';
+import { client, unwrap } from '../../data/http';
 import type { LogLine, Page } from '../../data/types';
 
 export function StepLogs({ runId, stepKey, live }: { runId: string; stepKey: string; live: boolean }) {
@@ -16,10 +16,12 @@ export function StepLogs({ runId, stepKey, live }: { runId: string; stepKey: str
     let stop = false;
     cursor.current = null;
     const ctl = new AbortController();
-    const path = `/v1/runs/${runId}/steps/${encodeURIComponent(stepKey)}/logs`;
     const pull = async (): Promise<void> => {
       for (;;) {
-        const page = await get<Page<LogLine>>(path, { cursor: cursor.current, limit: 1000 }, ctl.signal);
+        const query = { limit: 1000, ...(cursor.current ? { cursor: cursor.current } : {}) };
+        const page = (await unwrap(
+          client.GET('/v1/runs/{id}/steps/{key}/logs', { params: { path: { id: runId, key: stepKey }, query }, signal: ctl.signal }),
+        )) as Page<LogLine>;
         if (stop) return;
         if (page.items.length) setLines((l) => [...l, ...page.items]);
         cursor.current = page.items.at(-1)?.id ?? cursor.current;

@@ -8,7 +8,7 @@ import { durationBetween, formatClock, formatDuration } from '../../components/f
 import { JsonView } from '../../components/json-view';
 import { errorMessage } from '../../components/states';
 import { StatusBadge } from '../../components/status';
-import { post } from '../../data/http';
+import { client, unwrap } from '../../data/http';
 import type { DeadLetter, RunEvent, Step } from '../../data/types';
 import { Link } from '../../router';
 import { attemptsOf } from './history-replay';
@@ -31,7 +31,7 @@ export function StepPanel(props: {
   const replay = async (): Promise<void> => {
     if (!props.deadLetter) return;
     try {
-      await post(`/v1/dead-letters/${props.deadLetter.id}/replay`);
+      await unwrap(client.POST('/v1/dead-letters/{id}/replay', { params: { path: { id: props.deadLetter.id } } }));
       setMessage('Dead letter replayed: the step runs again with a fresh attempt budget.');
       props.onChanged();
     } catch (err) {

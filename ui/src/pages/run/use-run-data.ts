@@ -5,8 +5,8 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { followRun } from '../../data/follow';
-import { get } from '../../data/http';
-import type { CompiledGraph, DeadLetter, Page, Run, RunEvent, WorkflowVersion } from '../../data/types';
+import { client, unwrap } from '../../data/http';
+import type { CompiledGraph, DeadLetter, Page, Run, RunEvent } from '../../data/types';
 
 export interface RunData {
   run: Run | undefined;
@@ -30,11 +30,11 @@ export function useRunData(id: string): RunData {
   const pending = useRef<number | null>(null);
 
   const readRun = useCallback(async (): Promise<Run> => {
-    const r = await get<Run>(`/v1/runs/${id}`);
+    const r = await unwrap(client.GET('/v1/runs/{id}', { params: { path: { id } } }));
     setRun(r);
     setError(null);
     if (r.steps.some((s) => s.status === 'dead')) {
-      const dl = await get<Page<DeadLetter>>('/v1/dead-letters', { runId: id, limit: 500 });
+      const dl = await unwrap(client.GET('/v1/dead-letters', { params: { query: { runId: id, limit: 500 } } }));
       setDeadLetters(dl.items);
     }
     return r;
@@ -67,14 +67,17 @@ export function useRunData(id: string): RunData {
     };
     (async () => {
       const r = await readRun();
-      get<WorkflowVersion>(`/v1/workflows/${encodeURIComponent(r.workflow)}/versions/${r.version}`).then(
-        (v) => setGraph(v.graph),
+      unwrap(client.GET('/v1/workflows/{name}/versions/{version}', { params: { path: { name: r.workflow, version: r.version } } })).then(
+        (v) => setGraph(v.graph as CompiledGraph | undefined),
         () => setGraph(undefined),
       );
       const all: RunEvent[] = [];
       let after: string | null = null;
       for (;;) {
-        const page: Page<RunEvent> = await get<Page<RunEvent>>(`/v1/runs/${id}/events`, { after }, ctl.signal);
+        const query: { after?: string } = after ? { after } : {};
+        const page = (await unwrap(
+          client.GET('/v1/runs/{id}/events', { params: { path: { id }, query }, signal: ctl.signal }),
+        )) as Page<RunEvent>;
         all.push(...page.items);
         if (!page.nextCursor) break;
         after = page.nextCursor;

@@ -1,9 +1,8 @@
 /** The runs list filters; their values live in the query string (shareable links). */
 import { useEffect, useState, type FormEvent } from 'react';
-import { get } from '../../data/http';
-import type { Page, WorkflowSummary } from '../../data/types';
+import { client, unwrap } from '../../data/http';
 
-export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
 export const TRIGGERS = ['api', 'cron', 'webhook', 'parent', 'retry', 'signal'];
 const RANGES: [string, string, number][] = [
   ['', 'Any time', 0],
@@ -31,14 +30,14 @@ export function filtersFrom(search: URLSearchParams): Filters {
 }
 
 /** The API query for the filters (the range is relative to now, so a shared link stays meaningful). */
-export function apiQuery(f: Filters, idempotencyKey?: string): Record<string, string | undefined> {
+export function apiQuery(f: Filters, idempotencyKey?: string) {
   const range = RANGES.find(([k]) => k === f.range);
   return {
-    workflow: f.workflow || undefined,
-    status: f.status || undefined,
-    trigger: f.trigger || undefined,
-    since: range && range[2] > 0 ? new Date(Date.now() - range[2]).toISOString() : undefined,
-    idempotencyKey,
+    ...(f.workflow ? { workflow: f.workflow } : {}),
+    ...(f.status ? { status: f.status as (typeof RUN_STATUSES)[number] } : {}),
+    ...(f.trigger ? { trigger: f.trigger } : {}),
+    ...(range && range[2] > 0 ? { since: new Date(Date.now() - range[2]).toISOString() } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }
 
@@ -46,7 +45,7 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange(f: Fi
   const [workflows, setWorkflows] = useState<string[]>([]);
   const [q, setQ] = useState(value.q);
   useEffect(() => {
-    get<Page<WorkflowSummary>>('/v1/workflows', { limit: 500 }).then(
+    unwrap(client.GET('/v1/workflows', { params: { query: { limit: 500 } } })).then(
       (p) => setWorkflows(p.items.map((w) => w.name)),
       () => setWorkflows([]),
     );

@@ -3,8 +3,8 @@
  * statuses refreshed every 2 s, and several runs selected at once to cancel or retry (operator).
  */
 import { useState } from 'react';
-import { ApiError, get, post } from '../../data/http';
-import type { Page, RunSummary } from '../../data/types';
+import { client, OpenClawError, unwrap } from '../../data/http';
+import { triggerType, type Page, type RunSummary } from '../../data/types';
 import { useSession } from '../../auth/session-context';
 import { durationBetween, formatDuration, formatTime, shortId } from '../../components/format';
 import { Empty, ErrorState, errorMessage, Loading } from '../../components/states';
@@ -32,16 +32,17 @@ export default function RunsPage() {
       if (filters.q) {
         if (UUID.test(filters.q)) {
           try {
-            await get(`/v1/runs/${filters.q}`, undefined, signal);
+            await unwrap(client.GET('/v1/runs/{id}', { params: { path: { id: filters.q } }, signal }));
             navigate(`/runs/${filters.q}`);
             return { items: [], nextCursor: null } as Page<RunSummary>;
           } catch (err) {
-            if (!(err instanceof ApiError && err.status === 404)) throw err;
+            if (!(err instanceof OpenClawError && err.status === 404)) throw err;
           }
         }
         idempotencyKey = filters.q;
       }
-      return get<Page<RunSummary>>('/v1/runs', { ...apiQuery(filters, idempotencyKey), limit: PAGE_SIZE, cursor }, signal);
+      const query = { ...apiQuery(filters, idempotencyKey), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+      return (await unwrap(client.GET('/v1/runs', { params: { query }, signal }))) as Page<RunSummary>;
     },
     [key],
   );
@@ -75,7 +76,13 @@ export default function RunsPage() {
 
   const bulk = async (action: 'cancel' | 'retry', runs: RunSummary[]): Promise<void> => {
     setMessage(`${action === 'cancel' ? 'Cancelling' : 'Retrying'} ${runs.length} runs…`);
-    const results = await Promise.allSettled(runs.map((r) => post(`/v1/runs/${r.id}/${action}`)));
+    const call = (id: string) =>
+      unwrap(
+        action === 'cancel'
+          ? client.POST('/v1/runs/{id}/cancel', { params: { path: { id } } })
+          : client.POST('/v1/runs/{id}/retry', { params: { path: { id } } }),
+      );
+    const results = await Promise.allSettled(runs.map((r) => call(r.id)));
     const failed = results.filter((r) => r.status === 'rejected');
     const first = failed[0] as PromiseRejectedResult | undefined;
     setMessage(
@@ -167,7 +174,7 @@ export default function RunsPage() {
                 <td>
                   <StatusBadge status={r.status} />
                 </td>
-                <td>{r.trigger?.type ?? '—'}</td>
+                <td>{triggerType(r)}</td>
                 <td>{formatTime(r.createdAt)}</td>
                 <td>{formatDuration(durationBetween(r.startedAt, r.finishedAt))}</td>
               </tr>
