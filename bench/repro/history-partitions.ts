@@ -5,7 +5,7 @@
  * so that retention drops a month instead of deleting rows? On one fresh database it loads
  * `old runs` (default 200,000) finished runs with realistic rows (bench/lib/old-runs.ts: 12 history
  * events each) plus 20,000 recent ones, copies the history into a table partitioned by month
- * (`created_at`, 12 monthly partitions holding the old runs' history spread evenly, plus one for the
+ * (`created_at`, 12 monthly partitions holding the old runs' history, oldest runs in the oldest month, plus one for the
  * current month; the same index on (run_id, id) as run_event), and measures:
  *
  * A. deleting one month's runs' history row by row through the index, 500 runs per statement (what
@@ -15,7 +15,9 @@
  * C. reading one run's history (`WHERE run_id = $1 ORDER BY id`: the API's read), plain vs partitioned;
  * D. inserting 120,000 history rows (10,000 runs), plain vs partitioned.
  *
- * Times and WAL bytes (pg_current_wal_lsn) per run. Prints one JSON line. The decision and the
+ * Each measured after a CHECKPOINT; times and WAL bytes (pg_current_wal_lsn) per run. Both tables
+ * have the same indexes (primary key, (run_id, id)); D runs without run_event's foreign key (the
+ * partitioned copy has none). Prints one JSON line. The decision and the
  * figures are in docs/operations.md ("Retention").
  */
 import os from 'node:os';
@@ -36,8 +38,9 @@ const db = await createDb(server.adminUrl, 'partitions');
 const engine = await createEngine({ databaseUrl: db.url, migrate: true, logger: createLogger({ level: 'silent' }) });
 const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 
-/** Time and WAL of `fn`. */
+/** Time and WAL of `fn`, after a CHECKPOINT (so that each starts with the same full-page-write state). */
 async function measure(fn: () => Promise<unknown>): Promise<{ ms: number; wal_bytes: number }> {
+  await pool.query('CHECKPOINT');
   const lsn = async (): Promise<string> => (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
   const before = await lsn();
   const t = performance.now();
@@ -61,10 +64,13 @@ try {
       FOR VALUES FROM (date_trunc('month', now()) - make_interval(months => ${m})) TO (date_trunc('month', now()) - make_interval(months => ${m - 1}))`);
   }
   await pool.query(`CREATE TABLE bench_event_now PARTITION OF bench_event FOR VALUES FROM (date_trunc('month', now())) TO (MAXVALUE)`);
+  // The same indexes as run_event: the primary key (which must include the partition key) and (run_id, id).
+  await pool.query('ALTER TABLE bench_event ADD PRIMARY KEY (id, created_at)');
   await pool.query('CREATE INDEX ON bench_event (run_id, id)');
-  // Old runs: month (1..12) by run number; their events' created_at moved into that month.
+  // Old runs: month (1..12) by age, in contiguous blocks (as insertion order lays history out in the
+  // plain table); their events' created_at moved into that month.
   await pool.query(`CREATE TABLE bench_month AS
-    SELECT id AS run_id, 1 + (row_number() OVER (ORDER BY created_at) % ${MONTHS})::int AS m
+    SELECT id AS run_id, 1 + ((row_number() OVER (ORDER BY created_at DESC) - 1) * ${MONTHS} / ${OLD})::int AS m
       FROM openclaw.run WHERE finished_at < now() - interval '1 day'`);
   await pool.query(`INSERT INTO bench_event
     SELECT e.id, e.run_id, e.step_key, e.type, e.data,

@@ -46,7 +46,8 @@ export interface TickReport {
  * (safe: every action re-checks its condition under a row lock). Each tick: reclaim expired
  * leases, fire due timers and wait timeouts, fire due cron ticks, enforce run deadlines; every
  * `livenessIntervalMs`, the liveness check; every minute, audit log retention (audit/retention.ts)
- * and worker row retention (fleet/prune.ts).
+ * and worker row retention (fleet/prune.ts); every minute, the leader (not a rescuer) also starts a
+ * run retention pass in the background (runs/retention.ts), one at a time, stopped when it resigns.
  * Between ticks, the process that acted last wakes again when the next cron tick is due (database
  * clock), so a tick fires within milliseconds rather than up to a scheduler tick late. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
