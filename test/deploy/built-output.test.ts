@@ -259,7 +259,11 @@ describe('the built CLI as the image runs it', () => {
       'output: "${{ steps.total.output }}"',
       '',
     ].join('\n');
-    const reg = await fetch(`${base}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/yaml', ...auth }, body: spec });
+    const reg = await fetch(`${base}/v1/workflows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml', ...auth },
+      body: spec,
+    });
     expect(reg.status, await reg.clone().text()).toBe(201);
     expect(((await reg.json()) as { name: string }).name).toBe(name);
 
