@@ -1,6 +1,6 @@
 /** Starts the HTTP API for `dev` and `server`, with start-up errors a person can act on. */
 import net from 'node:net';
-import { isLoopback, startServer, type RunningServer, type TokenVerifier } from '../../api/index.js';
+import { isLoopback, oidcFromEnv, startServer, type RunningServer } from '../../api/index.js';
 import type { Engine } from '../../engine/index.js';
 import { CliError } from '../errors.js';
 import type { Printer } from '../output.js';
@@ -47,9 +47,12 @@ function listenError(err: unknown, options: { host: string; port: number }): Err
   return new CliError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-export async function startApi(options: ApiServerOptions & { oidc?: TokenVerifier }): Promise<RunningServer> {
+/** Listens, with OIDC tokens accepted when OPENCLAW_OIDC_* configure an issuer (said on one line). */
+export async function startApi(options: ApiServerOptions, print: Printer): Promise<RunningServer> {
+  const oidc = oidcFromEnv(process.env, { log: options.engine.log.child({ component: 'oidc' }) });
+  if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
   try {
-    return await startServer(options);
+    return await startServer({ ...options, ...(oidc ? { oidc } : {}) });
   } catch (err) {
     throw listenError(err, options);
   }

@@ -10,7 +10,6 @@ import { devSecretKey } from './secret-key.js';
 import type { Context } from '../context.js';
 import { noteDevServer } from '../credentials.js';
 import { ensureDevAdminKey } from './admin-key.js';
-import { oidcFromEnv } from '../../api/index.js';
 import { preflightListen, printReady, startApi, warnInsecure } from './api-server.js';
 import { redactUrl } from './database-url.js';
 import { loadEmbeddedPostgres, startDevDatabase } from './embedded-db.js';
@@ -113,15 +112,7 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
 
     const keyFile = opts.insecureLocal ? undefined : await ensureDevAdminKey(engine, opts.dataDir);
     life.checkpoint();
-    const oidc = oidcFromEnv(process.env, { log: engine.log.child({ component: 'oidc' }) });
-    if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
-    const server = await startApi({
-      engine,
-      host: opts.host,
-      port: opts.port,
-      insecureLocal: opts.insecureLocal,
-      ...(oidc ? { oidc } : {}),
-    });
+    const server = await startApi({ engine, host: opts.host, port: opts.port, insecureLocal: opts.insecureLocal }, print);
     life.add('API server', () => server.close(), 5_000);
     if (keyFile) {
       // Client commands pointed at this port find the key through this note (cli/credentials.ts).

@@ -6,7 +6,6 @@ import { createEngine, createLogger } from '../../engine/index.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { ensureServerAdminKey } from './admin-key.js';
-import { oidcFromEnv } from '../../api/index.js';
 import { preflightListen, printReady, startApi, warnInsecure } from './api-server.js';
 import { redactUrl, requireDatabaseUrl } from './database-url.js';
 import { requireSecretKey } from './secret-key.js';
@@ -39,15 +38,7 @@ export async function runServer(opts: ServerOptions, ctx: Context): Promise<void
     life.add('scheduler', () => scheduler.stop());
     if (!opts.insecureLocal) await ensureServerAdminKey(engine, print);
     life.checkpoint();
-    const oidc = oidcFromEnv(process.env, { log: engine.log.child({ component: 'oidc' }) });
-    if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
-    const server = await startApi({
-      engine,
-      host: opts.host,
-      port: opts.port,
-      insecureLocal: opts.insecureLocal,
-      ...(oidc ? { oidc } : {}),
-    });
+    const server = await startApi({ engine, host: opts.host, port: opts.port, insecureLocal: opts.insecureLocal }, print);
     life.add('API server', () => server.close(), 10_000);
     if (opts.insecureLocal) warnInsecure(print, server.url);
     life.markRunning();

@@ -47,19 +47,8 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
-interface Row {
-  at: string;
-  principal: string | null;
-  principalKind: string | null;
-  role: string | null;
-  namespace: string | null;
-  method: string;
-  route: string;
-  ids: Record<string, string>;
-  status: number;
-  clientAddress: string | null;
-  requestId: string | null;
-}
+/** A row as stored and shown (without its id). */
+type Row = Omit<AuditRecord, 'id'>;
 
 const text = (v: string | null | undefined, max = TEXT_MAX): string | null => (v == null ? null : String(v).slice(0, max));
 
