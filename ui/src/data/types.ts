@@ -3,7 +3,7 @@
  * OpenAPI document), and the compiled graph (engine/spec/types.ts), which the API documents as an
  * open object.
  */
-import type { ResponseBody } from '../../../client/index';
+import type { ResponseBody } from '../../../client/index.js';
 
 export type {
   DeadLetter,
@@ -14,7 +14,7 @@ export type {
   Step,
   StepLogLine as LogLine,
   WorkflowSummary,
-} from '../../../client/index';
+} from '../../../client/index.js';
 
 export type Whoami = ResponseBody<'/v1/whoami', 'get'>;
 export type Role = Whoami['role'];

@@ -8,7 +8,7 @@
  *   `next`, choices, `catch` and timeouts; a `parallel` state fans out to its branches' first
  *   states and its branches' last states join before its `next`; a `workflow` state links its child run.
  */
-import type { CompiledGraph, SmState } from '../data/types';
+import type { CompiledGraph, SmState } from '../data/types.js';
 
 export interface StepInfo {
   key: string;

@@ -4,8 +4,8 @@
  * one that finished last; into a forEach, its last item), else the step that ended last before it
  * began (state machines: the previous state; parallel branches: the branch that ended last).
  */
-import type { CompiledGraph, Step } from '../../data/types';
-import type { Span } from './history-replay';
+import type { CompiledGraph, Step } from '../../data/types.js';
+import type { Span } from './history-replay.js';
 
 export interface GanttRow {
   key: string;

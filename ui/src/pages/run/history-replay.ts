@@ -4,7 +4,7 @@
  * Gantt and the step panel). The history is the one source for the past; the live view uses the
  * run's own step rows.
  */
-import type { ErrorInfo, RunEvent } from '../../data/types';
+import type { ErrorInfo, RunEvent } from '../../data/types.js';
 
 /** The step status an event leaves behind; undefined: the event does not change it. */
 function statusAfter(e: RunEvent): string | undefined {
