@@ -19,18 +19,16 @@ export interface PageRoute {
   page: LazyExoticComponent<ComponentType<PageProps>>;
 }
 
-const placeholder = lazy(() => import('./pages/placeholder/placeholder-page'));
-
 export const ROUTES: PageRoute[] = [
   { path: '/runs', title: 'Runs', nav: 'Runs', page: lazy(() => import('./pages/runs/runs-page')) },
   { path: '/runs/:id', title: 'Run', page: lazy(() => import('./pages/run/run-page')) },
-  { path: '/workflows', title: 'Workflows', nav: 'Workflows', page: placeholder },
-  { path: '/workflows/:name', title: 'Workflow', page: placeholder },
-  { path: '/editor', title: 'Editor', nav: 'Editor', page: placeholder },
-  { path: '/schedules', title: 'Schedules', nav: 'Schedules', page: placeholder },
-  { path: '/dead-letters', title: 'Dead letters', nav: 'Dead letters', page: placeholder },
-  { path: '/workers', title: 'Workers', nav: 'Workers', page: placeholder },
-  { path: '/settings', title: 'Settings', nav: 'Settings', page: placeholder },
+  { path: '/workflows', title: 'Workflows', nav: 'Workflows', page: lazy(() => import('./pages/workflows/workflows-page')) },
+  { path: '/workflows/:name', title: 'Workflow', page: lazy(() => import('./pages/workflow/workflow-page')) },
+  { path: '/editor', title: 'Editor', nav: 'Editor', page: lazy(() => import('./pages/editor/editor-page')) },
+  { path: '/schedules', title: 'Schedules', nav: 'Schedules', page: lazy(() => import('./pages/schedules/schedules-page')) },
+  { path: '/dead-letters', title: 'Dead letters', nav: 'Dead letters', page: lazy(() => import('./pages/dead-letters/dead-letters-page')) },
+  { path: '/workers', title: 'Workers', nav: 'Workers', page: lazy(() => import('./pages/workers/workers-page')) },
+  { path: '/settings', title: 'Settings', nav: 'Settings', page: lazy(() => import('./pages/settings/settings-page')) },
 ];
 
 /** `/` shows the runs. */
