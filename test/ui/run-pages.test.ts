@@ -21,6 +21,20 @@ steps:
   done: { needs: [shaky], run: echo, with: { finished: true } }
 `;
 
+/** Parallel branches, then a sub-workflow (the flaky-step example) as a child run. */
+const BRANCHES = `name: ui-branches
+start: fan
+states:
+  fan:
+    parallel:
+      - { start: a, states: { a: { run: echo, with: { x: 1 }, end: true } } }
+      - { start: b, states: { b: { run: echo, with: { y: 2 }, next: c }, c: { succeed: true } } }
+    next: child
+  child:
+    workflow: { name: flaky-step }
+    end: true
+`;
+
 describeBrowser('web UI: runs and a run', () => {
   let ui: UiDev;
   let browser: Browser;
@@ -30,6 +44,7 @@ describeBrowser('web UI: runs and a run', () => {
   beforeAll(async () => {
     [ui, browser] = await Promise.all([startUiDev(), launchBrowser()]);
     await ui.api('POST', '/v1/workflows', RETRY_ONCE, 'application/yaml');
+    await ui.api('POST', '/v1/workflows', BRANCHES, 'application/yaml');
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     problems = watchPage(page);
     page.on('dialog', (d) => void d.accept());
@@ -170,6 +185,23 @@ describeBrowser('web UI: runs and a run', () => {
       .waitFor();
     await expectAccessible(page, 'run page, forEach expanded');
     await screenshot(page, 'run-foreach');
+  });
+
+  it('parallel branches are drawn as branches that join; a workflow state links its child run', async () => {
+    const id = await ui.startRun('ui-branches');
+    await ui.waitForStatus(id, ['succeeded']);
+    await openRun(id);
+    for (const n of ['fan', 'fan.0.a', 'fan.1.b', 'fan.1.c', 'child']) await expect.poll(() => nodeStatus(n)).toContain('succeeded');
+    expect(await page.locator('.graph-node.join').count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6); // fan->a, fan->b, b->c, a->join, c->join, join->child
+    await expectAccessible(page, 'run page, parallel and child run');
+    await screenshot(page, 'run-parallel');
+    await page
+      .locator('.graph-node[data-step="child"]')
+      .getByRole('link', { name: /child run/ })
+      .click();
+    await expect.poll(() => heading().textContent()).toContain('flaky-step');
+    await page.getByRole('link', { name: 'parent run' }).waitFor();
   });
 
   it('the runs list filters, and cancels several runs at once', async () => {

@@ -78,7 +78,7 @@ export function Layout() {
         <PageErrorBoundary path={pathname}>
           <Suspense fallback={<Loading what="Loading the page" />}>
             {Page && found ? (
-              <Page key={`${session.namespace}:${found.route.path}`} params={found.params} />
+              <Page key={`${session.namespace}:${found.route.path}:${JSON.stringify(found.params)}`} params={found.params} />
             ) : pathname === '/' ? null : (
               <ErrorState error={new Error(`No page at ${pathname}`)} />
             )}

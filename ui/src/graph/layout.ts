@@ -14,7 +14,8 @@ export interface Placed {
 export function sizeOf(n: GraphNode, expanded: boolean): { width: number; height: number } {
   if (n.type === 'join') return { width: 90, height: 36 };
   if (n.type === 'foreach') return expanded ? { width: 300, height: 330 } : { width: 230, height: 104 };
-  return { width: 210, height: 78 };
+  // A workflow state also shows its child run's link.
+  return { width: 210, height: n.type === 'workflow' ? 100 : 78 };
 }
 
 export async function layout(nodes: GraphNode[], edges: GraphEdge[], expanded: Set<string>): Promise<Map<string, Placed>> {

@@ -63,7 +63,7 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
         )}
       </div>
       {node.childRunId && (
-        <Link to={`/runs/${node.childRunId}`} className="nodrag small-text">
+        <Link to={`/runs/${node.childRunId}`} className="nodrag small-text" onClick={(e) => e.stopPropagation()}>
           child run {node.childRunId.slice(0, 8)} →
         </Link>
       )}
