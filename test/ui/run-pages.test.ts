@@ -214,6 +214,14 @@ describeBrowser('web UI: runs and a run', () => {
     for (const id of ids) expect(await ui.waitForStatus(id, ['cancelled'])).toBe('cancelled');
     await page.goto(`${ui.url}/runs?workflow=order-fulfilment&status=cancelled`);
     await expect.poll(() => page.locator('table.runs tbody tr').count()).toBeGreaterThanOrEqual(2);
+    // A time range: nothing was created in the future; everything since an hour ago.
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    await page.goto(`${ui.url}/runs?range=custom&since=${encodeURIComponent(future)}`);
+    await page.getByText('No runs match these filters.').waitFor();
+    expect(await page.getByLabel('From').inputValue()).not.toBe('');
+    const past = new Date(Date.now() - 3_600_000).toISOString();
+    await page.goto(`${ui.url}/runs?range=custom&since=${encodeURIComponent(past)}&trigger=api`);
+    await expect.poll(() => page.locator('table.runs tbody tr').count()).toBeGreaterThanOrEqual(2);
     await page.goto(`${ui.url}/runs`);
     await page.locator('table.runs tbody tr').first().waitFor();
     await expectAccessible(page, 'runs page');

@@ -1,15 +1,26 @@
 /** The run's history, oldest first; "Show the run here" time-travels to an event. */
+import { useState } from 'react';
 import { formatClock } from '../../components/format';
 import type { RunEvent } from '../../data/types';
 
-const MAX = 2000;
+/** The latest events first shown; more on request (a 1,000-item forEach has ~4,000). */
+const PAGE = 500;
 
 export function HistoryList({ events, at, onTravel }: { events: RunEvent[]; at: number | null; onTravel(index: number): void }) {
+  const [shown, setShown] = useState(PAGE);
   if (events.length === 0) return <p className="state empty">No history yet.</p>;
-  const start = Math.max(0, events.length - MAX);
+  let start = Math.max(0, events.length - shown);
+  if (at !== null && at < start) start = at; // the event travelled to stays listed
   return (
     <div className="history-scroll">
-      {start > 0 && <p className="muted">The first {start} events are not listed.</p>}
+      {start > 0 && (
+        <p className="muted">
+          {start} earlier events are not listed.{' '}
+          <button type="button" className="small" onClick={() => setShown((n) => n + 2000)}>
+            Show earlier events
+          </button>
+        </p>
+      )}
       <table className="history">
         <caption className="visually-hidden">History of this run, oldest first</caption>
         <thead>

@@ -9,6 +9,7 @@ const RANGES: [string, string, number][] = [
   ['1h', 'Last hour', 3_600_000],
   ['24h', 'Last 24 hours', 86_400_000],
   ['7d', 'Last 7 days', 7 * 86_400_000],
+  ['custom', 'Between…', 0],
 ];
 
 export interface Filters {
@@ -16,6 +17,9 @@ export interface Filters {
   status: string;
   trigger: string;
   range: string;
+  /** With range `custom`: created at or after / before these times (ISO 8601). */
+  since: string;
+  until: string;
   q: string;
 }
 
@@ -25,6 +29,8 @@ export function filtersFrom(search: URLSearchParams): Filters {
     status: search.get('status') ?? '',
     trigger: search.get('trigger') ?? '',
     range: search.get('range') ?? '',
+    since: search.get('since') ?? '',
+    until: search.get('until') ?? '',
     q: search.get('q') ?? '',
   };
 }
@@ -37,6 +43,8 @@ export function apiQuery(f: Filters, idempotencyKey?: string) {
     ...(f.status ? { status: f.status as (typeof RUN_STATUSES)[number] } : {}),
     ...(f.trigger ? { trigger: f.trigger } : {}),
     ...(range && range[2] > 0 ? { since: new Date(Date.now() - range[2]).toISOString() } : {}),
+    ...(f.range === 'custom' && f.since ? { since: f.since } : {}),
+    ...(f.range === 'custom' && f.until ? { until: f.until } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }
@@ -94,6 +102,18 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange(f: Fi
           ))}
         </select>
       </label>
+      {value.range === 'custom' && (
+        <>
+          <label>
+            From
+            <input type="datetime-local" value={toLocal(value.since)} onChange={(e) => set({ since: fromLocal(e.target.value) })} />
+          </label>
+          <label>
+            To
+            <input type="datetime-local" value={toLocal(value.until)} onChange={(e) => set({ until: fromLocal(e.target.value) })} />
+          </label>
+        </>
+      )}
       <form onSubmit={search} className="filter-search">
         <label>
           Run id or idempotency key
@@ -105,4 +125,17 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange(f: Fi
       </form>
     </div>
   );
+}
+
+/** ISO 8601 (UTC) <-> the local time a datetime-local input shows. */
+function toLocal(iso: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function fromLocal(local: string): string {
+  if (!local) return '';
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
