@@ -19,7 +19,8 @@ import { SpecGraph } from '../../graph/spec-graph';
 import { Link, useLocation } from '../../router';
 import '../pages.css';
 import type { JsonSchema } from './schema-completion';
-import { YamlEditor, type Problem } from './yaml-editor';
+import type { Problem } from './diagnostics';
+import { YamlEditor } from './yaml-editor';
 
 const TEMPLATE = `name: my-workflow
 description: What it does

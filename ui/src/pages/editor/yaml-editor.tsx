@@ -11,39 +11,14 @@
  */
 import { yaml, yamlLanguage } from '@codemirror/lang-yaml';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
-import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { tags } from '@lezer/highlight';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
+import { diagnosticsOf, type Problem } from './diagnostics';
 import { schemaCompletion, type JsonSchema } from './schema-completion';
-
-export interface Problem {
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
-
-/** Where a problem is in the document: from its line and column to the end of the word there (or of the line). */
-export function diagnosticsOf(state: EditorState, problems: Problem[]): Diagnostic[] {
-  const doc = state.doc;
-  return problems.map((p) => {
-    const lineNo = Math.min(Math.max(p.line ?? 1, 1), doc.lines);
-    const line = doc.line(lineNo);
-    const from = Math.min(line.from + Math.max((p.column ?? 1) - 1, 0), line.to);
-    const word = /^[^\s:,{}[\]]+/.exec(line.text.slice(from - line.from));
-    const to = word ? from + word[0].length : line.to;
-    return {
-      from,
-      to: Math.max(to, from),
-      severity: 'error',
-      message: p.path ? `${p.path}: ${p.message}` : p.message,
-      source: 'OpenClaw',
-    };
-  });
-}
 
 const theme = EditorView.theme({
   '&': { height: '65vh', backgroundColor: 'var(--bg-raised)', color: 'var(--fg)', fontSize: '14px' },

@@ -29,7 +29,13 @@ function validatorFor(schema: RJSFSchema, root?: RJSFSchema): Validator {
   const hit = cache.get(schema);
   if (hit) return hit;
   const v = new Validator(schema as Schema, '7', false);
-  if (root && root !== schema) v.addSchema(root as Schema);
+  if (root && root !== schema && Object.keys(root).length > 0) {
+    try {
+      v.addSchema(root as Schema);
+    } catch {
+      // a root it cannot take: the schema's own $refs still resolve
+    }
+  }
   cache.set(schema, v);
   return v;
 }
