@@ -147,6 +147,17 @@ describeBrowser('web UI: runs and a run', () => {
     await expect.poll(() => nodeStatus('done')).toContain('succeeded');
   });
 
+  it('a dead-lettered step is replayed from its panel and the run succeeds', async () => {
+    const id = await ui.startRun('ui-retry-once');
+    await ui.waitForStatus(id, ['failed']);
+    await openRun(id, '?step=shaky');
+    const panel = page.getByRole('complementary');
+    await panel.getByRole('button', { name: 'Replay dead letter' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toContain('Dead letter replayed');
+    await expect.poll(() => heading().textContent(), { timeout: 30_000 }).toContain('succeeded');
+    await expect.poll(() => nodeStatus('done')).toContain('succeeded');
+  });
+
   it('a waiting order-fulfilment is approved with a signal and ships', async () => {
     const id = await ui.startRun('order-fulfilment', { amount: 5000 });
     await ui.waitForStatus(id, ['waiting']);
