@@ -153,6 +153,7 @@ describeBrowser('web UI: workflows and the editor', () => {
     await page.getByRole('button', { name: 'Start run' }).click();
     await form.getByText('is required').first().waitFor();
     await form.getByLabel(/amount/).fill('250');
+    await expect.poll(() => form.getByText('is required').count()).toBe(0); // checked live once refused
     await form.getByLabel(/inStock/).check();
     await form.getByLabel('Idempotency key (optional)').fill('ui-form-1');
     await expectAccessible(page, 'start-a-run form');

@@ -21,6 +21,8 @@ export function StartRun({ name, version, inputs }: { name: string; version: num
   const [key, setKey] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // After a refused submit, errors update as fields change (before that, only on submit).
+  const [live, setLive] = useState(false);
   const formId = 'start-run-form';
 
   const start = async (input: unknown): Promise<void> => {
@@ -65,7 +67,8 @@ export function StartRun({ name, version, inputs }: { name: string; version: num
           noHtml5Validate
           showErrorList="top"
           // The errors are shown in the form; rjsf would also log them to the console.
-          onError={() => undefined}
+          onError={() => setLive(true)}
+          {...(live ? { liveValidate: 'onChange' as const } : {})}
           onChange={(e: IChangeEvent) => setData(e.formData)}
           onSubmit={(e: IChangeEvent) => void start(e.formData ?? {})}
         />
