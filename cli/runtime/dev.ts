@@ -125,7 +125,8 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
       print.out(`  UI        ${server.url}/#key=${readFileSync(keyFile, 'utf8').trim()}`);
     } else {
       warnInsecure(print, server.url);
-      print.out(`  UI        ${server.url}/`);
+      // No key is needed; the link's placeholder spares the sign-in form (the server takes any).
+      print.out(`  UI        ${server.url}/#key=insecure-local`);
     }
     // Ctrl-C in a terminal signals the whole process group, so the embedded PostgreSQL begins its
     // own (safe, fast) shutdown while the worker drains: the connection errors that follow are
