@@ -71,28 +71,38 @@ export async function claimSteps(db: Queryable, workerId: string, limit: number,
 }
 
 /**
- * Extends every lease this worker holds, in one statement (never one per step), and records the
- * worker's heartbeat and its busy slots. Rows locked by a concurrent transition are skipped (they
- * are being completed or cancelled right now). An expired lease is never revived: once it has
- * expired it belongs to the reaper. `registered` is false when the worker's row is gone (pruned).
+ * Extends the leases of the steps this worker is running (`running`: the ids of its in-flight
+ * tasks), in one statement (never one per step), and records the worker's heartbeat and its busy
+ * slots. Rows locked by a concurrent transition are skipped (they are being completed or cancelled
+ * right now). An expired lease is never revived: once it has expired it belongs to the reaper.
+ * `registered` is false when the worker's row is gone (pruned).
+ *
+ * Only the steps the worker knows it runs: a claim whose commit reached the database but whose
+ * answer never reached the worker (the connection died in between: a PostgreSQL failover, a
+ * restart, a network cut) leases a step to this worker that it never started. Extending every
+ * lease in its name would keep that step leased, and its run stuck, for as long as the worker
+ * lives; left alone, the lease expires and the reaper queues the step again (found by the chaos
+ * suite's Patroni failover scenario, R19).
  */
 export async function heartbeat(
   db: Queryable,
   workerId: string,
   leaseTtlMs: number,
   busySlots: number,
+  running: string[],
 ): Promise<{ extended: Set<string>; registered: boolean }> {
   const { rows } = await db.query<{ ids: string[]; registered: boolean }>(
     `WITH hb AS (
        UPDATE openclaw.step SET lease_expires_at = now() + make_interval(secs => $2::float8)
-        WHERE id IN (SELECT id FROM openclaw.step WHERE lease_owner = $1 AND status = 'running' AND lease_expires_at > now()
+        WHERE id IN (SELECT id FROM openclaw.step
+                      WHERE id = ANY($4::bigint[]) AND lease_owner = $1 AND status = 'running' AND lease_expires_at > now()
                       FOR UPDATE SKIP LOCKED)
         RETURNING id
      ), w AS (
        UPDATE openclaw.worker SET last_seen = now(), busy_slots = $3 WHERE id = $1 RETURNING id
      )
      SELECT ARRAY(SELECT id::text FROM hb) AS ids, EXISTS (SELECT 1 FROM w) AS registered`,
-    [workerId, leaseTtlMs / 1000, busySlots],
+    [workerId, leaseTtlMs / 1000, busySlots, running],
   );
   const row = rows[0];
   return { extended: new Set(row?.ids ?? []), registered: row?.registered ?? false };

@@ -218,10 +218,11 @@ export class Worker {
   private async beat(): Promise<void> {
     if (!this.running && this.inflight.size === 0) return;
     try {
-      const { extended, registered } = await heartbeat(this.core.pool, this.id, this.core.config.leaseTtlMs, this.inflight.size);
+      const running = [...this.inflight.keys()];
+      const { extended, registered } = await heartbeat(this.core.pool, this.id, this.core.config.leaseTtlMs, running.length, running);
       // The row was pruned while this worker was frozen past the retention: register again.
       if (!registered && this.running) await this.register();
-      const missing = [...this.inflight.keys()].filter((id) => !extended.has(id));
+      const missing = running.filter((id) => !extended.has(id) && this.inflight.has(id));
       if (missing.length > 0) await this.abortLost(missing);
     } catch (err) {
       this.core.log.warn({ err, worker: this.id }, 'heartbeat failed');
