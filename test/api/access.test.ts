@@ -18,7 +18,10 @@ const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'POST /v1/hooks/{w
 const UUID = '00000000-0000-4000-8000-000000000000';
 
 /** A JSON body as the assertions read it. */
-type ErrorLike = { error: { code: string; message: string; details: { field?: string } }; items: Array<{ id: string }> } & Record<string, unknown>;
+type ErrorLike = { error: { code: string; message: string; details: { field?: string } }; items: Array<{ id: string }> } & Record<
+  string,
+  unknown
+>;
 
 let db: TestDb;
 let engine: Engine;
