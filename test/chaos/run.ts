@@ -21,12 +21,14 @@ import { ChaosPostgres } from './lib/postgres.js';
 import { checkBuiltCli } from './lib/processes.js';
 import { r1WorkerKills } from './scenarios/r1-worker-kills.js';
 import { r2Zombies } from './scenarios/r2-zombies.js';
+import { r3Leader } from './scenarios/r3-leader.js';
 import { r4PostgresRestarts } from './scenarios/r4-postgres-restarts.js';
 import { r11Poison } from './scenarios/r11-poison.js';
 import { r17Partition } from './scenarios/r17-partition.js';
 import { r18ClockSkew } from './scenarios/r18-clock-skew.js';
+import { r19Patroni } from './scenarios/r19-patroni.js';
 
-const ALL: Scenario[] = [r1WorkerKills, r2Zombies, r4PostgresRestarts, r11Poison, r17Partition, r18ClockSkew];
+const ALL: Scenario[] = [r1WorkerKills, r2Zombies, r3Leader, r4PostgresRestarts, r11Poison, r17Partition, r18ClockSkew, r19Patroni];
 
 const log = (msg: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -95,6 +97,10 @@ async function main(): Promise<number> {
   log(`${failed === 0 ? 'all passed' : `${failed} scenario(s) FAILED`} in ${Math.round((performance.now() - began) / 1000)} s`);
   return failed === 0 ? 0 : 1;
 }
+
+// Ctrl-C or a CI timeout: exit through the 'exit' hooks, which stop the PostgreSQL and Patroni
+// clusters this run started (the CLI children stop themselves when this process is gone).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
 main().then(
   (code) => process.exit(code),

@@ -16,6 +16,8 @@ export interface FedRun {
   id: string | null;
   /** Requests sent for this start (1 when the first was acknowledged). */
   requests: number;
+  /** This process's clock when the start was acknowledged (null: never). */
+  ackAt: number | null;
 }
 
 /**
@@ -35,7 +37,7 @@ export function feedRuns(
   const prefix = opts.keyPrefix ?? `feed-${workflow}`;
   const one = async (i: number): Promise<FedRun> => {
     await sleep(Math.max(0, t0 + (i * overMs) / count - Date.now()));
-    const run: FedRun = { i, input: input(i), status: 0, id: null, requests: 0 };
+    const run: FedRun = { i, input: input(i), status: 0, id: null, requests: 0, ackAt: null };
     const end = Date.now() + (opts.giveUpMs ?? 120_000);
     for (;;) {
       run.requests++;
@@ -43,7 +45,11 @@ export function feedRuns(
         const res = await api.startRun(workflow, run.input, `${prefix}-${i}`);
         run.status = res.status;
         run.id = res.id;
-        if (acknowledged(res.status) || (res.status >= 400 && res.status < 500)) return run;
+        if (acknowledged(res.status)) {
+          run.ackAt = Date.now();
+          return run;
+        }
+        if (res.status >= 400 && res.status < 500) return run;
       } catch {
         run.status = -1; // network error
       }

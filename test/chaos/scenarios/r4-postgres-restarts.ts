@@ -163,7 +163,7 @@ export const r4PostgresRestarts: Scenario = {
     const outputs = await checkRunOutputs(
       ctx,
       pool,
-      [...ack, ...post.map((p, i) => ({ i, input: p.input, status: 201, id: p.id, requests: 1 }))],
+      [...ack, ...post.map((p, i) => ({ i, input: p.input, status: 201, id: p.id, requests: 1, ackAt: null }))],
       (input) => ({ n: input.n, double: (input.n ?? 0) * 2 }),
     );
     const { rows: exec } = await pool.query<{ steps: number; claims: number; lease_expired: number; rejected: number; dup: number }>(
