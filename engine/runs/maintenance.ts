@@ -7,12 +7,12 @@
 import type { EngineCore } from '../core/engine-core.js';
 import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
 import type { RunCtx } from '../core/transition-tx.js';
-import type { ErrorInfo } from '../errors.js';
+import { NotFoundError, type ErrorInfo } from '../errors.js';
 import { DEFAULT_MAX_WORKER_LOSSES } from '../spec/compile-common.js';
 import { runLogFields } from '../telemetry/log-fields.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun, SQL } from '../vocabulary/statuses.js';
-import { inRunTx, notifyReady, withTransitionTx } from './driver.js';
+import { notifyReady, withTransitionTx, type TransitionResult } from './driver.js';
 import { repairOrphans } from './models/child-runs.js';
 import { repairLostJoins } from './models/for-each.js';
 import { promoteQueued } from './models/run-end.js';
@@ -20,8 +20,48 @@ import { recordLostAttemptSpan, recordWaitSpan } from './run-spans.js';
 import { attemptKind, writeDeadLetter } from './step-store.js';
 
 /**
+ * How long a maintenance transaction waits for a row lock before it leaves the candidate for the
+ * next pass. A transition holds its run's lock for milliseconds; one held longer belongs to a
+ * process that froze (SIGSTOP, a stalled VM) or was cut off in the middle of a transaction, and
+ * its locks stay until it resumes or its session ends. Without a bound, the leader's whole pass
+ * (every expired lease, timer and deadline behind that one run) would wait with it; the chaos
+ * suite's R3 froze a server mid-transaction and saw timers and leases stall until it was thawed.
+ */
+export const MAINTENANCE_LOCK_TIMEOUT_MS = 2_000;
+
+/** SQLSTATE lock_not_available: the lock timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * `inRunTx` whose lock waits are bounded by MAINTENANCE_LOCK_TIMEOUT_MS: null (nothing done, the
+ * transaction rolled back) when the run or one of its rows stayed locked that long.
+ */
+async function inRunTxOrSkip<T>(core: EngineCore, runId: string, fn: (rc: RunCtx) => Promise<T>): Promise<TransitionResult<T> | null> {
+  try {
+    return await withTransitionTx(
+      core,
+      async (tx) => {
+        await tx.client.query(`SET LOCAL lock_timeout = '${MAINTENANCE_LOCK_TIMEOUT_MS}ms'`);
+        const rc = await tx.lockRun(runId);
+        if (!rc) throw new NotFoundError('run', runId);
+        return await fn(rc);
+      },
+      { notify: false },
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+    core.log.warn(
+      { runId, lockTimeoutMs: MAINTENANCE_LOCK_TIMEOUT_MS },
+      'maintenance: run locked by a stalled transaction; left for the next pass',
+    );
+    return null;
+  }
+}
+
+/**
  * Handles each candidate in its own run transaction (`fn` re-checks the candidate's condition under
- * the run lock and returns whether it acted), then wakes workers for the steps made ready.
+ * the run lock and returns whether it acted), then wakes workers for the steps made ready. A
+ * candidate whose run stays locked (see MAINTENANCE_LOCK_TIMEOUT_MS) is left for the next pass.
  * Returns how many candidates were acted on.
  */
 async function eachInRunTx<C extends { run_id: string }>(
@@ -32,7 +72,8 @@ async function eachInRunTx<C extends { run_id: string }>(
   let acted = 0;
   let readied = 0;
   for (const c of candidates) {
-    const res = await inRunTx(core, c.run_id, (rc) => fn(rc, c), { notify: false });
+    const res = await inRunTxOrSkip(core, c.run_id, (rc) => fn(rc, c));
+    if (!res) continue;
     if (res.value) acted++;
     readied += res.readied;
   }
@@ -225,7 +266,7 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
   );
   report.checked = rows.length;
   for (const r of rows) {
-    const res = await inRunTx(core, r.id, async (rc) => {
+    const res = await inRunTxOrSkip(core, r.id, async (rc) => {
       const still = await rc.tx.client.query(
         `SELECT 1 FROM openclaw.run r WHERE r.id = $1 AND r.status IN (${SQL.startedRun}) AND NOT ${ALIVE}`,
         [r.id],
@@ -237,7 +278,7 @@ export async function checkLiveness(core: EngineCore, graceMs: number = core.con
       rc.tx.metrics.livenessRepaired();
       return action;
     });
-    if (res.value) report.repaired.push({ runId: r.id, action: res.value });
+    if (res?.value) report.repaired.push({ runId: r.id, action: res.value });
   }
   return report;
 }

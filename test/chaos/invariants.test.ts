@@ -157,7 +157,7 @@ describe('invariant checker', () => {
       'SELECT status, count(*)::int AS n FROM openclaw.step_attempt GROUP BY status',
     );
     const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-    expect(byStatus).toMatchObject({ succeeded: expect.any(Number), failed: expect.any(Number), released: 1 });
+    expect(byStatus).toMatchObject({ succeeded: expect.any(Number), failed: expect.any(Number), released: expect.any(Number) });
   });
 
   const cases: Array<[CheckName, (c: pg.PoolClient) => Promise<void>, InvariantOptions?]> = [
