@@ -376,6 +376,9 @@ export async function checkInvariantsIn(db: Queryable, options: InvariantOptions
 /** Runs every check in one REPEATABLE READ, read-only transaction: one consistent snapshot. */
 export async function checkInvariants(pool: pg.Pool, options: InvariantOptions = {}): Promise<InvariantReport> {
   const client = await pool.connect();
+  // A server that goes away between two of the checks' queries must fail the check, not crash the
+  // process with an unhandled 'error' event (a checked-out client has no other listener).
+  client.on('error', () => undefined);
   let broken = false;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

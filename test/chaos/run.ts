@@ -54,6 +54,7 @@ async function main(): Promise<number> {
   log(`${short ? 'short' : 'full'} run of ${chosen.map((s) => s.id).join(', ')}; child logs in ${logDir}`);
   const began = performance.now();
   const pg = await ChaosPostgres.create();
+  pg.keep = keep;
   log(`PostgreSQL ready on port ${pg.port} (data ${pg.dataDir})`);
   let failed = 0;
   try {

@@ -10,6 +10,7 @@
  * transaction — the property the scenarios check.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,8 @@ export class ChaosPostgres {
   private readonly ids = postgresIds();
   /** Immediate stops so far. */
   crashes = 0;
+  /** Keep the data directory when this process exits without cleaning up. */
+  keep = false;
 
   private constructor(
     readonly dataDir: string,
@@ -126,6 +129,7 @@ export class ChaosPostgres {
 
   async createDatabase(name: string): Promise<string> {
     const c = new pg.Client({ connectionString: this.url() });
+    c.on('error', () => undefined);
     await c.connect();
     try {
       await c.query(`CREATE DATABASE "${name}"`);
@@ -137,6 +141,7 @@ export class ChaosPostgres {
 
   async setting(name: string): Promise<string> {
     const c = new pg.Client({ connectionString: this.url() });
+    c.on('error', () => undefined);
     await c.connect();
     try {
       return (await c.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?';
@@ -175,6 +180,9 @@ function installExitStop(server: ChaosPostgres): void {
   if (hooked) return;
   hooked = true;
   process.once('exit', () => {
-    for (const s of exitStops) s.stopNow();
+    for (const s of exitStops) {
+      s.stopNow();
+      if (!s.keep) rmSync(s.dataDir, { recursive: true, force: true });
+    }
   });
 }

@@ -74,6 +74,7 @@ export const r19Patroni: Scenario = {
     ctx.defer(() => cluster.destroy());
     // The database, through HAProxy; migrated by the CLI.
     const admin = new pg.Client({ connectionString: cluster.url() });
+    admin.on('error', () => undefined);
     await admin.connect();
     await admin.query('CREATE DATABASE chaos');
     const sync = (await admin.query<{ s: string }>(`SELECT current_setting('synchronous_standby_names') AS s`)).rows[0]!.s;
