@@ -20,7 +20,8 @@ describe('claiming suspect steps', () => {
     await query(t.engine, 'UPDATE openclaw.step SET worker_losses = 1 WHERE run_id = ANY($1::uuid[])', [runs.slice(0, 3)]);
     const db = testPool(t.engine);
     const suspects = new Set(runs.slice(0, 3));
-    const kinds = (claimed: Array<{ run_id: string }>): string[] => claimed.map((c) => (suspects.has(c.run_id) ? 'suspect' : 'fresh')).sort();
+    const kinds = (claimed: Array<{ run_id: string }>): string[] =>
+      claimed.map((c) => (suspects.has(c.run_id) ? 'suspect' : 'fresh')).sort();
 
     const first = await claimSteps(db, 'w1', 10, 30_000);
     expect(kinds(first)).toEqual(['fresh', 'fresh', 'suspect']);
@@ -30,7 +31,10 @@ describe('claiming suspect steps', () => {
     expect(kinds(await claimSteps(db, 'w2', 10, 30_000))).toEqual(['suspect']);
     expect(await claimSteps(db, 'w2', 10, 30_000)).toEqual([]);
     // Once w1's suspect is done, w1 may take the last one.
-    await query(t.engine, `UPDATE openclaw.step SET status = 'succeeded', lease_owner = NULL WHERE lease_owner = 'w1' AND worker_losses > 0`);
+    await query(
+      t.engine,
+      `UPDATE openclaw.step SET status = 'succeeded', lease_owner = NULL WHERE lease_owner = 'w1' AND worker_losses > 0`,
+    );
     expect(kinds(await claimSteps(db, 'w1', 10, 30_000))).toEqual(['suspect']);
   });
 });
