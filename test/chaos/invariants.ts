@@ -378,7 +378,8 @@ export async function checkInvariants(pool: pg.Pool, options: InvariantOptions =
   const client = await pool.connect();
   // A server that goes away between two of the checks' queries must fail the check, not crash the
   // process with an unhandled 'error' event (a checked-out client has no other listener).
-  client.on('error', () => undefined);
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   let broken = false;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -390,6 +391,7 @@ export async function checkInvariants(pool: pg.Pool, options: InvariantOptions =
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release(broken);
   }
 }
