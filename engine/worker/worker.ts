@@ -39,6 +39,8 @@ interface InFlight {
   abort: AbortController;
   /** Set when the lease was lost or handed back: the result must not be reported as ours. */
   handedBack: boolean;
+  /** When the database last confirmed this lease (claim or heartbeat), on this process's monotonic clock. */
+  confirmedAt: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -170,7 +172,13 @@ export class Worker {
   private launch(step: ClaimedStep): void {
     this.stats.claimed++;
     this.core.metrics.queueWait.observe(Math.max(0, step.queue_wait_seconds));
-    const entry: InFlight = { step, attempt: openAttempt(this.core, step, this.id), abort: new AbortController(), handedBack: false };
+    const entry: InFlight = {
+      step,
+      attempt: openAttempt(this.core, step, this.id),
+      abort: new AbortController(),
+      handedBack: false,
+      confirmedAt: performance.now(),
+    };
     this.inflight.set(step.id, entry);
     const p = this.runAndReport(entry)
       .catch((err: unknown) => entry.attempt.log.error({ err }, 'unexpected worker error'))
@@ -217,15 +225,38 @@ export class Worker {
 
   private async beat(): Promise<void> {
     if (!this.running && this.inflight.size === 0) return;
+    this.abortUnconfirmed();
     try {
       const running = [...this.inflight.keys()];
+      const sentAt = performance.now();
       const { extended, registered } = await heartbeat(this.core.pool, this.id, this.core.config.leaseTtlMs, running.length, running);
+      for (const id of extended) {
+        const f = this.inflight.get(id);
+        if (f) f.confirmedAt = sentAt;
+      }
       // The row was pruned while this worker was frozen past the retention: register again.
       if (!registered && this.running) await this.register();
       const missing = running.filter((id) => !extended.has(id) && this.inflight.has(id));
       if (missing.length > 0) await this.abortLost(missing);
     } catch (err) {
       this.core.log.warn({ err, worker: this.id }, 'heartbeat failed');
+    }
+  }
+
+  /**
+   * Cut off from the database (heartbeats failing or hanging, e.g. a network partition), a worker
+   * cannot know its leases are still held; once a lease TTL has passed since one was last confirmed
+   * the lease has expired in the database and the step may already run elsewhere, so the task is
+   * aborted rather than left acting without its lease. Its result would be refused anyway (fenced).
+   */
+  private abortUnconfirmed(): void {
+    const now = performance.now();
+    for (const f of this.inflight.values()) {
+      if (f.abort.signal.aborted || now - f.confirmedAt <= this.core.config.leaseTtlMs) continue;
+      f.attempt.log.warn('no heartbeat confirmed this lease within its TTL (database unreachable?); aborting the task');
+      f.abort.abort(
+        new TaskError(FAILURES.LeaseLost, `the lease on ${f.step.key} could not be renewed within ${this.core.config.leaseTtlMs} ms`),
+      );
     }
   }
 
