@@ -60,6 +60,9 @@ export class Worker {
   private running = false;
   private loopDone: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Heartbeats sent and not answered yet, and whether the last one failed (the database is unreachable). */
+  private beatsPending = 0;
+  private lastBeatFailed = false;
   private untrack: (() => void) | null = null;
   private readonly stepLogs: StepLogWriter;
   private readonly runner: TaskRunner;
@@ -225,7 +228,10 @@ export class Worker {
 
   private async beat(): Promise<void> {
     if (!this.running && this.inflight.size === 0) return;
-    this.abortUnconfirmed();
+    // Only while the database does not answer (a heartbeat failed or is still pending): a process
+    // that was merely frozen learns from its next heartbeat which leases it lost (abortLost).
+    if (this.beatsPending > 0 || this.lastBeatFailed) this.abortUnconfirmed();
+    this.beatsPending++;
     try {
       const running = [...this.inflight.keys()];
       const sentAt = performance.now();
@@ -237,9 +243,13 @@ export class Worker {
       // The row was pruned while this worker was frozen past the retention: register again.
       if (!registered && this.running) await this.register();
       const missing = running.filter((id) => !extended.has(id) && this.inflight.has(id));
+      this.lastBeatFailed = false;
       if (missing.length > 0) await this.abortLost(missing);
     } catch (err) {
+      this.lastBeatFailed = true;
       this.core.log.warn({ err, worker: this.id }, 'heartbeat failed');
+    } finally {
+      this.beatsPending--;
     }
   }
 
