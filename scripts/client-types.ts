@@ -18,11 +18,11 @@
  * An object schema that declares no properties (a spec, a trigger) is `Record<string, unknown>`,
  * as JSON Schema means it, not openapi-typescript's default `Record<string, never>`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import * as prettier from 'prettier';
+import { runIfMain, writeOrCheck } from './generated-file.js';
 
 /** The checked-in file. */
 export const CLIENT_TYPES_FILE = fileURLToPath(new URL('../client/schema.generated.ts', import.meta.url));
@@ -53,31 +53,8 @@ export async function generateClientTypes(document: unknown): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
-  const relative = path.relative(process.cwd(), CLIENT_TYPES_FILE);
   const text = await generateClientTypes(JSON.parse(await readFile(OPENAPI_SNAPSHOT_FILE, 'utf8')));
-  const current = await readFile(CLIENT_TYPES_FILE, 'utf8').catch(() => null);
-  if (check) {
-    if (current === text) return 0;
-    process.stderr.write(`${relative} is not what the OpenAPI document produces; run \`${CLIENT_TYPES_COMMAND}\`\n`);
-    return 1;
-  }
-  if (current === text) {
-    process.stdout.write(`${relative} is up to date\n`);
-    return 0;
-  }
-  await writeFile(CLIENT_TYPES_FILE, text);
-  process.stdout.write(`wrote ${relative}\n`);
-  return 0;
+  return writeOrCheck({ file: CLIENT_TYPES_FILE, text, source: 'the OpenAPI document', command: CLIENT_TYPES_COMMAND }, check);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);

@@ -11,8 +11,6 @@
  * int8 as string (what pg returns), JSON read as parsed values and written as JSON text. Then the
  * repository's prettier settings, so the file reads like the rest of the code.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect as KyselyPostgresDialect } from 'kysely';
 import { ColumnTypeNode, generate, IdentifierNode, PostgresDialect, type GenerateOptions } from 'kysely-codegen';
@@ -21,6 +19,7 @@ import * as prettier from 'prettier';
 import { startEmbeddedPostgres, withDatabase } from '../engine/db/embedded-postgres.js';
 import { migrate } from '../engine/db/migrate.js';
 import { createPool } from '../engine/db/pool.js';
+import { runIfMain, writeOrCheck } from './generated-file.js';
 
 /** The checked-in file. */
 export const DB_TYPES_FILE = fileURLToPath(new URL('../engine/db/types.generated.ts', import.meta.url));
@@ -97,31 +96,8 @@ async function generateFromFreshDatabase(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
-  const relative = path.relative(process.cwd(), DB_TYPES_FILE);
   const text = await generateFromFreshDatabase();
-  const current = await readFile(DB_TYPES_FILE, 'utf8').catch(() => null);
-  if (check) {
-    if (current === text) return 0;
-    process.stderr.write(`${relative} is not what the migrations produce; run \`${DB_TYPES_COMMAND}\`\n`);
-    return 1;
-  }
-  if (current === text) {
-    process.stdout.write(`${relative} is up to date\n`);
-    return 0;
-  }
-  await writeFile(DB_TYPES_FILE, text);
-  process.stdout.write(`wrote ${relative}\n`);
-  return 0;
+  return writeOrCheck({ file: DB_TYPES_FILE, text, source: 'the migrations', command: DB_TYPES_COMMAND }, check);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);
