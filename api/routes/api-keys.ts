@@ -4,7 +4,16 @@
  * namespaces only; creating a key for every namespace (`*`) takes an admin of every namespace.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EngineError, NAMESPACE_PATTERN, ROLES, type ApiKeyInfo, type Engine, type NamespaceGrant, type Role } from '../../engine/index.js';
+import {
+  EngineError,
+  grantAllows,
+  NAMESPACE_PATTERN,
+  ROLES,
+  type ApiKeyInfo,
+  type Engine,
+  type NamespaceGrant,
+  type Role,
+} from '../../engine/index.js';
 import type { Principal } from '../auth.js';
 import { errors, PageQuery } from '../schemas.js';
 
@@ -26,10 +35,9 @@ const infoFields = {
 const ApiKeyInfoSchema = Type.Object(infoFields);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'Key id (16 hex characters)' }) });
 
-/** A principal may grant or revoke only within its own namespaces. */
+/** A principal may grant or revoke only within its own namespaces (`*` only when it holds `*`). */
 function covers(holder: NamespaceGrant, wanted: NamespaceGrant): boolean {
-  if (holder === '*') return true;
-  return wanted !== '*' && wanted.every((n) => holder.includes(n));
+  return wanted === '*' ? holder === '*' : wanted.every((n) => grantAllows(holder, n));
 }
 
 function requireCovers(principal: Principal, wanted: NamespaceGrant, what: string): void {
