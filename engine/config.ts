@@ -129,6 +129,24 @@ export interface EngineSettings {
   metricsPublic: boolean;
   /** Worker rows stopped or stale for longer than this many hours are deleted by the scheduler leader (0: kept forever). */
   workerRetentionHours: number;
+  /** Artifacts: where their bytes live, `fs` (a directory) or `s3` (docs/artifacts.md, "Stores"). */
+  artifactStore: string;
+  /** Artifacts (fs): the directory ('' = `.openclaw/artifacts` under the working directory; `openclaw dev` uses its data dir). */
+  artifactDir: string;
+  /** Artifacts (s3): bucket, key prefix, endpoint ('' = AWS), path-style addressing, region ('' = AWS_REGION, else us-east-1). */
+  artifactS3Bucket: string;
+  artifactS3Prefix: string;
+  artifactS3Endpoint: string;
+  artifactS3ForcePathStyle: boolean;
+  artifactS3Region: string;
+  /** Artifacts: the largest one object may be (ArtifactTooLarge above). */
+  artifactMaxBytes: number;
+  /** Artifacts: an object nothing references is deleted from the store once it is this old (zombie uploads, deleted runs). */
+  artifactSweepGraceMs: number;
+  /** Large JSON: a step output or run input larger than this is kept in the artifact store, the row holding a reference. */
+  inlineJsonBytes: number;
+  /** Large JSON: the hard limit of a step output or run input kept by reference (OutputTooLarge / payload_too_large above). */
+  maxJsonBytes: number;
 }
 
 /**
@@ -137,8 +155,9 @@ export interface EngineSettings {
  */
 export interface EngineConfig extends Omit<
   EngineSettings,
-  'secretKey' | 'previousSecretKeys' | 'httpAllow' | 'notifyHooks' | 'containerPull' | 'runRetentionByNamespace'
+  'secretKey' | 'previousSecretKeys' | 'httpAllow' | 'notifyHooks' | 'containerPull' | 'runRetentionByNamespace' | 'artifactStore'
 > {
+  artifactStore: 'fs' | 's3';
   /** `OPENCLAW_SECRET_KEY` (current) and `OPENCLAW_SECRET_KEY_PREVIOUS`, parsed. */
   masterKeys: Keyring;
   /** `OPENCLAW_HTTP_ALLOW`, parsed: the egress allowlist of HTTP tasks and notifications. */
@@ -214,6 +233,17 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   metricsSampleMs: 15_000,
   metricsPublic: false,
   workerRetentionHours: 24,
+  artifactStore: 'fs',
+  artifactDir: '',
+  artifactS3Bucket: '',
+  artifactS3Prefix: '',
+  artifactS3Endpoint: '',
+  artifactS3ForcePathStyle: false,
+  artifactS3Region: '',
+  artifactMaxBytes: 10 * 1024 ** 3,
+  artifactSweepGraceMs: 3600_000,
+  inlineJsonBytes: 256 * 1024,
+  maxJsonBytes: 64 * 1024 ** 2,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */
@@ -227,9 +257,15 @@ const STRING_KEYS = new Set<string>([
   'wasmCacheDir',
   'notifyHooks',
   'runRetentionByNamespace',
+  'artifactStore',
+  'artifactDir',
+  'artifactS3Bucket',
+  'artifactS3Prefix',
+  'artifactS3Endpoint',
+  'artifactS3Region',
 ]);
 /** Settings read as true/false (1/0, yes/no, on/off). */
-const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork', 'metricsPublic']);
+const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork', 'metricsPublic', 'artifactS3ForcePathStyle']);
 
 function parseBoolean(raw: string): boolean | string {
   if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
@@ -299,6 +335,17 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   metricsSampleMs: 'OPENCLAW_METRICS_SAMPLE_MS',
   metricsPublic: 'OPENCLAW_METRICS_PUBLIC',
   workerRetentionHours: 'OPENCLAW_WORKER_RETENTION_HOURS',
+  artifactStore: 'OPENCLAW_ARTIFACT_STORE',
+  artifactDir: 'OPENCLAW_ARTIFACT_DIR',
+  artifactS3Bucket: 'OPENCLAW_ARTIFACT_S3_BUCKET',
+  artifactS3Prefix: 'OPENCLAW_ARTIFACT_S3_PREFIX',
+  artifactS3Endpoint: 'OPENCLAW_ARTIFACT_S3_ENDPOINT',
+  artifactS3ForcePathStyle: 'OPENCLAW_ARTIFACT_S3_FORCE_PATH_STYLE',
+  artifactS3Region: 'OPENCLAW_ARTIFACT_S3_REGION',
+  artifactMaxBytes: 'OPENCLAW_ARTIFACT_MAX_BYTES',
+  artifactSweepGraceMs: 'OPENCLAW_ARTIFACT_SWEEP_GRACE_MS',
+  inlineJsonBytes: 'OPENCLAW_INLINE_JSON_BYTES',
+  maxJsonBytes: 'OPENCLAW_MAX_JSON_BYTES',
 };
 
 /**
@@ -352,6 +399,7 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)
     problems.push(`cronMaxCatchUp (OPENCLAW_CRON_MAX_CATCHUP) must be an integer of at least 1, got ${cfg.cronMaxCatchUp}`);
   problems.push(...notifyProblems(cfg));
+  problems.push(...artifactProblems(cfg));
   if (problems.length > 0 || !httpAllow || !notifyHooks || !runRetentionByNamespace)
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   const { secretKey: _secretKey, previousSecretKeys: _previousSecretKeys, ...settings } = cfg;
@@ -362,6 +410,8 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
     notifyHooks,
     runRetentionByNamespace,
     containerPull: cfg.containerPull === 'never' ? 'never' : 'missing',
+    artifactStore: cfg.artifactStore === 's3' ? 's3' : 'fs',
+    artifactDir: path.resolve(cfg.artifactDir || path.join('.openclaw', 'artifacts')),
     wasmCacheDir: cfg.wasmCacheDir
       ? path.resolve(cfg.wasmCacheDir)
       : path.join(os.tmpdir(), `openclaw-wasm-${process.getuid?.() ?? 'user'}`),
@@ -437,5 +487,19 @@ function wasmProblems(cfg: EngineSettings): string[] {
   if (cfg.wasmHeapLimitMb < 16)
     problems.push(`wasmHeapLimitMb (OPENCLAW_WASM_HEAP_LIMIT_MB) must be at least 16, got ${cfg.wasmHeapLimitMb}`);
   if (cfg.wasmTimeoutMs < 1) problems.push(`wasmTimeoutMs (OPENCLAW_WASM_TIMEOUT_MS) must be at least 1, got ${cfg.wasmTimeoutMs}`);
+  return problems;
+}
+
+function artifactProblems(cfg: EngineSettings): string[] {
+  const problems: string[] = [];
+  if (cfg.artifactStore !== 'fs' && cfg.artifactStore !== 's3')
+    problems.push(`artifactStore (OPENCLAW_ARTIFACT_STORE) must be fs or s3, got ${JSON.stringify(cfg.artifactStore)}`);
+  if (cfg.artifactStore === 's3' && !cfg.artifactS3Bucket)
+    problems.push('artifactS3Bucket (OPENCLAW_ARTIFACT_S3_BUCKET) is required with OPENCLAW_ARTIFACT_STORE=s3');
+  if (cfg.artifactMaxBytes < 1) problems.push('artifactMaxBytes (OPENCLAW_ARTIFACT_MAX_BYTES) must be at least 1');
+  if (cfg.inlineJsonBytes > cfg.maxJsonBytes)
+    problems.push(
+      `inlineJsonBytes (OPENCLAW_INLINE_JSON_BYTES, ${cfg.inlineJsonBytes}) must not be above maxJsonBytes (OPENCLAW_MAX_JSON_BYTES, ${cfg.maxJsonBytes})`,
+    );
   return problems;
 }

@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { EngineMetrics, type MetricsEndpoint } from './telemetry/metrics.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import type { Tracing } from './telemetry/trace-context.js';
+import { ArtifactService, openArtifactStore } from './artifacts/service.js';
 import { startTracing, tracingSettings } from './telemetry/tracing.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
@@ -88,6 +89,7 @@ export class Engine extends NamespaceScope {
       keyring: config.masterKeys,
       metrics: new EngineMetrics(pool),
       tracing,
+      artifacts: new ArtifactService(pool, openArtifactStore(config), config, log),
     };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     const parts: ScopeParts = {
@@ -209,6 +211,7 @@ export class Engine extends NamespaceScope {
       ?.shutdown()
       .catch((err: unknown) => this.#core.log.warn({ err }, 'tracing: the last spans could not be exported'));
     await this.audit.close();
+    await this.#core.artifacts.close();
     await this.#core.pool.end();
     this.untrack();
   }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ArtifactService } from '../artifacts/service.js';
 import type { EngineConfig } from '../config.js';
 import type { GraphCache } from './graph-cache.js';
 import type { Keyring } from '../secrets/crypto.js';
@@ -21,4 +22,6 @@ export interface EngineCore {
   metrics: EngineMetrics;
   /** OpenTelemetry traces (telemetry/tracing.ts); null when no OTLP endpoint is configured: then every call site is one null check. */
   tracing: Tracing | null;
+  /** The artifact store and its object rows (artifacts/service.ts; docs/artifacts.md). */
+  artifacts: ArtifactService;
 }

@@ -35,6 +35,35 @@ export interface OpenclawApiKey {
   secret_hash: Buffer;
 }
 
+export interface OpenclawArtifact {
+  attempt: number | null;
+  cached_from: string | null;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: Generated<string>;
+  media_type: string;
+  name: string;
+  namespace: string;
+  object_key: string;
+  run_id: string;
+  sha256: string;
+  size: Int8;
+  step_id: Int8 | null;
+  step_key: string | null;
+}
+
+export interface OpenclawArtifactObject {
+  created_at: Generated<Timestamp>;
+  key: string;
+  lease_token: Int8 | null;
+  namespace: string;
+  run_id: string | null;
+  sha256: string | null;
+  size: Int8 | null;
+  step_id: Int8 | null;
+  stored_at: Timestamp | null;
+}
+
 export interface OpenclawAuditLog {
   at: Generated<Timestamp>;
   client_address: string | null;
@@ -312,6 +341,8 @@ export interface OpenclawWorkflowVersion {
 
 export interface DB {
   'openclaw.api_key': OpenclawApiKey;
+  'openclaw.artifact': OpenclawArtifact;
+  'openclaw.artifact_object': OpenclawArtifactObject;
   'openclaw.audit_log': OpenclawAuditLog;
   'openclaw.dead_letter': OpenclawDeadLetter;
   'openclaw.run': OpenclawRun;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { TaskDef } from '../spec/types.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -43,6 +44,42 @@ export interface TaskInvocation {
    * for the engine's diagnostics (those go to `log`). Never blocks: lines are written in batches.
    */
   stepLog: StepLogSink;
+  /**
+   * The step's artifacts (docs/artifacts.md): its inputs to read and its declared outputs to write.
+   * Empty (no inputs, no outputs) when the step declares none.
+   */
+  artifacts: TaskArtifacts;
+}
+
+/** An artifact a task can read. */
+export interface ArtifactRef {
+  id: string;
+  /** Its name inside this step (the key of `artifacts.in`). */
+  name: string;
+  size: number;
+  sha256: string;
+  mediaType: string;
+}
+
+/** A declared output artifact. */
+export interface ArtifactSlot {
+  name: string;
+  mediaType: string;
+  optional: boolean;
+}
+
+/**
+ * Artifact I/O of one attempt. Everything streams: `open` returns the stored bytes, `write` consumes
+ * a stream into the store (capped: ArtifactTooLarge). What `write` stores is attached to the run only
+ * if the attempt's completion wins its lease fence.
+ */
+export interface TaskArtifacts {
+  readonly inputs: ReadonlyArray<ArtifactRef>;
+  readonly outputs: ReadonlyArray<ArtifactSlot>;
+  /** The bytes of input `name`. */
+  open(name: string): Promise<Readable>;
+  /** Stores output `name` (declared in `outputs`, written once) from `body`; `mediaType` overrides the declared one. */
+  write(name: string, body: Readable, options?: { mediaType?: string }): Promise<{ size: number; sha256: string }>;
 }
 
 export type StepLogStream = 'stdout' | 'stderr' | 'log';

@@ -6,6 +6,7 @@
  * run was cancelled: the late result is logged and dropped — never applied, and it never fails
  * the run.
  */
+import type { ProducedArtifact } from '../artifacts/service.js';
 import type { EngineCore } from '../core/engine-core.js';
 import type { Queryable } from '../db/pool.js';
 import { STEP_COLUMNS, type RunRow, type StepRow } from '../core/rows.js';
@@ -26,8 +27,11 @@ export interface LeasedStep {
   name?: string;
 }
 
-/** What a task attempt produced: an output, or an error with the delay before the next attempt. */
-export type Outcome = { ok: true; output: unknown } | { ok: false; error: ErrorInfo; delayMs: number };
+/**
+ * What a task attempt produced: an output (and the artifacts it uploaded, attached only if this
+ * completion wins the fence), or an error with the delay before the next attempt.
+ */
+export type Outcome = { ok: true; output: unknown; artifacts?: ProducedArtifact[] } | { ok: false; error: ErrorInfo; delayMs: number };
 
 export interface CompletionResult {
   accepted: boolean;
@@ -64,7 +68,8 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
 }
 
 /** An outcome as it is stored: a success's output serialised once (to size it and to write it). */
-type StoredOutcome = { ok: true; outputJson: string | null } | { ok: false; error: ErrorInfo; delayMs: number };
+type StoredOutcome =
+  { ok: true; outputJson: string | null; artifacts?: ProducedArtifact[] } | { ok: false; error: ErrorInfo; delayMs: number };
 
 /** Serialises a success's output; one over the cap becomes a non-retryable failure: never stored, never truncated. */
 function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredOutcome {
@@ -72,7 +77,7 @@ function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredO
   const outputJson = outcome.output === undefined || outcome.output === null ? null : JSON.stringify(outcome.output);
   const max = core.config.maxStepOutputBytes;
   const size = outputJson === null ? 0 : Buffer.byteLength(outputJson, 'utf8');
-  if (size <= max) return { ok: true, outputJson };
+  if (size <= max) return { ok: true, outputJson, ...(outcome.artifacts?.length ? { artifacts: outcome.artifacts } : {}) };
   return {
     ok: false,
     delayMs: 0,
@@ -140,12 +145,29 @@ async function underRunLock(
 /** Applies one outcome under its run's lock. Returns the run's context when the outcome was accepted, null when its lease was lost or its run is gone. */
 async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: StoredOutcome): Promise<RunCtx | null> {
   return outcome.ok
-    ? await applySuccess(tx, step, workerId, outcome.outputJson)
+    ? await applySuccess(tx, step, workerId, outcome.outputJson, outcome.artifacts ?? [])
     : await applyFailure(tx, step, workerId, outcome.error, outcome.delayMs);
 }
 
+/**
+ * The artifacts a success attaches: rows inserted from the fenced UPDATE's result (`u`), so they
+ * exist only when this completion won the lease. A zombie's uploads stay unattached (and are swept).
+ */
+const ATTACH_ARTIFACTS = `, f AS (
+       INSERT INTO openclaw.artifact (namespace, run_id, step_id, step_key, attempt, name, kind, object_key, size, sha256, media_type)
+       SELECT (SELECT namespace FROM openclaw.run WHERE id = u.run_id), u.run_id, u.id, u.key, u.attempt,
+              a.name, a.kind, a.key, a.size, a.sha256, a."mediaType"
+         FROM u, jsonb_to_recordset($5::jsonb) AS a(name text, kind text, key text, size bigint, sha256 text, "mediaType" text)
+     )`;
+
 /** Records a successful attempt (fenced by the lease token) and queues what comes next. */
-async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string, outputJson: string | null): Promise<RunCtx | null> {
+async function applySuccess(
+  tx: TransitionTx,
+  step: LeasedStep,
+  workerId: string,
+  outputJson: string | null,
+  artifacts: ProducedArtifact[],
+): Promise<RunCtx | null> {
   const res = await underRunLock(
     tx,
     step.run_id,
@@ -159,8 +181,10 @@ async function applySuccess(tx: TransitionTx, step: LeasedStep, workerId: string
      ), e AS (
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
        SELECT run_id, key, 'step.succeeded', jsonb_build_object('attempt', attempt) FROM u
-     )`,
-    [step.id, step.lease_token, outputJson, workerId],
+     )${artifacts.length > 0 ? ATTACH_ARTIFACTS : ''}`,
+    artifacts.length > 0
+      ? [step.id, step.lease_token, outputJson, workerId, JSON.stringify(artifacts)]
+      : [step.id, step.lease_token, outputJson, workerId],
   );
   if (!res) return null;
   if (!res.step) {

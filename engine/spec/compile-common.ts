@@ -5,6 +5,7 @@
  * compile-sm.ts.
  */
 import type { SpecProblem } from '../errors.js';
+import { parseArtifacts } from './compile-artifacts.js';
 import { parseDuration } from './duration.js';
 import { analyzeExpression, type ExpressionAnalysis } from './expression-refs.js';
 import { joinPointer } from './pointer.js';
@@ -187,6 +188,11 @@ export function taskDef(node: Obj): TaskDef {
   return { kind: 'http', spec: node.http };
 }
 
+/** `{[key]: value}`, or nothing when value is undefined: compiled graphs leave absent fields out. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
 /** Compiles the task fields shared by DAG steps and task states, and returns their expressions. */
 export function compileTaskFields(ctx: CompileContext, node: Obj, path: string): { fields: TaskFields; analyses: FieldAnalysis[] } {
   const task = taskDef(node);
@@ -210,6 +216,7 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
       retry: ctx.retry(node.retry, joinPointer(path, 'retry')),
       timeoutMs: timeout ?? ctx.defaultTimeoutMs,
       forEach: hasForEach ? { items: node.forEach, concurrency: typeof node.concurrency === 'number' ? node.concurrency : null } : null,
+      ...optional('artifacts', parseArtifacts(ctx, node.artifacts, path, task.kind === 'builtin')),
     },
     analyses,
   };

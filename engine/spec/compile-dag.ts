@@ -4,7 +4,8 @@
  * step this one needs, directly or indirectly, or its output would not exist yet.
  */
 import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
-import { findCycles } from './graph-cycles.js';
+import { checkArtifactRefs } from './compile-artifacts.js';
+import { findCycles, reachable } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
 import type { DagFailureMode, DagGraph, DagNeed, DagNode, Refs } from './types.js';
 
@@ -92,6 +93,11 @@ export function compileDag(ctx: CompileContext, steps: Obj, onFailure: DagFailur
     ctx.problem(joinPointer('/steps', cycle[0] ?? '', 'needs'), `cycle: ${cycle.join(' -> ')} (each step needs the next)`);
   }
   for (const name of names) nodes[name]!.refs = resolveDagRefs(ctx, nodes, name, analysesOf.get(name) ?? []);
+  checkArtifactRefs(ctx, nodes, {
+    producer: (_consumer, local) => ({ node: nodes[local] ?? null, known: names }),
+    precedes: (producer, consumer) => reachable([consumer], (n) => nodes[n]?.needs.map((x) => x.step) ?? []).has(producer),
+    qualify: (_consumer, local) => local,
+  });
 
   return {
     model: 'dag',

@@ -5,6 +5,7 @@
  * state can still reach an end, and no loop consists of choice states only (it would spin
  * without doing work). Branch states get qualified names `<parallel>.<branch>.<local>`.
  */
+import { checkArtifactRefs } from './compile-artifacts.js';
 import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
 import { findCycles, reachable } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
@@ -183,5 +184,19 @@ export function compileSm(ctx: CompileContext, spec: Obj): SmGraph {
   };
 
   const start = compileScope(isObj(spec.states) ? spec.states : {}, String(spec.start), '', '/start', null, '');
+  // An input artifact names a state of the consumer's own scope (its latest visit).
+  const scopePrefix = (consumer: string): string => consumer.slice(0, consumer.length - states[consumer]!.localName.length);
+  const tasks = Object.fromEntries(
+    Object.entries(states).filter((e): e is [string, Extract<SmState, { type: 'task' }>] => e[1].type === 'task'),
+  );
+  checkArtifactRefs(ctx, tasks, {
+    producer: (consumer, local) => {
+      const prefix = scopePrefix(consumer);
+      const known = Object.keys(states).filter((n) => n.startsWith(prefix) && !n.slice(prefix.length).includes('.'));
+      return { node: tasks[prefix + local] ?? null, known: known.map((n) => n.slice(prefix.length)) };
+    },
+    precedes: () => null,
+    qualify: (consumer, local) => scopePrefix(consumer) + local,
+  });
   return { model: 'sm', start, states };
 }

@@ -68,6 +68,28 @@ export interface TaskFields {
   /** Per-attempt timeout in ms; null = none. */
   timeoutMs: number | null;
   forEach: ForEachDef | null;
+  /** `artifacts:` (docs/artifacts.md); absent when the step declares none (and in graphs compiled before artifacts existed). */
+  artifacts?: ArtifactsDef;
+}
+
+/** An input artifact: `name` inside the step, read from artifact `artifact` of node `step` (qualified name). */
+export interface ArtifactInput {
+  name: string;
+  step: string;
+  artifact: string;
+}
+
+/** A declared output artifact. */
+export interface ArtifactOutput {
+  name: string;
+  mediaType: string;
+  /** The task may finish without writing it. */
+  optional: boolean;
+}
+
+export interface ArtifactsDef {
+  in: ArtifactInput[];
+  out: ArtifactOutput[];
 }
 
 export interface NodeCommon {

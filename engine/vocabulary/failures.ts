@@ -18,6 +18,14 @@ export const FAILURES = {
   ExpressionError: 'ExpressionError',
   InputTooLarge: 'InputTooLarge',
   OutputTooLarge: 'OutputTooLarge',
+  /** An artifact (or a large JSON value kept in the artifact store) is over its size limit. */
+  ArtifactTooLarge: 'ArtifactTooLarge',
+  /** A step's input artifact does not exist (its producer was skipped, failed, or did not write it). */
+  ArtifactMissing: 'ArtifactMissing',
+  /** A declared output artifact was not written by the task. */
+  ArtifactNotProduced: 'ArtifactNotProduced',
+  /** The artifact store could not be read or written (retryable). */
+  ArtifactStoreError: 'ArtifactStoreError',
   UnsupportedTask: 'UnsupportedTask',
   UnknownStep: 'UnknownStep',
   WaitTimeout: 'WaitTimeout',

@@ -5,6 +5,7 @@
  * report (a failure carries its retry delay from the step's retry policy). Reporting is the
  * caller's: see worker.ts and completion-batcher.ts.
  */
+import type { ProducedArtifact } from '../artifacts/service.js';
 import { TaskError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { StepLogStream } from '../executors/types.js';
@@ -17,6 +18,7 @@ import { backoffDelay } from './backoff.js';
 import type { ClaimedStep } from './claim.js';
 import { taskNodeOf, type EngineCore, type Outcome } from './runs-api.js';
 import type { StepLogWriter } from './step-logs.js';
+import { AttemptArtifacts } from './task-artifacts.js';
 import { resolveTaskSecrets } from './task-secrets.js';
 
 /** One finished attempt, not reported yet. */
@@ -51,6 +53,8 @@ export class TaskRunner {
     let failure: ErrorInfo | null = null;
     let retryAfterMs = 0;
     let timer: NodeJS.Timeout | undefined;
+    let produced = (): ProducedArtifact[] => [];
+    let attached: ProducedArtifact[] = [];
     const rawLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
     // Secret values this task receives: masked in its log, output and error, and in process logs.
     let masker: SecretMasker | null = null;
@@ -73,6 +77,8 @@ export class TaskRunner {
         unregister = registerSecretValues(resolved.values);
         spec = resolved.spec as Record<string, unknown>;
       }
+      const artifacts = await AttemptArtifacts.open(this.core, step, node.artifacts, abort.signal);
+      produced = () => artifacts.produced();
       const run = executor.execute({
         task: node.task,
         spec,
@@ -87,6 +93,7 @@ export class TaskRunner {
         timeoutMs,
         log,
         stepLog,
+        artifacts,
         ...(span ? { traceparent: span.traceparent } : {}),
       });
       const aborted = new Promise<never>((_, reject) => {
@@ -100,6 +107,7 @@ export class TaskRunner {
         abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
       });
       output = await Promise.race([run, aborted]);
+      attached = produced();
     } catch (err) {
       failure = toErrorInfo(err);
       if (err instanceof TaskError && err.retryAfterMs) retryAfterMs = err.retryAfterMs;
@@ -112,7 +120,10 @@ export class TaskRunner {
     }
     // A finished step's logs are complete once its outcome is visible.
     if (stepLog.written > 0) await this.stepLogs.flush();
-    if (failure === null) return { outcome: { ok: true, output }, log, release: unregister };
+    if (failure === null) {
+      const outcome: Outcome = attached.length > 0 ? { ok: true, output, artifacts: attached } : { ok: true, output };
+      return { outcome, log, release: unregister };
+    }
     const policy = node?.retry;
     let retryable = failure.retryable !== false;
     if (policy?.nonRetryable.includes(failure.name)) retryable = false;

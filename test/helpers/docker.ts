@@ -14,6 +14,7 @@ import { ContainerExecutor, type ContainerExecutorOptions } from '../../engine/e
 import type { StepLogStream, TaskInvocation } from '../../engine/executors/types.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { TEST_IMAGES } from './docker-check.js';
+import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
 
 export const BUSYBOX = 'local/busybox';
 export const NODE = 'local/node';
@@ -105,6 +106,7 @@ export function invocation(spec: Record<string, unknown>, input: unknown = null,
     timeoutMs: null,
     log: createLogger({ level: process.env.OPENCLAW_TEST_LOG ?? 'silent' }),
     stepLog: { write: (message, stream = 'log') => void lines.push({ stream, message }) },
+    artifacts: NO_ARTIFACTS,
     ...extra,
     lines,
     abort,

@@ -3,6 +3,8 @@
  * migrated template (see global-setup.ts), so files run in parallel without sharing state.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import pg from 'pg';
 import { createEngine, type CreateEngineOptions, type Engine, type Scheduler, type Worker } from '../../engine/index.js';
@@ -79,9 +81,15 @@ export const fastConfig = {
  */
 export const SLOW_MACHINE_LEASES = { leaseTtlMs: 15_000, heartbeatIntervalMs: 1_000 } as const;
 
+/** Each test database's artifact store directory (a fresh one per database). */
+export function testArtifactDir(db: TestDb): string {
+  return path.join(os.tmpdir(), 'openclaw-test-artifacts', db.name);
+}
+
 export async function testEngine(db: TestDb, options: CreateEngineOptions = {}): Promise<Engine> {
   return await createEngine({
     databaseUrl: db.url,
+    artifactDir: testArtifactDir(db),
     logger: createLogger({ level: process.env.OPENCLAW_TEST_LOG ?? 'silent' }),
     ...fastConfig,
     ...options,

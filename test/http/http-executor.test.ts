@@ -12,6 +12,7 @@ import type { TaskInvocation } from '../../engine/executors/types.js';
 import { registerSecretValues } from '../../engine/secrets/mask.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
 
 let srv: TestServer;
 let other: TestServer;
@@ -40,6 +41,7 @@ function invocation(spec: Record<string, unknown>, extra: Partial<TaskInvocation
     timeoutMs: null,
     log: createLogger({ level: 'silent' }),
     stepLog: { write: () => undefined },
+    artifacts: NO_ARTIFACTS,
     ...extra,
   };
 }

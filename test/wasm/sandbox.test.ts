@@ -12,6 +12,7 @@ import type { TaskInvocation } from '../../engine/executors/types.js';
 import { createLogger } from '../../engine/telemetry/logger.js';
 import { waitFor } from '../helpers/engine.js';
 import { buildFixture, resolved, type FixtureName } from './components.js';
+import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
 
 const fixtures = new Map<string, ResolvedSkill>();
 let cacheDir: string;
@@ -75,6 +76,7 @@ function invocation(spec: Record<string, unknown>, input: unknown, timeoutMs: nu
       timeoutMs,
       log: createLogger({ level: 'silent' }),
       stepLog: { write: (line, stream) => lines.push({ line, stream }) },
+      artifacts: NO_ARTIFACTS,
     },
   };
 }

@@ -9,6 +9,7 @@ import { createLogger } from '../../engine/telemetry/logger.js';
 import type { BuiltSkill } from '../../cli/runtime/skill-build.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from './built-skills.js';
 import { resolved } from './components.js';
+import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
 
 let skills: Map<string, BuiltSkill>;
 let exec: WasmExecutor;
@@ -39,6 +40,7 @@ function invocationFor(skill: string, input: unknown, log: string[] = []): TaskI
     timeoutMs: 30_000,
     log: createLogger({ level: 'silent' }),
     stepLog: { write: (line) => log.push(line) },
+    artifacts: NO_ARTIFACTS,
   };
 }
 
