@@ -21,8 +21,8 @@ fi
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-if have_image local/busybox && have_image local/node; then
-  log "images local/busybox and local/node present"
+if have_image local/busybox && have_image local/node && have_image local/psql; then
+  log "images local/busybox, local/node and local/psql present"
   exit 0
 fi
 
@@ -81,7 +81,36 @@ else
   tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw test image: node $(node -v)" - local/node >/dev/null
 fi
 
+# local/psql: busybox + PostgreSQL's psql client (Debian's postgresql-client), for the etl-orders
+# example's load step, which connects to a database on its own.
+psql_bin() { ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1; }
+if have_image local/psql; then
+  log "image local/psql present"
+else
+  if [ -z "$(psql_bin)" ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "docker-images: need psql: apt-get install postgresql-client (as root)" >&2
+      exit 1
+    fi
+    log "installing postgresql-client"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client >&2
+  fi
+  bin="$(psql_bin)"
+  log "building local/psql from $bin"
+  root="$work/psql"
+  busybox_rootfs "$root"
+  mkdir -p "$root/usr/local/bin"
+  cp "$bin" "$root/usr/local/bin/psql"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw example image: $("$bin" --version)" - local/psql >/dev/null
+fi
+
 # What was just built must run.
 docker run --rm --network none local/busybox true
 docker run --rm --network none local/node node -e 'process.exit(0)'
-log "ready: $(docker version --format '{{.Server.Version}}') with local/busybox and local/node"
+docker run --rm --network none local/psql psql --version >/dev/null
+log "ready: $(docker version --format '{{.Server.Version}}') with local/busybox, local/node and local/psql"
