@@ -16,6 +16,7 @@ import { authPlugin, credentialAuthenticator, type Authenticate, type TokenVerif
 import { hostOfHeader, isLoopback } from './loopback.js';
 import { installErrorHandling } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { hookRoutes } from './routes/hooks.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -28,6 +29,8 @@ import { systemRoutes } from './routes/system.js';
 import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { uiConfigRoutes } from './routes/ui-config.js';
+import type { OidcUi } from './oidc-ui.js';
 import { findUiDir, uiRoutes } from './ui.js';
 import { sharedSchemas } from './schemas.js';
 
@@ -50,6 +53,8 @@ export interface BuildAppOptions {
   loopbackHostsOnly?: boolean;
   /** The built web UI's folder (api/ui.ts; default: dist/ui when built), or false to serve no UI. */
   uiDir?: string | false;
+  /** Single sign-on in the web UI (oidc-ui.ts; from OPENCLAW_OIDC_UI_* in the CLI). */
+  oidcUi?: OidcUi;
 }
 
 declare module 'fastify' {
@@ -167,6 +172,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsRoutes, { engine });
   await app.register(workflowRoutes, { engine, yamlTypes: YAML_TYPES });
   await app.register(runRoutes, { engine, followPollMs: options.followPollMs ?? 250 });
+  await app.register(artifactRoutes, { engine });
   await app.register(deadLetterRoutes, { engine });
   await app.register(scheduleRoutes, { engine });
   await app.register(secretRoutes, { engine });
@@ -175,8 +181,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(workerRoutes, { engine });
   await app.register(statsRoutes, { engine });
   await app.register(whoamiRoutes);
+  await app.register(uiConfigRoutes, { oidcUi: options.oidcUi });
   // The web UI: public static files at / and its paths, hidden from the OpenAPI document (api/ui.ts).
-  if (options.uiDir !== false) await app.register(uiRoutes, { dir: options.uiDir ?? findUiDir() });
+  if (options.uiDir !== false) await app.register(uiRoutes, { dir: options.uiDir ?? findUiDir(), oidcUi: options.oidcUi });
   // Its own scope: raw-body parsing for every content type and its own body limit (routes/hooks.ts).
   await app.register(hookRoutes, { engine });
   await app.ready();

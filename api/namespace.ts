@@ -35,11 +35,14 @@ function withProperty(schema: unknown, name: string, property: Record<string, un
   return { ...base, properties: { ...(base.properties ?? {}), [name]: property } };
 }
 
-/** Documents the namespace parameter and header on every route added after this call (public health checks aside). */
+/** Routes outside every namespace: the public health checks and the web UI's sign-in options. */
+const NAMESPACE_FREE = new Set(['/healthz', '/readyz', '/v1/ui/config']);
+
+/** Documents the namespace parameter and header on every route added after this call (NAMESPACE_FREE aside). */
 export function documentNamespace(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema;
-    if (!schema || schema.hide || route.url === '/healthz' || route.url === '/readyz') return;
+    if (!schema || schema.hide || NAMESPACE_FREE.has(route.url)) return;
     route.schema = {
       ...schema,
       querystring: withProperty(schema.querystring, 'namespace', QUERY),

@@ -63,18 +63,8 @@ export function createOidcVerifier(options: OidcOptions): TokenVerifier {
   }
 
   async function discover(): Promise<KeySet> {
-    const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    let doc: { issuer?: unknown; jwks_uri?: unknown };
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: 'error', headers: { accept: 'application/json' } });
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      doc = (await res.json()) as typeof doc;
-    } catch (err) {
-      throw unavailable(`cannot read the OIDC discovery document ${url}: ${(err as Error).message}`, err);
-    }
-    if (doc.issuer !== issuer)
-      throw unavailable(`the OIDC discovery document at ${url} names issuer ${JSON.stringify(doc.issuer)}, not ${issuer}`);
-    if (typeof doc.jwks_uri !== 'string') throw unavailable(`the OIDC discovery document at ${url} has no jwks_uri`);
+    const doc = await fetchDiscovery(issuer, timeout);
+    if (typeof doc.jwks_uri !== 'string') throw unavailable(`the OIDC discovery document of ${issuer} has no jwks_uri`);
     const jwksUri = checkUrl(doc.jwks_uri, 'the jwks_uri of the OIDC issuer');
     return createRemoteJWKSet(jwksUri, {
       timeoutDuration: timeout,
@@ -168,12 +158,28 @@ export function namespacesOf(payload: JWTPayload, claim: string): NamespaceGrant
   );
 }
 
+/** The issuer's discovery document (`<issuer>/.well-known/openid-configuration`), whose `issuer` must be the issuer; EngineError('unavailable') otherwise. */
+export async function fetchDiscovery(issuer: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  let doc: Record<string, unknown>;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    doc = (await res.json()) as Record<string, unknown>;
+  } catch (err) {
+    throw unavailable(`cannot read the OIDC discovery document ${url}: ${(err as Error).message}`, err);
+  }
+  if (doc === null || typeof doc !== 'object' || doc.issuer !== issuer)
+    throw unavailable(`the OIDC discovery document at ${url} names issuer ${JSON.stringify(doc?.issuer)}, not ${issuer}`);
+  return doc;
+}
+
 function unavailable(message: string, cause?: unknown): EngineError {
   return new EngineError('unavailable', message, cause === undefined ? {} : { cause });
 }
 
 /** A URL that is https, or http on a loopback host (tests, a local IdP). */
-function checkUrl(value: string, what: string): URL {
+export function checkUrl(value: string, what: string): URL {
   let url: URL;
   try {
     url = new URL(value);

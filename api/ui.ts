@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { OidcUi } from './oidc-ui.js';
 
 /** The UI's stable paths (links users share); each answers index.html. Keep in step with ui/src/routes.tsx. */
 export const UI_PATHS = [
@@ -26,23 +27,31 @@ export const UI_PATHS = [
   '/dead-letters',
   '/workers',
   '/settings',
+  // Single sign-on returns here from the identity provider (oidc-ui.ts); the page trades the code for a token.
+  '/auth/callback',
 ] as const;
 
-export const UI_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The UI's Content-Security-Policy: nothing inline, nothing from another origin, except that pages
+ * may connect to the extra origins given (the OIDC issuer and its token endpoint, for single sign-on).
+ */
+export function uiCsp(connectOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': UI_CSP,
+  'content-security-policy': uiCsp(),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -108,8 +117,9 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): FastifyReply {
+function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, csp?: string): FastifyReply {
   void reply.headers(SECURITY_HEADERS);
+  if (csp) void reply.header('content-security-policy', csp);
   void reply.header('content-type', asset.type);
   void reply.header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   void reply.header('vary', 'accept-encoding');
@@ -119,18 +129,19 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): Fasti
 }
 
 /** Registers the UI routes; `dir` null (the UI was not built) serves a page saying so. */
-export const uiRoutes: FastifyPluginAsync<{ dir: string | null }> = async (app, { dir }) => {
+export const uiRoutes: FastifyPluginAsync<{ dir: string | null; oidcUi?: OidcUi | undefined }> = async (app, { dir, oidcUi }) => {
   const assets = dir ? loadAssets(dir) : new Map<string, Asset>();
   const index = assets.get('/index.html');
   const route = { config: { public: true }, schema: { hide: true } } as const;
 
-  const page = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  const page = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     // `/runs/` (an empty id) is no UI path: exact paths only.
     if (Object.values((request.params ?? {}) as Record<string, string>).some((v) => v === '')) {
       void reply.headers(SECURITY_HEADERS);
       return reply.status(404).type('text/plain; charset=utf-8').send('not found\n');
     }
-    if (index) return send(request, reply, { ...index, immutable: false });
+    // With single sign-on, pages may reach the issuer (its token endpoint: the callback page trades the code there).
+    if (index) return send(request, reply, { ...index, immutable: false }, oidcUi && uiCsp(await oidcUi.connectOrigins()));
     void reply.headers(SECURITY_HEADERS);
     return reply
       .status(503)

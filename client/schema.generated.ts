@@ -2571,6 +2571,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/ui/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The web UI's sign-in options (public) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Single sign-on (authorization code with PKCE) when configured; null otherwise. */
+              oidc: {
+                /** @description The web UI as a public OAuth client (PKCE, no secret) at the identity provider. */
+                clientId: string;
+                /** @description Scopes the UI asks for, space-separated. */
+                scope: string;
+                /** @description Extra parameters of the authorization request (e.g. `audience`). */
+                authorizationParams: {
+                  [key: string]: string;
+                };
+                /** @description The issuer's metadata from its discovery document (RFC 8414 names). */
+                authorizationServer: {
+                  issuer: string;
+                  authorization_endpoint: string;
+                  token_endpoint: string;
+                  authorization_response_iss_parameter_supported?: boolean;
+                };
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/hooks/{workflow}/{hook}': {
     parameters: {
       query?: never;

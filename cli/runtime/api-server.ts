@@ -1,6 +1,6 @@
 /** Starts the HTTP API for `dev` and `server`, with start-up errors a person can act on. */
 import net from 'node:net';
-import { isLoopback, oidcFromEnv, startServer, type RunningServer } from '../../api/index.js';
+import { isLoopback, oidcFromEnv, oidcUiFromEnv, startServer, type RunningServer } from '../../api/index.js';
 import type { Engine } from '../../engine/index.js';
 import { CliError } from '../errors.js';
 import type { Printer } from '../output.js';
@@ -47,12 +47,14 @@ function listenError(err: unknown, options: { host: string; port: number }): Err
   return new CliError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-/** Listens, with OIDC tokens accepted when OPENCLAW_OIDC_* configure an issuer (said on one line). */
+/** Listens, with OIDC tokens accepted when OPENCLAW_OIDC_* configure an issuer, and the UI's SSO when OPENCLAW_OIDC_UI_CLIENT_ID names its client (each said on one line). */
 export async function startApi(options: ApiServerOptions, print: Printer): Promise<RunningServer> {
   const oidc = oidcFromEnv(process.env, { log: options.engine.log.child({ component: 'oidc' }) });
   if (oidc) print.out(`  OIDC      tokens from ${process.env.OPENCLAW_OIDC_ISSUER}`);
+  const oidcUi = oidcUiFromEnv(process.env);
+  if (oidcUi) print.out(`  SSO       the UI signs in at ${oidcUi.issuer} as client ${oidcUi.clientId}`);
   try {
-    return await startServer({ ...options, ...(oidc ? { oidc } : {}) });
+    return await startServer({ ...options, ...(oidc ? { oidc } : {}), ...(oidcUi ? { oidcUi } : {}) });
   } catch (err) {
     throw listenError(err, options);
   }

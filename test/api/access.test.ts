@@ -13,8 +13,8 @@ import { createTestDb, testEngine, testPool, waitFor, type TestDb } from '../hel
 
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 type Role = (typeof ROLES)[number];
-/** Served without a credential: health checks, and webhooks (authenticated by their signature instead). */
-const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'POST /v1/hooks/{workflow}/{hook}']);
+/** Served without a credential: health checks, the web UI's sign-in options, and webhooks (authenticated by their signature instead). */
+const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /v1/ui/config', 'POST /v1/hooks/{workflow}/{hook}']);
 const UUID = '00000000-0000-4000-8000-000000000000';
 
 /** A JSON body as the assertions read it. */
@@ -138,9 +138,10 @@ describe('authentication', () => {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(401);
     }
-    // What is served without a key: the health checks, the webhook route (its signature is the
-    // credential) and the API's own description.
+    // What is served without a key: the health checks, the UI's sign-in options, the webhook route
+    // (its signature is the credential) and the API's own description.
     expect((await call('GET', '/healthz')).status).toBe(200);
+    expect(await call('GET', '/v1/ui/config')).toMatchObject({ status: 200, body: { oidc: null } });
     expect((await call('GET', '/readyz')).status).toBe(200);
     expect((await call('GET', '/openapi.json')).status).toBe(200);
     expect((await call('POST', '/v1/hooks/wf/h')).status).toBe(404);

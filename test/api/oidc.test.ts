@@ -3,10 +3,8 @@
  * client_credentials over HTTP, JWT access tokens for the API's audience) and from a JWKS endpoint
  * served here (for expired, unsigned, foreign-key and rotated-key tokens), sent to a real app.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
@@ -15,6 +13,7 @@ import { createOidcVerifier, oidcFromEnv, type OidcOptions } from '../../api/oid
 import { yamlHeaders } from '../helpers/api.js';
 import { useEngine } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { memoryAdapter, startIdpServer } from '../helpers/oidc-provider.js';
 
 const AUDIENCE = 'https://api.openclaw.test';
 const SECRET = 'a-client-secret-for-the-tests';
@@ -59,22 +58,6 @@ const CLAIMS: Record<string, Record<string, unknown>> = {
   'no-role': { openclaw_namespaces: '*' },
 };
 
-/** The provider's storage, one Map per model (its built-in memory adapter would do, but warns on every start). */
-function memoryAdapter(): Adapter {
-  const rows = new Map<string, AdapterPayload>();
-  return {
-    upsert: async (id, payload) => void rows.set(id, payload),
-    find: async (id) => rows.get(id),
-    findByUserCode: async (code) => [...rows.values()].find((p) => p.userCode === code),
-    findByUid: async (uid) => [...rows.values()].find((p) => p.uid === uid),
-    consume: async (id) => void Object.assign(rows.get(id) ?? {}, { consumed: Math.floor(Date.now() / 1000) }),
-    destroy: async (id) => void rows.delete(id),
-    revokeByGrantId: async (grantId) => {
-      for (const [id, p] of rows) if (p.grantId === grantId) rows.delete(id);
-    },
-  };
-}
-
 interface Idp {
   issuer: string;
   token(clientId: string, resource?: string): Promise<string>;
@@ -82,10 +65,8 @@ interface Idp {
 }
 
 async function startProvider(): Promise<Idp> {
-  let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
-  const server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startIdpServer();
+  const { issuer } = server;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'idp-key', alg: 'RS256', use: 'sig' }] },
@@ -113,7 +94,7 @@ async function startProvider(): Promise<Idp> {
     extraTokenClaims: (_ctx, token) => CLAIMS[token.clientId ?? ''],
   });
   const callback = provider.callback();
-  handler = (req, res) => void callback(req, res);
+  server.serve((req, res) => void callback(req, res));
   const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
   return {
     issuer,
@@ -128,11 +109,7 @@ async function startProvider(): Promise<Idp> {
       expect(body.access_token.split('.')).toHaveLength(3); // a JWT, not an opaque token
       return body.access_token;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 

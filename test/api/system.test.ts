@@ -23,6 +23,8 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['get', '/v1/runs/{id}'],
   ['get', '/v1/runs/{id}/events'],
   ['get', '/v1/runs/{id}/steps/{key}/logs'],
+  ['get', '/v1/runs/{id}/artifacts'],
+  ['get', '/v1/artifacts/{id}'],
   ['post', '/v1/runs/{id}/cancel'],
   ['post', '/v1/runs/{id}/retry'],
   ['post', '/v1/runs/{id}/signals/{name}'],
@@ -46,6 +48,7 @@ const CORE_ROUTES: Array<[string, string]> = [
   ['get', '/v1/workers'],
   ['get', '/v1/stats'],
   ['get', '/v1/whoami'],
+  ['get', '/v1/ui/config'],
 ];
 
 describe('health', () => {

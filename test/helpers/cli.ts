@@ -73,13 +73,20 @@ export interface DevProcess {
 const devs = new Set<DevProcess>();
 
 /** Starts `openclaw dev --port 0 --data-dir <dataDir>` and waits for its ready line. */
-export async function startDev(options: { dataDir: string; cwd: string; args?: string[]; readyTimeoutMs?: number }): Promise<DevProcess> {
+export async function startDev(options: {
+  dataDir: string;
+  cwd: string;
+  args?: string[];
+  /** OPENCLAW_* settings for this dev (the test's own are never passed on). */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<DevProcess> {
   const proc = spawn(
     process.execPath,
     ['--import', pathToFileURL(EXIT_WITH_PARENT).href, CLI, 'dev', '--port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])],
     {
       cwd: options.cwd,
-      env: cliEnv(),
+      env: cliEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, like a command started from a shell: `ctrlC` signals the whole group
       // (the embedded PostgreSQL included), as a terminal's Ctrl-C does.

@@ -23,9 +23,10 @@ export interface UiDev {
   stop(): Promise<void>;
 }
 
-export async function startUiDev(): Promise<UiDev> {
+/** `env`: OPENCLAW_* settings for the server (e.g. single sign-on). */
+export async function startUiDev(env: Record<string, string> = {}): Promise<UiDev> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openclaw-ui-'));
-  const dev = await startDev({ dataDir, cwd: ROOT, args: ['--no-skills'] });
+  const dev = await startDev({ dataDir, cwd: ROOT, args: ['--no-skills'], env });
   const m = /^ {2}UI {8}(http:\/\/\S+\/#key=(\S+))$/m.exec(dev.output());
   expect(m, dev.output()).not.toBeNull();
   const key = m![2]!;

@@ -1,6 +1,7 @@
 /**
- * The shell: sign-in when there is no key, else who is signed in (GET /v1/whoami), then the layout
- * with the page the path names (routes.tsx). Changing the namespace re-renders every page in it.
+ * The shell: the single sign-on callback on its path; sign-in when there is no key (an API key or a
+ * token from single sign-on), else who is signed in (GET /v1/whoami), then the layout with the page
+ * the path names (routes.tsx). Changing the namespace re-renders every page in it.
  */
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { client, OpenClawError, unwrap } from './data/http';
@@ -10,11 +11,15 @@ import { SessionContext, sessionInfo } from './auth/session-context';
 import { SignIn } from './auth/sign-in';
 import { errorMessage, Loading } from './components/states';
 import { Layout } from './layout';
+import { useLocation } from './router';
+import { CALLBACK_PATH } from './auth/sso';
+import { SsoCallback } from './auth/sso-callback';
 
 const sessionSnapshot = (): string => `${getKey() ?? ''}\n${getNamespace()}`;
 
 export function App() {
   useSyncExternalStore(subscribeSession, sessionSnapshot);
+  const { pathname } = useLocation();
   const key = getKey();
   const namespace = getNamespace();
   const [who, setWho] = useState<{ key: string; whoami: Whoami } | null>(null);
@@ -33,20 +38,22 @@ export function App() {
       (err: unknown) => {
         if (ctl.signal.aborted) return;
         if (err instanceof OpenClawError && err.status === 401) {
-          setNotice('The key was not accepted (wrong, revoked or expired). Sign in again.');
+          setNotice('The key or sign-in was not accepted (wrong, revoked or expired). Sign in again.');
           signOut();
-        } else setFailure(errorMessage(err));
+        } else if (err instanceof OpenClawError && err.status === 403) setFailure(`Signed in, but not allowed: ${errorMessage(err)}`);
+        else setFailure(`Could not reach the API: ${errorMessage(err)}`);
       },
     );
     return () => ctl.abort();
   }, [key]);
 
+  if (pathname === CALLBACK_PATH) return <SsoCallback />;
   if (!key) return <SignIn notice={notice} />;
   if (failure) {
     return (
       <main id="main" className="sign-in">
         <h1>OpenClaw</h1>
-        <p role="alert">Could not reach the API: {failure}</p>
+        <p role="alert">{failure}</p>
         <button type="button" onClick={() => signOut()}>
           Sign out
         </button>

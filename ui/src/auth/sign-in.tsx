@@ -1,7 +1,48 @@
-/** The sign-in form: one input labelled "API key"; the key is checked with GET /v1/whoami before it is kept. */
+/**
+ * The sign-in page: "Sign in with SSO" when the server offers single sign-on (sso.ts), and the form
+ * with one input labelled "API key" (checked with GET /v1/whoami before it is kept).
+ */
 import { useState, type FormEvent } from 'react';
+import { useAsync } from '../components/use-async';
 import { clientWithKey } from '../data/http';
 import { setKey } from './session';
+import { CALLBACK_PATH, ssoConfig, ssoErrorMessage, startSignIn } from './sso';
+
+/** The SSO button, when the server offers it; says so when the identity provider cannot be reached. */
+function SsoSignIn() {
+  const config = useAsync((signal) => ssoConfig(signal), []);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (config.loading || config.data === null) return null;
+  if (config.error || !config.data) {
+    return <p className="error-text">Single sign-on is not available now: {ssoErrorMessage(config.error)}</p>;
+  }
+  const sso = config.data;
+  const go = (): void => {
+    setBusy(true);
+    setError(null);
+    const here = window.location.pathname === CALLBACK_PATH ? '/' : window.location.pathname + window.location.search;
+    startSignIn(sso, here).catch((err: unknown) => {
+      setBusy(false);
+      setError(ssoErrorMessage(err));
+    });
+  };
+  return (
+    <section className="sso" aria-label="Single sign-on">
+      <button type="button" onClick={go} disabled={busy}>
+        {busy ? 'Signing in…' : 'Sign in with SSO'}
+      </button>
+      <p className="muted">
+        With your organisation&apos;s account at <code>{new URL(sso.authorizationServer.issuer).host}</code>.
+      </p>
+      {error && (
+        <p role="alert" className="error-text">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
 
 export function SignIn({ notice }: { notice?: string | null }) {
   const [value, setValue] = useState('');
@@ -33,15 +74,16 @@ export function SignIn({ notice }: { notice?: string | null }) {
   return (
     <main id="main" className="sign-in">
       <h1>Sign in to OpenClaw</h1>
-      <p>
-        Paste an API key. <code>openclaw dev</code> prints a sign-in link for its admin key; other keys come from{' '}
-        <code>openclaw keys create</code>. The key stays in this tab only (session storage).
-      </p>
       {notice && (
         <p role="alert" className="notice">
           {notice}
         </p>
       )}
+      <SsoSignIn />
+      <p>
+        Paste an API key. <code>openclaw dev</code> prints a sign-in link for its admin key; other keys come from{' '}
+        <code>openclaw keys create</code>. The key stays in this tab only (session storage).
+      </p>
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="api-key">API key</label>
         <input
