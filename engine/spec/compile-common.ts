@@ -6,6 +6,7 @@
  */
 import type { SpecProblem } from '../errors.js';
 import { parseArtifacts } from './compile-artifacts.js';
+import { checkHttpArtifacts } from './compile-http.js';
 import { parseDuration } from './duration.js';
 import { analyzeExpression, type ExpressionAnalysis } from './expression-refs.js';
 import { joinPointer } from './pointer.js';
@@ -209,6 +210,8 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
   if (node.concurrency !== undefined && !hasForEach)
     ctx.problem(joinPointer(path, 'concurrency'), '`concurrency` only applies to a step with `forEach`');
   const timeout = ctx.duration(node.timeout, joinPointer(path, 'timeout'));
+  const artifacts = parseArtifacts(ctx, node.artifacts, path, task.kind === 'builtin');
+  checkHttpArtifacts(ctx, task, artifacts, path);
   return {
     fields: {
       task,
@@ -216,7 +219,7 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
       retry: ctx.retry(node.retry, joinPointer(path, 'retry')),
       timeoutMs: timeout ?? ctx.defaultTimeoutMs,
       forEach: hasForEach ? { items: node.forEach, concurrency: typeof node.concurrency === 'number' ? node.concurrency : null } : null,
-      ...optional('artifacts', parseArtifacts(ctx, node.artifacts, path, task.kind === 'builtin')),
+      ...optional('artifacts', artifacts),
     },
     analyses,
   };

@@ -7,6 +7,8 @@ export interface Recorded {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (binary uploads). */
+  raw: Buffer;
 }
 
 export interface TestServer {
@@ -24,7 +26,8 @@ export async function startTestServer(host = '127.0.0.1'): Promise<TestServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const raw = Buffer.concat(chunks);
+      const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw.toString(), raw };
       requests.push(rec);
       const handler = routes.get((req.url ?? '').split('?')[0] ?? '');
       if (!handler) {

@@ -7,6 +7,8 @@
  * first request, and so that credentials meant for one origin never reach another: a redirect that
  * changes scheme, host or port drops `Authorization`, `Cookie`, `Proxy-Authorization` and every
  * header whose value holds a secret (a value the worker registered for this task, secrets/mask.ts).
+ * `bodyFrom` / `saveAs` stream an artifact as the request body / the response body into an artifact
+ * (artifact-body.ts).
  */
 import { FAILURES } from '../../vocabulary/failures.js';
 import { request, type Dispatcher } from 'undici';
@@ -14,6 +16,7 @@ import { NonRetryableError, RetryAfterError, TaskError } from '../../errors.js';
 import { containsActiveSecret } from '../../secrets/mask.js';
 import type { Executor, TaskInvocation } from '../types.js';
 import type { EgressPolicy } from './egress.js';
+import { bodyInput, readStart, saveBody } from './artifact-body.js';
 import { createEgressGuard, EgressBlocked, portOf } from './egress-guard.js';
 
 export interface HttpExecutorOptions {
@@ -33,6 +36,10 @@ interface HttpSpec {
   headers?: Record<string, string | number | boolean>;
   query?: Record<string, string | number | boolean>;
   body?: unknown;
+  /** An input artifact (`artifacts.in`) sent as the body, streamed; never with `body`. */
+  bodyFrom?: string;
+  /** An output artifact (`artifacts.out`) the response body is streamed into instead of being parsed. */
+  saveAs?: string;
   expect?: number | number[];
   followRedirects?: boolean;
   maxResponseBytes?: number;
@@ -41,6 +48,8 @@ interface HttpSpec {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that only ever go to the origin the task named (and same-origin redirects). */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/** How much of an unexpected response's body a `saveAs` step reads for its error message. */
+const ERROR_SNIPPET_BYTES = 300;
 
 /** Seconds or an HTTP date → ms (bounded to an hour). */
 function retryAfterMs(header: string | string[] | undefined): number | null {
@@ -109,7 +118,14 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       // Checked before the first request, while the worker holds this task's secret values.
       const originBound = Object.keys(headers).filter((h) => CREDENTIAL_HEADERS.includes(h) || containsActiveSecret(headers[h]!));
       let body: string | undefined;
-      if (spec.body !== undefined && spec.body !== null) {
+      // bodyFrom: the artifact is opened afresh for every request (each redirect hop that keeps the
+      // body, each attempt), so a 307/308 re-sends it whole; a stream cannot be replayed.
+      let bodyFrom = spec.bodyFrom;
+      if (bodyFrom !== undefined) {
+        const input = bodyInput(inv.artifacts, bodyFrom);
+        headers['content-type'] ??= input.mediaType;
+        headers['content-length'] = String(input.size);
+      } else if (spec.body !== undefined && spec.body !== null) {
         if (typeof spec.body === 'string') {
           body = spec.body;
           headers['content-type'] ??= 'text/plain; charset=utf-8';
@@ -122,11 +138,18 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
       const signal = AbortSignal.any([inv.signal, AbortSignal.timeout(total)]);
       for (let hop = 0; ; hop++) {
         guard.checkLiteral(url);
+        const upload = bodyFrom === undefined ? null : await inv.artifacts.open(bodyFrom);
         const agent = guard.agentFor(url.hostname.replace(/^\[|\]$/g, ''), portOf(url));
         try {
           let res: Dispatcher.ResponseData;
           try {
-            res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: body ?? null, signal, dispatcher: agent });
+            res = await request(url, {
+              method: method as Dispatcher.HttpMethod,
+              headers,
+              body: upload ?? body ?? null,
+              signal,
+              dispatcher: agent,
+            });
           } catch (err) {
             throw networkError(err, url, signal, total);
           }
@@ -145,11 +168,22 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
             if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
               method = 'GET';
               body = undefined;
+              bodyFrom = undefined;
               delete headers['content-type'];
+              delete headers['content-length'];
             }
             if (next.origin !== url.origin) for (const h of originBound) delete headers[h];
             url = next;
             continue;
+          }
+          const ok = expect ? expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
+          if (spec.saveAs !== undefined) {
+            const resHeaders = headerObject(res.headers);
+            if (!ok) throw statusError(method, url, res, await readStart(res.body, ERROR_SNIPPET_BYTES + 1));
+            const artifact = await saveBody(inv.artifacts, spec.saveAs, res.body, resHeaders['content-type'], signal, (err) =>
+              networkError(err, url, signal, total),
+            );
+            return { status: res.statusCode, headers: resHeaders, artifact };
           }
           let raw: Buffer;
           try {
@@ -168,23 +202,26 @@ export function createHttpExecutor(options: HttpExecutorOptions): Executor {
               decoded = text;
             }
           }
-          const ok = expect ? expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
-          if (!ok) {
-            const snippet = text.length > 300 ? `${text.slice(0, 300)}…` : text;
-            const message = `${method} ${url.href} → ${res.statusCode}${snippet ? `: ${snippet}` : ''}`;
-            if (res.statusCode === 429 || res.statusCode >= 500) {
-              const after = retryAfterMs(res.headers['retry-after']);
-              throw after === null ? new TaskError('HttpError', message) : new RetryAfterError('HttpError', message, after);
-            }
-            throw new NonRetryableError('HttpError', message);
-          }
+          if (!ok) throw statusError(method, url, res, text);
           return { status: res.statusCode, headers: resHeaders, body: decoded };
         } finally {
+          upload?.destroy();
           void agent.close();
         }
       }
     },
   };
+}
+
+/** An unexpected status: HttpError with the start of the body; 5xx and 429 retryable (honouring Retry-After). */
+function statusError(method: string, url: URL, res: Dispatcher.ResponseData, text: string): TaskError {
+  const snippet = text.length > ERROR_SNIPPET_BYTES ? `${text.slice(0, ERROR_SNIPPET_BYTES)}…` : text;
+  const message = `${method} ${url.href} → ${res.statusCode}${snippet ? `: ${snippet}` : ''}`;
+  if (res.statusCode === 429 || res.statusCode >= 500) {
+    const after = retryAfterMs(res.headers['retry-after']);
+    return after === null ? new TaskError('HttpError', message) : new RetryAfterError('HttpError', message, after);
+  }
+  return new NonRetryableError('HttpError', message);
 }
 
 function networkError(err: unknown, url: URL, signal: AbortSignal, totalMs: number): Error {
