@@ -5,7 +5,7 @@
  * the request id and never a stack trace or SQL.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EngineError, ErrorCodes, type ErrorCode } from '../engine/index.js';
+import { EngineError, ErrorCodes, isDatabaseUnavailable, type ErrorCode } from '../engine/index.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -95,6 +95,13 @@ export function toErrorReply(err: unknown, limit: BodyLimit): { status: number; 
     default:
       break;
   }
+  if (isDatabaseUnavailable(err)) {
+    return {
+      status: 503,
+      body: errorBody('unavailable', 'the database is unavailable (restarting, failing over or out of connections); retry shortly'),
+      log: false,
+    };
+  }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     const code = byStatus[status] ?? 'invalid_request';
@@ -112,7 +119,8 @@ export function errorHandler(limit: BodyLimit) {
       request.log.error({ err }, 'request failed');
       body.error.message = `internal error (request ${request.id}); see the server log`;
     }
-    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
+    if (status === 503) request.log.warn({ err }, 'request failed: database unavailable');
+    if ((status === 429 || status === 503) && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     void reply.status(status).type('application/json').send(body);
   };
 }

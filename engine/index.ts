@@ -23,6 +23,7 @@ export type { MetricsEndpoint } from './telemetry/metrics.js';
 
 // Database set-up (`openclaw migrate`).
 export { migrate } from './db/migrate.js';
+export { isDatabaseUnavailable } from './db/unavailable.js';
 export { installBackgroundSchema } from './background.js';
 
 // Errors (docs/errors.md).

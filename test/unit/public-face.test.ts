@@ -31,6 +31,7 @@ const ROOT_VALUES = [
   'createLogger',
   'generateMasterKey',
   'installBackgroundSchema',
+  'isDatabaseUnavailable',
   'migrate',
   'runWorkerProcess',
   'sign',
