@@ -94,6 +94,7 @@ export interface OpenclawDeadLetter {
 }
 
 export interface OpenclawRun {
+  cache_refresh: Generated<boolean>;
   created_at: Generated<Timestamp>;
   deadline_at: Timestamp | null;
   error: Json | null;
@@ -213,6 +214,8 @@ export interface OpenclawSkill {
 export interface OpenclawStep {
   attempt: Generated<number>;
   available_at: Generated<Timestamp>;
+  cache: Json | null;
+  cached_from: Json | null;
   child_run_id: string | null;
   created_at: Generated<Timestamp>;
   deps_remaining: Generated<number>;
@@ -260,6 +263,20 @@ export interface OpenclawStepAttempt {
   status: string;
   step_id: Int8;
   worker: string | null;
+}
+
+export interface OpenclawStepCache {
+  cache_key: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp | null;
+  lease_token: Int8 | null;
+  namespace: string;
+  run_id: string;
+  state: string;
+  step_id: Int8;
+  step_key: string;
+  step_name: string;
+  workflow: string;
 }
 
 export interface OpenclawStepLog {
@@ -355,6 +372,7 @@ export interface DB {
   'openclaw.skill': OpenclawSkill;
   'openclaw.step': OpenclawStep;
   'openclaw.step_attempt': OpenclawStepAttempt;
+  'openclaw.step_cache': OpenclawStepCache;
   'openclaw.step_log': OpenclawStepLog;
   'openclaw.webhook_delivery': OpenclawWebhookDelivery;
   'openclaw.webhook_signature': OpenclawWebhookSignature;

@@ -16,6 +16,7 @@ import { runLogFields } from '../telemetry/log-fields.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { withTransitionTx } from './driver.js';
 import { attemptKind, writeDeadLetter } from './step-store.js';
+import { recordStepCache, type CacheReport } from './task-cache.js';
 
 export interface LeasedStep {
   id: string;
@@ -31,7 +32,8 @@ export interface LeasedStep {
  * What a task attempt produced: an output (and the artifacts it uploaded, attached only if this
  * completion wins the fence), or an error with the delay before the next attempt.
  */
-export type Outcome = { ok: true; output: unknown; artifacts?: ProducedArtifact[] } | { ok: false; error: ErrorInfo; delayMs: number };
+export type Outcome =
+  { ok: true; output: unknown; artifacts?: ProducedArtifact[]; cache?: CacheReport } | { ok: false; error: ErrorInfo; delayMs: number };
 
 export interface CompletionResult {
   accepted: boolean;
@@ -69,7 +71,8 @@ async function recordRejected(rc: RunCtx, step: LeasedStep, workerId: string, ou
 
 /** An outcome as it is stored: a success's output serialised once (to size it and to write it). */
 type StoredOutcome =
-  { ok: true; outputJson: string | null; artifacts?: ProducedArtifact[] } | { ok: false; error: ErrorInfo; delayMs: number };
+  | { ok: true; outputJson: string | null; artifacts?: ProducedArtifact[]; cache?: CacheReport }
+  | { ok: false; error: ErrorInfo; delayMs: number };
 
 /** Serialises a success's output; one over the cap becomes a non-retryable failure: never stored, never truncated. */
 function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredOutcome {
@@ -77,7 +80,13 @@ function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredO
   const outputJson = outcome.output === undefined || outcome.output === null ? null : JSON.stringify(outcome.output);
   const max = core.config.maxStepOutputBytes;
   const size = outputJson === null ? 0 : Buffer.byteLength(outputJson, 'utf8');
-  if (size <= max) return { ok: true, outputJson, ...(outcome.artifacts?.length ? { artifacts: outcome.artifacts } : {}) };
+  if (size <= max)
+    return {
+      ok: true,
+      outputJson,
+      ...(outcome.artifacts?.length ? { artifacts: outcome.artifacts } : {}),
+      ...(outcome.cache ? { cache: outcome.cache } : {}),
+    };
   return {
     ok: false,
     delayMs: 0,
@@ -145,7 +154,7 @@ async function underRunLock(
 /** Applies one outcome under its run's lock. Returns the run's context when the outcome was accepted, null when its lease was lost or its run is gone. */
 async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string, outcome: StoredOutcome): Promise<RunCtx | null> {
   return outcome.ok
-    ? await applySuccess(tx, step, workerId, outcome.outputJson, outcome.artifacts ?? [])
+    ? await applySuccess(tx, step, workerId, outcome.outputJson, outcome.artifacts ?? [], outcome.cache)
     : await applyFailure(tx, step, workerId, outcome.error, outcome.delayMs);
 }
 
@@ -154,10 +163,10 @@ async function applyOutcome(tx: TransitionTx, step: LeasedStep, workerId: string
  * exist only when this completion won the lease. A zombie's uploads stay unattached (and are swept).
  */
 const ATTACH_ARTIFACTS = `, f AS (
-       INSERT INTO openclaw.artifact (namespace, run_id, step_id, step_key, attempt, name, kind, object_key, size, sha256, media_type)
+       INSERT INTO openclaw.artifact (namespace, run_id, step_id, step_key, attempt, name, kind, object_key, size, sha256, media_type, cached_from)
        SELECT (SELECT namespace FROM openclaw.run WHERE id = u.run_id), u.run_id, u.id, u.key, u.attempt,
-              a.name, a.kind, a.key, a.size, a.sha256, a."mediaType"
-         FROM u, jsonb_to_recordset($5::jsonb) AS a(name text, kind text, key text, size bigint, sha256 text, "mediaType" text)
+              a.name, a.kind, a.key, a.size, a.sha256, a."mediaType", a."cachedFrom"
+         FROM u, jsonb_to_recordset($5::jsonb) AS a(name text, kind text, key text, size bigint, sha256 text, "mediaType" text, "cachedFrom" uuid)
      )`;
 
 /** Records a successful attempt (fenced by the lease token) and queues what comes next. */
@@ -167,6 +176,7 @@ async function applySuccess(
   workerId: string,
   outputJson: string | null,
   artifacts: ProducedArtifact[],
+  cache?: CacheReport,
 ): Promise<RunCtx | null> {
   const res = await underRunLock(
     tx,
@@ -191,9 +201,11 @@ async function applySuccess(
     await recordRejected(res.rc, step, workerId, 'success');
     return null;
   }
+  if (cache) await recordStepCache(res.rc, res.step, cache);
   tx.followUp({ type: 'step.succeeded', rc: res.rc, step: res.step });
   const { run } = res.rc;
-  tx.metrics.stepAttempt(run.namespace, run.workflow, attemptKind(res.rc, res.step.name), 'succeeded', res.step.attempt_seconds);
+  const counted = cache?.hit ? 'cached' : 'succeeded';
+  tx.metrics.stepAttempt(run.namespace, run.workflow, attemptKind(res.rc, res.step.name), counted, res.step.attempt_seconds);
   return res.rc;
 }
 

@@ -25,6 +25,8 @@ export interface StartRunOptions {
    * span, so the run joins the caller's trace. Ignored when tracing is off or the value is malformed.
    */
   traceparent?: string;
+  /** `refresh`: every step with `cache:` executes and replaces its cache entry (docs/caching.md). */
+  cache?: 'refresh';
 }
 
 /** A start inside the engine: always in a named namespace (the request's, the parent run's, the schedule's, the hook's). */
@@ -156,10 +158,10 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
   const ins = await db.query<{ id: string }>(
     `INSERT INTO openclaw.run (id, namespace, workflow, version, version_id, status, input, input_hash, idempotency_key, trigger,
                                parent_run_id, parent_step_id, deadline_at, started_at, finished_at, error,
-                               trace_id, trace_span_id, trace_flags)
+                               trace_id, trace_span_id, trace_flags, cache_refresh)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
              CASE WHEN $13::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $13::float8) END,
-             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14, $15, $16, $17)
+             CASE WHEN $6 = 'running' THEN now() END, CASE WHEN $6 = 'cancelled' THEN now() END, $14, $15, $16, $17, $18)
      ON CONFLICT (namespace, workflow, idempotency_key) DO NOTHING
      RETURNING id`,
     [
@@ -180,6 +182,7 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
       trace?.traceId ?? null,
       trace?.spanId ?? null,
       trace?.flags ?? null,
+      opts.cache === 'refresh',
     ],
   );
   if (!ins.rows[0]) {

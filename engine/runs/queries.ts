@@ -20,6 +20,8 @@ export interface StepView {
   childRunId: string | null;
   /** Why the step was skipped (DAG steps), else null. */
   skipReason: string | null;
+  /** Served from the step cache: the source run, its step and when it succeeded (docs/caching.md); else null. */
+  cached: { runId: string; stepKey: string; at: string } | null;
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -112,6 +114,7 @@ function stepView(s: Selectable<OpenclawStep>): StepView {
     error: s.error ?? null,
     childRunId: s.child_run_id,
     skipReason: s.skip_reason ?? null,
+    cached: (s.cached_from as StepView['cached']) ?? null,
     startedAt: iso(s.started_at),
     finishedAt: iso(s.finished_at),
   };

@@ -24,6 +24,8 @@ export interface NewStep {
   inputJson?: string | null;
   /** The evaluated task block (see secrets/placeholders.ts), when it has expressions. */
   taskSpec?: unknown;
+  /** The evaluated cache directive (runs/task-cache.ts), serialised. */
+  cacheJson?: string | null;
   output?: unknown;
   error?: ErrorInfo | null;
   /** Seconds from now() for available_at; 'infinity' for "never by timer". Default: now. */
@@ -41,18 +43,18 @@ export async function insertSteps(rc: RunCtx, steps: NewStep[], opts: { quiet?: 
   if (steps.length === 0) return [];
   const { rows } = await rc.tx.client.query<StepRow>(
     `INSERT INTO openclaw.step (run_id, key, name, kind, status, max_attempts, timeout_ms, deps_remaining, parent_step_id,
-        item_index, visit, input, output, error, available_at, wait_signal, ends_scope, started_at, finished_at, task_spec)
+        item_index, visit, input, output, error, available_at, wait_signal, ends_scope, started_at, finished_at, task_spec, cache)
      SELECT $1, t.key, t.name, t.kind, t.status, t.max_attempts, t.timeout_ms, t.deps, t.parent, t.item_index, t.visit,
             t.input, t.output, t.error,
             CASE WHEN t.avail = 'infinity' THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => t.avail::float8) END,
             t.wait_signal, t.ends_scope,
             CASE WHEN t.status IN ('succeeded','failed','waiting','running') THEN now() END,
             CASE WHEN t.status IN (${SQL.terminalStep}) THEN now() END,
-            t.task_spec
+            t.task_spec, t.cache
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::int[],
-                   $11::int[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[], $17::bool[], $18::jsonb[])
+                   $11::int[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[], $17::bool[], $18::jsonb[], $19::jsonb[])
          WITH ORDINALITY AS t(key, name, kind, status, max_attempts, timeout_ms, deps, parent, item_index, visit, input, output, error,
-                              avail, wait_signal, ends_scope, task_spec, ord)
+                              avail, wait_signal, ends_scope, task_spec, cache, ord)
       ORDER BY t.ord
      RETURNING ${STEP_COLUMNS}`,
     [
@@ -74,6 +76,7 @@ export async function insertSteps(rc: RunCtx, steps: NewStep[], opts: { quiet?: 
       steps.map((s) => s.waitSignal ?? null),
       steps.map((s) => s.endsScope ?? false),
       steps.map((s) => json(s.taskSpec)),
+      steps.map((s) => s.cacheJson ?? null),
     ],
   );
   // INSERT ... SELECT ... ORDER BY keeps the order of RETURNING in practice; match by key to be safe.

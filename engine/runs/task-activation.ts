@@ -16,6 +16,7 @@ export async function readyTasks(rc: RunCtx, steps: StepRow[]): Promise<void> {
   const readyIds: string[] = [];
   const readyInputs: Array<string | null> = [];
   const readySpecs: Array<string | null> = [];
+  const readyCache: Array<string | null> = [];
   for (const step of steps) {
     const node = rc.model.taskNode(rc.wf, step.name);
     if (!node) throw new Error(`no task node ${step.name} in ${rc.run.workflow}@${rc.run.version}`);
@@ -24,21 +25,22 @@ export async function readyTasks(rc: RunCtx, steps: StepRow[]): Promise<void> {
         await expandForEach(rc, step, node);
         continue;
       }
-      const { inputJson, taskSpec } = await evaluateTaskInput(rc, node, step.key);
+      const { inputJson, taskSpec, cacheJson } = await evaluateTaskInput(rc, node, step.key);
       readyIds.push(step.id);
       readyInputs.push(inputJson);
       readySpecs.push(taskSpec === null || taskSpec === undefined ? null : JSON.stringify(taskSpec));
+      readyCache.push(cacheJson);
     } catch (err) {
       await killStep(rc, step.id, asErrorInfo(err), { deadLetter: true });
     }
   }
   if (readyIds.length === 0) return;
   const { rows } = await rc.tx.client.query<{ key: string }>(
-    `UPDATE openclaw.step s SET status = 'ready', input = v.input, task_spec = v.task_spec, available_at = now()
-       FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[]) AS v(id, input, task_spec)
+    `UPDATE openclaw.step s SET status = 'ready', input = v.input, task_spec = v.task_spec, cache = v.cache, available_at = now()
+       FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::jsonb[]) AS v(id, input, task_spec, cache)
       WHERE s.id = v.id AND s.status = 'pending'
       RETURNING s.key`,
-    [readyIds, readyInputs, readySpecs],
+    [readyIds, readyInputs, readySpecs, readyCache],
   );
   rc.tx.readied += rows.length;
   for (const r of rows) rc.tx.emit(rc.run.id, 'step.ready', r.key);

@@ -2,19 +2,23 @@
 import { TaskError } from '../errors.js';
 import type { RunCtx, TaskNode } from '../core/transition-tx.js';
 import { secretScope, taskHasTemplates } from '../secrets/placeholders.js';
+import { cacheHasTemplates } from '../spec/compile-cache.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { evalFor } from './scope.js';
+import { evaluateCacheDirective } from './task-cache.js';
 
 export interface TaskInput {
   /** The evaluated `with`, serialised (null without one): sized and stored as this text. */
   inputJson: string | null;
   /** The task block with its expressions evaluated (secrets bound to placeholders), or null: the worker uses the graph's. */
   taskSpec: unknown;
+  /** The evaluated cache directive for `step.cache` (runs/task-cache.ts), or null. */
+  cacheJson: string | null;
 }
 
 /** Nothing to evaluate when the step becomes ready (no `with`, no templated task block). */
 export function hasNoTemplates(node: TaskNode): boolean {
-  return node.with === undefined && node.forEach === null && !taskHasTemplates(node.task);
+  return node.with === undefined && node.forEach === null && !taskHasTemplates(node.task) && !cacheHasTemplates(node.cache);
 }
 
 /**
@@ -37,5 +41,5 @@ export async function evaluateTaskInput(rc: RunCtx, node: TaskNode, key: string,
     !taskHasTemplates(node.task) || node.task.kind === 'builtin'
       ? null
       : await evalFor(rc, node, node.task.spec, node.task.kind, { ...extra, secrets: secretScope(node.task.spec) });
-  return { inputJson, taskSpec };
+  return { inputJson, taskSpec, cacheJson: await evaluateCacheDirective(rc, node, extra) };
 }

@@ -6,6 +6,7 @@
  */
 import type { SpecProblem } from '../errors.js';
 import { parseArtifacts } from './compile-artifacts.js';
+import { parseCache } from './compile-cache.js';
 import { checkHttpArtifacts } from './compile-http.js';
 import { parseDuration } from './duration.js';
 import { analyzeExpression, type ExpressionAnalysis } from './expression-refs.js';
@@ -212,6 +213,8 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
   const timeout = ctx.duration(node.timeout, joinPointer(path, 'timeout'));
   const artifacts = parseArtifacts(ctx, node.artifacts, path, task.kind === 'builtin');
   checkHttpArtifacts(ctx, task, artifacts, path);
+  const cache = parseCache(ctx, node.cache, path, hasForEach);
+  analyses.push(...cache.analyses);
   return {
     fields: {
       task,
@@ -220,6 +223,7 @@ export function compileTaskFields(ctx: CompileContext, node: Obj, path: string):
       timeoutMs: timeout ?? ctx.defaultTimeoutMs,
       forEach: hasForEach ? { items: node.forEach, concurrency: typeof node.concurrency === 'number' ? node.concurrency : null } : null,
       ...optional('artifacts', artifacts),
+      ...optional('cache', cache.def),
     },
     analyses,
   };

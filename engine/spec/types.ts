@@ -70,6 +70,18 @@ export interface TaskFields {
   forEach: ForEachDef | null;
   /** `artifacts:` (docs/artifacts.md); absent when the step declares none (and in graphs compiled before artifacts existed). */
   artifacts?: ArtifactsDef;
+  /** `cache:` (docs/caching.md); absent when the step is not cached (and in graphs compiled before caching existed). */
+  cache?: CacheDef;
+}
+
+/** A cached step: served from an earlier success of the same workflow and step with the same key. */
+export interface CacheDef {
+  /** The key template, evaluated when the step becomes ready; absent: the default key (task block, input, input artifact digests). */
+  key?: Template;
+  /** How long an entry serves hits after the success that wrote it. */
+  ttlMs: number;
+  /** true, or a template evaluated when the step becomes ready: execute anyway and replace the entry. */
+  refresh?: Template;
 }
 
 /** An input artifact: `name` inside the step, read from artifact `artifact` of node `step` (qualified name). */

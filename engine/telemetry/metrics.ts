@@ -25,7 +25,7 @@ export interface MetricsEndpoint {
 }
 
 /** The outcome of one step attempt (`openclaw_step_attempts_total{outcome}`). */
-export type AttemptOutcome = 'succeeded' | 'failed' | 'dead' | 'lease_expired' | 'cancelled' | 'rejected';
+export type AttemptOutcome = 'succeeded' | 'cached' | 'failed' | 'dead' | 'lease_expired' | 'cancelled' | 'rejected';
 
 /** How a webhook delivery ended (`openclaw_webhook_deliveries_total{result}`). */
 export type WebhookResult =

@@ -24,11 +24,15 @@ export const HISTORY_EVENTS = {
   'step.running': 'a forEach or parallel step started (or resumed) its children',
   'step.waiting': 'a wait or workflow state is waiting (timer, signal, child run)',
   'step.succeeded': 'the step succeeded; `data.attempt` (or `data.timer`)',
+  'step.cached':
+    'the success just recorded was served from the step cache, without executing: `data.runId`, `data.stepKey` and `data.at` name the source (docs/caching.md)',
   'step.failed': 'a choice, fail or wait state failed its scope; `data.error`',
   'step.retrying': 'an attempt failed; the next one is due after `data.delayMs`',
   'step.lease_expired':
     'its worker was lost (lease expired): queued again without spending an attempt (`data.requeued`), or dead at `retry.maxWorkerLosses`',
   'step.released': 'a draining worker handed the step back; nothing was spent',
+  'step.deferred':
+    'another run is filling the same cache entry (`data.ownerRunId`, `data.ownerStepKey`): handed back without spending an attempt, claimable again after `data.delayMs`',
   'step.dead': 'attempts (or the worker-loss budget) exhausted, or it could not start; `data.error`',
   'step.dead_lettered': 'a dead letter was written for it',
   'step.continued': 'a dead step with `continueOnError: true`: its dependents run and the run outcome ignores it',

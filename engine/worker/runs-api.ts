@@ -4,6 +4,7 @@
  * The other worker files import these from here, never from engine/runs/ directly.
  */
 export { reportOutcomes, type Outcome } from '../runs/complete.js';
+export type { CacheReport, CachedFrom } from '../runs/task-cache.js';
 export { notifyReady } from '../runs/driver.js';
 export { taskNodeOf } from '../runs/models/index.js';
 export type { EngineCore } from '../core/engine-core.js';

@@ -19,6 +19,7 @@ import type { ClaimedStep } from './claim.js';
 import { taskNodeOf, type EngineCore, type Outcome } from './runs-api.js';
 import type { StepLogWriter } from './step-logs.js';
 import { AttemptArtifacts } from './task-artifacts.js';
+import { lookupStepCache, servedFromCache, type CacheDecision } from './step-cache.js';
 import { resolveTaskSecrets } from './task-secrets.js';
 
 /** One finished attempt, not reported yet. */
@@ -31,6 +32,8 @@ export interface Attempt {
    * reported (or dropped): until then a log line about the outcome may still contain one.
    */
   release: () => void;
+  /** Set when the step must wait for another attempt filling its cache entry: hand it back instead of reporting (step-cache.ts). */
+  wait?: Extract<CacheDecision, { kind: 'wait' }>;
 }
 
 export class TaskRunner {
@@ -55,6 +58,7 @@ export class TaskRunner {
     let timer: NodeJS.Timeout | undefined;
     let produced = (): ProducedArtifact[] => [];
     let attached: ProducedArtifact[] = [];
+    let cache: CacheDecision | null = null;
     const rawLog = this.stepLogs.sink(step.run_id, step.key, step.attempt);
     // Secret values this task receives: masked in its log, output and error, and in process logs.
     let masker: SecretMasker | null = null;
@@ -79,7 +83,9 @@ export class TaskRunner {
       }
       const artifacts = await AttemptArtifacts.open(this.core, step, node.artifacts, abort.signal);
       produced = () => artifacts.produced();
-      const run = executor.execute({
+      if (node.cache) cache = await lookupStepCache(this.core, step, node, artifacts.inputs);
+      if (cache?.kind === 'wait') return { outcome: { ok: true, output: null }, log, release: unregister, wait: cache };
+      const run = (cache?.kind === 'hit' ? servedFromCache(cache.output) : executor).execute({
         task: node.task,
         spec,
         input: step.input ?? null,
@@ -107,7 +113,7 @@ export class TaskRunner {
         abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
       });
       output = await Promise.race([run, aborted]);
-      attached = produced();
+      attached = cache?.kind === 'hit' ? cache.artifacts : produced();
     } catch (err) {
       failure = toErrorInfo(err);
       if (err instanceof TaskError && err.retryAfterMs) retryAfterMs = err.retryAfterMs;
@@ -122,6 +128,7 @@ export class TaskRunner {
     if (stepLog.written > 0) await this.stepLogs.flush();
     if (failure === null) {
       const outcome: Outcome = attached.length > 0 ? { ok: true, output, artifacts: attached } : { ok: true, output };
+      if (cache?.kind !== 'wait' && cache?.report) outcome.cache = cache.report;
       return { outcome, log, release: unregister };
     }
     const policy = node?.retry;

@@ -14,6 +14,7 @@ import { trackHandle } from '../telemetry/lifetimes.js';
 import { attemptSpanOutcome, endAttemptSpan, openAttempt, type AttemptContext } from './attempt-span.js';
 import { heartbeat, releaseLease, stillHeld, type ClaimedStep } from './claim.js';
 import { runClaimLoop } from './claim-loop.js';
+import { deferCachedStep } from './step-cache.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { notifyReady, type EngineCore } from './runs-api.js';
 import { StepLogWriter } from './step-logs.js';
@@ -196,8 +197,15 @@ export class Worker {
   private async runAndReport(entry: InFlight): Promise<void> {
     const { step } = entry;
     const { span } = entry.attempt;
-    const { outcome, log, release } = await this.runner.run(step, entry.abort, entry.attempt);
+    const { outcome, log, release, wait } = await this.runner.run(step, entry.abort, entry.attempt);
     const error = outcome.ok ? null : outcome.error;
+    if (wait && !entry.handedBack) {
+      // Another attempt is filling this step's cache entry: hand the step back and look again later.
+      if (await deferCachedStep(this.core.pool, this.id, step, wait.delayMs, wait.owner)) this.stats.released++;
+      release();
+      span?.end({ 'openclaw.outcome': 'released' });
+      return;
+    }
     if (entry.handedBack) {
       release();
       span?.end({ 'openclaw.outcome': 'released' });

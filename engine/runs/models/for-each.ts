@@ -35,7 +35,7 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
   const rows: NewStep[] = [];
   for (let i = 0; i < items.length; i++) {
     const key = `${parent.key}[${i}]`;
-    const { inputJson, taskSpec } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
+    const { inputJson, taskSpec, cacheJson } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
     rows.push({
       key,
       name: parent.name,
@@ -48,6 +48,7 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
       visit: parent.visit,
       inputJson,
       taskSpec,
+      cacheJson,
     });
   }
   await insertSteps(rc, rows);
