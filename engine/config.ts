@@ -33,9 +33,6 @@ export interface EngineSettings {
   livenessGraceMs: number;
   /** Graceful stop: how long a worker waits for in-flight tasks before handing leases back. */
   drainTimeoutMs: number;
-  maxStepInputBytes: number;
-  maxStepOutputBytes: number;
-  maxRunInputBytes: number;
   /** Per attempt: step log lines beyond this many bytes are dropped (with one marker line). */
   maxStepLogBytes: number;
   expressionTimeoutMs: number;
@@ -143,9 +140,16 @@ export interface EngineSettings {
   artifactMaxBytes: number;
   /** Artifacts: an object nothing references is deleted from the store once it is this old (zombie uploads, deleted runs). */
   artifactSweepGraceMs: number;
-  /** Large JSON: a step output or run input larger than this is kept in the artifact store, the row holding a reference. */
+  /**
+   * Large JSON: a step input or output, or a run input or output, larger than this is kept in the
+   * artifact store, its row holding a reference (docs/artifacts.md, "Large JSON").
+   */
   inlineJsonBytes: number;
-  /** Large JSON: the hard limit of a step output or run input kept by reference (OutputTooLarge / payload_too_large above). */
+  /**
+   * Large JSON: the hard limit of every such value, inline or by reference (InputTooLarge /
+   * OutputTooLarge / 413 payload_too_large above). It replaces OPENCLAW_MAX_STEP_INPUT_BYTES,
+   * OPENCLAW_MAX_STEP_OUTPUT_BYTES and OPENCLAW_MAX_RUN_INPUT_BYTES.
+   */
   maxJsonBytes: number;
 }
 
@@ -181,9 +185,6 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   livenessIntervalMs: 10_000,
   livenessGraceMs: 5_000,
   drainTimeoutMs: 10_000,
-  maxStepInputBytes: 1024 * 1024,
-  maxStepOutputBytes: 1024 * 1024,
-  maxRunInputBytes: 1024 * 1024,
   maxStepLogBytes: 1024 * 1024,
   expressionTimeoutMs: 100,
   defaultTaskTimeoutMs: 0,
@@ -193,7 +194,8 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   httpAllow: '',
   httpConnectTimeoutMs: 5_000,
   httpTimeoutMs: 30_000,
-  httpMaxResponseBytes: 1024 * 1024,
+  // Above OPENCLAW_INLINE_JSON_BYTES, so an HTTP or WASM task can produce a large JSON output (docs/artifacts.md, "Large JSON").
+  httpMaxResponseBytes: 16 * 1024 ** 2,
   httpMaxRedirects: 5,
   containerMaxMemoryBytes: 2 * 1024 ** 3,
   containerDefaultMemoryBytes: 256 * 1024 ** 2,
@@ -209,7 +211,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   wasmMemoryLimitBytes: 256 * 1024 ** 2,
   wasmMaxMemoryBytes: 1024 ** 3,
   wasmHeapLimitMb: 128,
-  wasmMaxOutputBytes: 1024 * 1024,
+  wasmMaxOutputBytes: 16 * 1024 ** 2,
   wasmTimeoutMs: 60_000,
   wasmCacheDir: '',
   maxSkillBytes: 32 * 1024 ** 2,
@@ -283,9 +285,6 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   livenessIntervalMs: 'OPENCLAW_LIVENESS_MS',
   livenessGraceMs: 'OPENCLAW_LIVENESS_GRACE_MS',
   drainTimeoutMs: 'OPENCLAW_DRAIN_TIMEOUT_MS',
-  maxStepInputBytes: 'OPENCLAW_MAX_STEP_INPUT_BYTES',
-  maxStepOutputBytes: 'OPENCLAW_MAX_STEP_OUTPUT_BYTES',
-  maxRunInputBytes: 'OPENCLAW_MAX_RUN_INPUT_BYTES',
   maxStepLogBytes: 'OPENCLAW_MAX_STEP_LOG_BYTES',
   expressionTimeoutMs: 'OPENCLAW_EXPRESSION_TIMEOUT_MS',
   defaultTaskTimeoutMs: 'OPENCLAW_DEFAULT_TASK_TIMEOUT_MS',
@@ -399,7 +398,7 @@ export function loadConfig(overrides: Partial<EngineSettings> = {}, env: NodeJS.
   if (!Number.isInteger(cfg.cronMaxCatchUp) || cfg.cronMaxCatchUp < 1)
     problems.push(`cronMaxCatchUp (OPENCLAW_CRON_MAX_CATCHUP) must be an integer of at least 1, got ${cfg.cronMaxCatchUp}`);
   problems.push(...notifyProblems(cfg));
-  problems.push(...artifactProblems(cfg));
+  problems.push(...artifactProblems(cfg), ...retiredSettings(env));
   if (problems.length > 0 || !httpAllow || !notifyHooks || !runRetentionByNamespace)
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   const { secretKey: _secretKey, previousSecretKeys: _previousSecretKeys, ...settings } = cfg;
@@ -497,9 +496,25 @@ function artifactProblems(cfg: EngineSettings): string[] {
   if (cfg.artifactStore === 's3' && !cfg.artifactS3Bucket)
     problems.push('artifactS3Bucket (OPENCLAW_ARTIFACT_S3_BUCKET) is required with OPENCLAW_ARTIFACT_STORE=s3');
   if (cfg.artifactMaxBytes < 1) problems.push('artifactMaxBytes (OPENCLAW_ARTIFACT_MAX_BYTES) must be at least 1');
+  if (cfg.inlineJsonBytes < 1) problems.push('inlineJsonBytes (OPENCLAW_INLINE_JSON_BYTES) must be at least 1');
+  if (cfg.maxJsonBytes > cfg.artifactMaxBytes)
+    problems.push(
+      `maxJsonBytes (OPENCLAW_MAX_JSON_BYTES, ${cfg.maxJsonBytes}) must not be above artifactMaxBytes (OPENCLAW_ARTIFACT_MAX_BYTES, ${cfg.artifactMaxBytes})`,
+    );
   if (cfg.inlineJsonBytes > cfg.maxJsonBytes)
     problems.push(
       `inlineJsonBytes (OPENCLAW_INLINE_JSON_BYTES, ${cfg.inlineJsonBytes}) must not be above maxJsonBytes (OPENCLAW_MAX_JSON_BYTES, ${cfg.maxJsonBytes})`,
     );
   return problems;
+}
+
+/** Settings that are no longer read: set, they stop start-up rather than being ignored (a limit someone relied on). */
+const RETIRED_SIZE_LIMITS = ['OPENCLAW_MAX_STEP_INPUT_BYTES', 'OPENCLAW_MAX_STEP_OUTPUT_BYTES', 'OPENCLAW_MAX_RUN_INPUT_BYTES'];
+
+function retiredSettings(env: NodeJS.ProcessEnv): string[] {
+  return RETIRED_SIZE_LIMITS.filter((name) => env[name] !== undefined && env[name] !== '').map(
+    (name) =>
+      `${name} is no longer read: step inputs and outputs and run inputs and outputs are kept inline up to OPENCLAW_INLINE_JSON_BYTES ` +
+      'and in the artifact store up to OPENCLAW_MAX_JSON_BYTES (docs/artifacts.md, "Large JSON"); set OPENCLAW_MAX_JSON_BYTES instead and unset it',
+  );
 }

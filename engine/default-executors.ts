@@ -78,7 +78,7 @@ function containerExecutor(core: EngineCore): ContainerExecutor {
     user: config.containerUser,
     tmpfsBytes: config.containerTmpfsBytes,
     maxStdoutBytes: config.containerMaxStdoutBytes,
-    maxOutputBytes: config.maxStepOutputBytes,
+    maxOutputBytes: config.maxJsonBytes,
     scope: containerScope(config),
     isWorkerAlive: async (workerId) => {
       const { rowCount } = await pool.query(

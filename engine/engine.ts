@@ -26,6 +26,7 @@ import { EngineMetrics, type MetricsEndpoint } from './telemetry/metrics.js';
 import { trackHandle } from './telemetry/lifetimes.js';
 import type { Tracing } from './telemetry/trace-context.js';
 import { ArtifactService, openArtifactStore } from './artifacts/service.js';
+import { LargeJson } from './artifacts/large-json.js';
 import { startTracing, tracingSettings } from './telemetry/tracing.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
@@ -81,6 +82,7 @@ export class Engine extends NamespaceScope {
 
   /** Use `createEngine()`: it validates the configuration and checks the database first. */
   constructor(config: EngineConfig, pool: pg.Pool, log: Logger, executors: Executor[] | undefined, tracing: Tracing | null = null) {
+    const artifacts = new ArtifactService(pool, openArtifactStore(config), config, log);
     const core: EngineCore = {
       pool,
       config,
@@ -89,7 +91,8 @@ export class Engine extends NamespaceScope {
       keyring: config.masterKeys,
       metrics: new EngineMetrics(pool),
       tracing,
-      artifacts: new ArtifactService(pool, openArtifactStore(config), config, log),
+      artifacts,
+      json: new LargeJson(artifacts, pool, config),
     };
     const lender = { connect: () => pool.connect(), end: async () => {} };
     const parts: ScopeParts = {

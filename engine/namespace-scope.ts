@@ -47,7 +47,7 @@ export class NamespaceScope {
     this.namespace = namespace;
     this.#core = parts.core;
     this.#starter = parts.starter;
-    this.queries = new RunQueries(parts.db, namespace);
+    this.queries = new RunQueries(parts.db, namespace, parts.core.json);
   }
 
   registerWorkflow(text: string, options: CompileOptions = {}): Promise<RegisterResult> {

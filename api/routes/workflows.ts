@@ -1,6 +1,7 @@
 /** Workflows: register (YAML or JSON), validate without registering, list, read, archive — and start runs. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { compileSpec, EngineError, SpecError, type Engine } from '../../engine/index.js';
+import { errorHandler } from '../errors.js';
 import { scopeOf } from '../namespace.js';
 import { errors, PageQuery, ref, WorkflowNameParams } from '../schemas.js';
 
@@ -8,7 +9,17 @@ const specBodyDescription =
   'A workflow spec (see /v1/schema/workflow.json and docs/spec-reference.md), as YAML or JSON. ' +
   'Errors name the spec path with its line and column.';
 
+/**
+ * The run-start route's body limit: a run input may be up to OPENCLAW_MAX_JSON_BYTES (kept in the
+ * artifact store above OPENCLAW_INLINE_JSON_BYTES: docs/artifacts.md, "Large JSON"), plus 1 MiB for
+ * the rest of the body. Its own, not OPENCLAW_MAX_BODY_BYTES.
+ */
+export function startRunBodyLimit(maxJsonBytes: number): number {
+  return maxJsonBytes + 1024 * 1024;
+}
+
 export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTypes: string[] }> = async (app, { engine, yamlTypes }) => {
+  const runBodyLimit = startRunBodyLimit(engine.config.maxJsonBytes);
   const yamlBody = { schema: { type: 'string', description: specBodyDescription } };
   app.post(
     '/v1/workflows',
@@ -168,6 +179,13 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         ),
         response: { 200: ref('Run'), 201: ref('Run'), ...errors(400, 404, 409, 413) },
       },
+      bodyLimit: runBodyLimit,
+      errorHandler: errorHandler({
+        bytes: runBodyLimit,
+        message:
+          `request body is larger than ${runBodyLimit} bytes (a run input of at most ${engine.config.maxJsonBytes} bytes and 1 MiB more); ` +
+          'raise OPENCLAW_MAX_JSON_BYTES to allow larger run inputs',
+      }),
     },
     async (request, reply) => {
       const body = request.body ?? {};

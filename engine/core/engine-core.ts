@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LargeJson } from '../artifacts/large-json.js';
 import type { ArtifactService } from '../artifacts/service.js';
 import type { EngineConfig } from '../config.js';
 import type { GraphCache } from './graph-cache.js';
@@ -24,4 +25,6 @@ export interface EngineCore {
   tracing: Tracing | null;
   /** The artifact store and its object rows (artifacts/service.ts; docs/artifacts.md). */
   artifacts: ArtifactService;
+  /** JSON values too large for a row, kept in the artifact store by reference (artifacts/large-json.ts). */
+  json: LargeJson;
 }

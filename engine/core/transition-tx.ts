@@ -43,10 +43,13 @@ export type FollowUp =
   | { type: 'step.succeeded'; rc: RunCtx; step: StepRow }
   | { type: 'step.skipped'; rc: RunCtx; step: StepRow }
   | { type: 'step.dead'; rc: RunCtx; step: StepRow; error: ErrorInfo }
+  /** `output`: the output column of the state that ended the scope, as stored. */
   | { type: 'scope.ended'; rc: RunCtx; step: StepRow; output: unknown }
   | { type: 'run.begin'; rc: RunCtx }
+  /** `output`: the model's default output, step columns passed on (a StoredJson or JoinedJson: runs/json-columns.ts). */
   | { type: 'run.finish'; rc: RunCtx; status: TerminalRunStatus; output?: unknown; error?: RunErrorInfo }
   | { type: 'child.start'; rc: RunCtx; step: StepRow; workflow: string; version: number | null; input: unknown }
+  /** `output`: the child run's output column as stored (a StoredJson), or null. */
   | { type: 'child.finished'; child: RunCtx; status: TerminalRunStatus; output: unknown; error: RunErrorInfo | null };
 
 /** A field of the expression scope: `steps` (DAG) or `states` (state machine), keyed as authors wrote them. */

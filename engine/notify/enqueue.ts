@@ -54,6 +54,8 @@ export function describeTarget(target: NotifyJobPayload['target']): { url: strin
 export interface RunOutcomeSnapshot {
   status: RunOutcome;
   output: unknown;
+  /** Set when `output` was left out for its size (a large output kept by reference): its JSON bytes. */
+  outputBytes?: number;
   error: (ErrorInfo & { step?: string }) | null;
   finishedAt: Date;
 }
@@ -68,7 +70,8 @@ export async function enqueueNotifications(rc: RunCtx, outcome: RunOutcomeSnapsh
   if (targets.length === 0) return;
   const config = rc.tx.core.config;
   const output = outcome.output ?? null;
-  const outputTruncated = output !== null && jsonBytes(output) > config.notifyMaxOutputBytes;
+  const outputBytes = outcome.outputBytes ?? (output === null ? 0 : jsonBytes(output));
+  const outputTruncated = outputBytes > config.notifyMaxOutputBytes;
   const payloads: string[] = [];
   const keys: string[] = [];
   const trace = runTrace(rc.run);

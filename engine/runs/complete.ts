@@ -6,6 +6,8 @@
  * run was cancelled: the late result is logged and dropped — never applied, and it never fails
  * the run.
  */
+import { escapeJson, StoredJson } from '../artifacts/json-ref.js';
+import { overJsonLimit } from '../artifacts/large-json.js';
 import type { ProducedArtifact } from '../artifacts/service.js';
 import type { EngineCore } from '../core/engine-core.js';
 import type { Queryable } from '../db/pool.js';
@@ -74,11 +76,17 @@ type StoredOutcome =
   | { ok: true; outputJson: string | null; artifacts?: ProducedArtifact[]; cache?: CacheReport }
   | { ok: false; error: ErrorInfo; delayMs: number };
 
-/** Serialises a success's output; one over the cap becomes a non-retryable failure: never stored, never truncated. */
+/**
+ * Serialises a success's output. A worker hands it over encoded (a `StoredJson`: inline, or a
+ * reference to the object it uploaded: worker/task-json.ts); any other value is the caller's own,
+ * stored inline (escaped). Over OPENCLAW_MAX_JSON_BYTES it becomes a non-retryable failure: never
+ * stored, never truncated.
+ */
 function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredOutcome {
   if (!outcome.ok) return outcome;
-  const outputJson = outcome.output === undefined || outcome.output === null ? null : JSON.stringify(outcome.output);
-  const max = core.config.maxStepOutputBytes;
+  const stored = outcome.output instanceof StoredJson ? outcome.output : StoredJson.of(escapeJson(outcome.output ?? null));
+  const outputJson = stored.json();
+  const max = core.config.maxJsonBytes;
   const size = outputJson === null ? 0 : Buffer.byteLength(outputJson, 'utf8');
   if (size <= max)
     return {
@@ -92,7 +100,7 @@ function toStored(core: EngineCore, step: LeasedStep, outcome: Outcome): StoredO
     delayMs: 0,
     error: {
       name: FAILURES.OutputTooLarge,
-      message: `step ${step.key}: output is ${size} bytes, over the limit maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES); the output was not stored`,
+      message: `${overJsonLimit(`output of step ${step.key}`, size, max)}; the output was not stored`,
       retryable: false,
     },
   };

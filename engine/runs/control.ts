@@ -63,7 +63,7 @@ export async function signalRun(
     rc.tx.emit(runId, 'signal.received', step?.key ?? null, { name, delivered: Boolean(step) });
     if (!step) return false;
     recordWaitSpan(rc, step, 'signalled');
-    await succeedStep(rc, step.id, payload ?? null);
+    await succeedStep(rc, step.id, payload ?? null, `signal ${name} for step ${step.key}`);
     return true;
   });
   return { delivered: value };
@@ -78,8 +78,10 @@ export async function retryRun(core: EngineCore, ns: string, runId: string): Pro
     if (rc.run.status !== 'failed' && rc.run.status !== 'cancelled') {
       throw new ConflictError(`run ${runId} is ${rc.run.status}; only failed or cancelled runs can be retried`, { status: rc.run.status });
     }
+    // The output a large one was attached as goes with it (json-columns.ts); the run ends again with a new one.
     await rc.tx.client.query(
-      `UPDATE openclaw.run SET status = 'running', error = NULL, output = NULL, finished_at = NULL, updated_at = now(),
+      `WITH d AS (DELETE FROM openclaw.artifact WHERE run_id = $1 AND step_id IS NULL AND kind = 'json' AND name = 'output')
+       UPDATE openclaw.run SET status = 'running', error = NULL, output = NULL, finished_at = NULL, updated_at = now(),
               deadline_at = CASE WHEN $2::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $2::float8) END
         WHERE id = $1`,
       [runId, rc.wf.timeoutMs === null ? null : rc.wf.timeoutMs / 1000],

@@ -8,7 +8,7 @@ import { FAILURES } from '../vocabulary/failures.js';
 import { SQL, type RunStatus } from '../vocabulary/statuses.js';
 import { validateRunInput } from './input-schema.js';
 import { startRunSpan } from './run-spans.js';
-import { jsonBytes } from './step-store.js';
+import { attachRunJson } from './json-columns.js';
 
 /** What a caller of `startRun` gives; the namespace is the scope's (see namespace-scope.ts). */
 export interface StartRunOptions {
@@ -79,13 +79,8 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
   const wf = await tx.core.graphs.get(db, versionId);
 
   const input = opts.input === undefined ? {} : opts.input;
-  const max = tx.core.config.maxRunInputBytes;
-  if (jsonBytes(input) > max) {
-    throw new EngineError(
-      'payload_too_large',
-      `run input is ${jsonBytes(input)} bytes, over maxRunInputBytes=${max} (OPENCLAW_MAX_RUN_INPUT_BYTES)`,
-    );
-  }
+  // Sized first (nothing written yet): over OPENCLAW_MAX_JSON_BYTES the start is refused with 413.
+  const measured = tx.core.json.measure(input, (message) => new EngineError('payload_too_large', message), 'run input');
   validateRunInput(versionId, wf.inputs, input);
   const hash = inputHash(input);
   const key = opts.idempotencyKey ?? null;
@@ -151,6 +146,12 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
   }
 
   const id = randomUUID();
+  // A large input goes to the artifact store now (its object row first, committed on its own: if
+  // this transaction rolls back, the object is unreferenced and swept); the row holds a reference.
+  const stored = await tx.core.json.store(db, measured, {
+    origin: { namespace: ns, runId: id, stepId: null, leaseToken: null },
+    what: `input of run ${id}`,
+  });
   const trigger = opts.trigger ?? { type: 'api' };
   // Tracing on: the run's root span; its ids go into the row (every later span's parent).
   const span = tx.spans ? startRunSpan(tx, { ...opts, runId: id, namespace: ns, version, trigger }) : null;
@@ -171,7 +172,7 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
       version,
       versionId,
       status,
-      JSON.stringify(input),
+      stored.stored.json(),
       hash,
       key,
       JSON.stringify(trigger),
@@ -191,6 +192,7 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
     if (again) return again;
     throw new Error('idempotency conflict without an existing run');
   }
+  if (stored.object) await attachRunJson(db, { id, namespace: ns }, 'input', stored.object);
   tx.emit(id, 'run.created', null, { trigger, version });
   tx.metrics.runStarted(ns, opts.workflow, trigger.type);
   // A skipped run (onOverlap: skip) ends as it is created: cancelled, after no time.
@@ -210,6 +212,7 @@ export async function createRunInTx(tx: TransitionTx, opts: CreateRunOptions): P
   };
   if (span) tx.spans?.endOnCommit(span, { 'openclaw.run.status': status });
   const rc = tx.adopt(run, wf);
+  rc.input = input;
   if (status === 'running') {
     tx.emit(id, 'run.started');
     tx.followUp({ type: 'run.begin', rc });

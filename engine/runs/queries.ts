@@ -4,6 +4,7 @@ import { idCursor, keysetPage, tupleCursor, type Page } from '../db/keyset-page.
 import type { Queryable } from '../db/pool.js';
 import type { DB, OpenclawRun, OpenclawStep } from '../db/types.generated.js';
 import { NotFoundError } from '../errors.js';
+import { resolveJson, summarizeJson, type JsonReader } from './json-views.js';
 
 export type { Page } from '../db/keyset-page.js';
 
@@ -126,13 +127,17 @@ export type RunDetail = RunView & { steps: StepView[] };
  * The views of several runs with their steps, in two statements, on the given connection (the run
  * starter reads what its transaction created, before it commits).
  */
-export async function readRunDetails(db: Queryable, ids: string[]): Promise<Map<string, RunDetail>> {
+export async function readRunDetails(db: Queryable, json: JsonReader, ids: string[]): Promise<Map<string, RunDetail>> {
   const out = new Map<string, RunDetail>();
   if (ids.length === 0) return out;
   const runs = await db.query<Selectable<OpenclawRun>>('SELECT * FROM openclaw.run WHERE id = ANY($1::uuid[])', [ids]);
   const steps = await db.query<Selectable<OpenclawStep>>('SELECT * FROM openclaw.step WHERE run_id = ANY($1::uuid[]) ORDER BY id', [ids]);
   for (const r of runs.rows) out.set(r.id, { ...runView(r), steps: [] });
   for (const st of steps.rows) out.get(st.run_id)?.steps.push(stepView(st));
+  for (const r of runs.rows) {
+    const detail = out.get(r.id);
+    if (detail) out.set(r.id, await resolveJson(json, r.namespace, detail, db));
+  }
   return out;
 }
 
@@ -154,9 +159,10 @@ export class RunQueries {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly namespace: string,
+    private readonly json: JsonReader,
   ) {}
 
-  /** One run with every step instance (in creation order). */
+  /** One run with every step instance (in creation order); large JSON values whole (json-views.ts). */
   async getRun(id: string): Promise<RunDetail> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('run', id);
     const r = await this.db
@@ -167,7 +173,8 @@ export class RunQueries {
       .executeTakeFirst();
     if (!r) throw new NotFoundError('run', id);
     const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
-    return { ...runView(r), steps: steps.map(stepView) };
+    const detail = { ...runView(r), steps: steps.map(stepView) };
+    return await resolveJson(this.json, this.namespace, detail);
   }
 
   /** Just the run's status (404 when it does not exist). */
@@ -200,7 +207,8 @@ export class RunQueries {
       if (cur) q = q.where(beforeCursor(cur));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
     });
-    return { items: items.map((r) => runView(r)), nextCursor };
+    // A large input or output is listed as its reference (json-views.ts): GET /v1/runs/{id} shows it whole.
+    return { items: items.map((r) => summarizeJson(runView(r))), nextCursor };
   }
 
   /**

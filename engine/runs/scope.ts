@@ -1,10 +1,11 @@
 /** Expression scopes for a node, and evaluating a node's templates in them. */
 import { TaskError, type ErrorInfo } from '../errors.js';
 import type { RunCtx, ScopeView } from '../core/transition-tx.js';
-import { evaluateTemplate } from '../spec/expressions.js';
+import { evaluateTemplate, type EvaluateOptions } from '../spec/expressions.js';
 import type { NodeCommon, Refs, Template } from '../spec/types.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { SQL } from '../vocabulary/statuses.js';
+import { readJson } from './json-columns.js';
 
 /**
  * Loads the latest visit of the referenced steps (not forEach items). A finished visit wins over
@@ -20,6 +21,8 @@ async function loadSteps(rc: RunCtx, refs: Refs): Promise<ScopeView[]> {
       ORDER BY name, (status IN (${SQL.terminalStep})) DESC, id DESC`,
     all ? [rc.run.id] : [rc.run.id, refs.steps],
   );
+  // A large output is read from the artifact store here: expressions see values, never references.
+  for (const row of rows) row.output = await readJson(rc, row.output);
   return rows;
 }
 
@@ -44,7 +47,7 @@ export async function buildScope(rc: RunCtx, node: NodeCommon, extra: Record<str
 export async function runInput(rc: RunCtx): Promise<unknown> {
   if (rc.input !== undefined) return rc.input;
   const { rows } = await rc.tx.client.query<{ input: unknown }>('SELECT input FROM openclaw.run WHERE id = $1', [rc.run.id]);
-  const input = rows[0]?.input ?? null;
+  const input = await readJson(rc, rows[0]?.input ?? null);
   rc.input = input;
   return input;
 }
@@ -58,7 +61,17 @@ export async function evalFor(
   extra: Record<string, unknown> = {},
 ): Promise<unknown> {
   const scope = await buildScope(rc, node, extra);
-  return await evaluateTemplate(template, scope, { field: `${node.path}/${field}`, timeoutMs: rc.tx.core.config.expressionTimeoutMs });
+  return await evaluateTemplate(template, scope, evalOptions(rc, `${node.path}/${field}`));
+}
+
+/**
+ * The limits of an evaluation: its time box, and a result of at most twice the hard limit of a JSON
+ * value (a guard against runaway memory, counted roughly; what is stored is then sized exactly
+ * against OPENCLAW_MAX_JSON_BYTES, failing InputTooLarge or OutputTooLarge).
+ */
+export function evalOptions(rc: RunCtx, field: string): EvaluateOptions {
+  const { expressionTimeoutMs, maxJsonBytes } = rc.tx.core.config;
+  return { field, timeoutMs: expressionTimeoutMs, maxOutputBytes: 2 * maxJsonBytes, maxOutputSetting: 'OPENCLAW_MAX_JSON_BYTES' };
 }
 
 /** A thrown evaluation error as a step error (non-retryable: the same expression fails the same way). */

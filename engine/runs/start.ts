@@ -44,7 +44,7 @@ async function applyBatch(core: EngineCore, batch: Pending[]): Promise<Outcome[]
       const r = results[i];
       return p.detail && r && 'created' in r ? [r.created.runId] : [];
     });
-    const details = await readRunDetails(tx.client, wanted);
+    const details = await readRunDetails(tx.client, core.json, wanted);
     return results.map((r): Outcome => {
       if ('refused' in r) return { err: r.refused };
       const c = r.created;

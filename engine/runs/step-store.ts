@@ -2,11 +2,13 @@
  * SQL for step rows, used by the transition handlers (always inside a transition transaction, with
  * the run row already locked — see core/transition-tx.ts for the lock order).
  */
+import { StoredJson } from '../artifacts/json-ref.js';
 import type { ErrorInfo } from '../errors.js';
 import { STEP_COLUMNS, type StepKind, type StepRow } from '../core/rows.js';
 import type { RunCtx } from '../core/transition-tx.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun, isTerminalStep, SQL, stepStatusEvent, type StepStatus } from '../vocabulary/index.js';
+import { attachStepJson, encodeJson } from './json-columns.js';
 
 export interface NewStep {
   key: string;
@@ -34,7 +36,9 @@ export interface NewStep {
   endsScope?: boolean;
 }
 
+/** A column's text: a `StoredJson` as it is stored, anything else (the engine's own values) serialised. */
 function json(v: unknown): string | null {
+  if (v instanceof StoredJson) return v.json();
   return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
@@ -135,9 +139,16 @@ export async function setStepStatus(
   return row;
 }
 
-/** A step reached `succeeded` (or `dead`): the driver tells its model (or its forEach parent) in this transaction. */
-export async function succeedStep(rc: RunCtx, stepId: string, output: unknown): Promise<StepRow | null> {
-  const done = await setStepStatus(rc, stepId, 'succeeded', { output: output ?? null });
+/**
+ * A step reached `succeeded` (or `dead`): the driver tells its model (or its forEach parent) in this
+ * transaction. `output` is a user's value, a `StoredJson` passed on or a `JoinedJson` to join
+ * (json-columns.ts); a large one is kept in the artifact store. Throws a TaskError, having changed
+ * nothing, when it cannot be stored (OutputTooLarge over OPENCLAW_MAX_JSON_BYTES, ArtifactStoreError).
+ */
+export async function succeedStep(rc: RunCtx, stepId: string, output: unknown, what: string): Promise<StepRow | null> {
+  const encoded = await encodeJson(rc, output ?? null, { stepId, what, failure: FAILURES.OutputTooLarge });
+  const done = await setStepStatus(rc, stepId, 'succeeded', { output: encoded.stored });
+  if (done && encoded.object) await attachStepJson(rc.tx.client, rc.run, 'output', [{ stepId: done.id, object: encoded.object }]);
   if (done) rc.tx.followUp({ type: 'step.succeeded', rc, step: done });
   return done;
 }

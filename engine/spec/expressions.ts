@@ -14,7 +14,7 @@ import jsonata from 'jsonata';
 import { TaskError } from '../errors.js';
 import { escapeSegment } from './pointer.js';
 import { clearRegexCache, linearRegexEngine } from './regex.js';
-import { fromSandbox, SandboxResultError, toSandbox } from './sandbox.js';
+import { fromSandbox, resultTooLarge, SandboxResultError, toSandbox } from './sandbox.js';
 import { MAX_EXPRESSION_LENGTH, parseTemplateString, type TemplateSegment } from './template.js';
 
 export { checkTemplate, isTemplate, parseTemplateString, MAX_EXPRESSION_LENGTH } from './template.js';
@@ -30,6 +30,8 @@ export interface EvaluateOptions {
   maxDepth?: number;
   /** Maximum size of the result as JSON, roughly, in bytes (default 4 MiB). */
   maxOutputBytes?: number;
+  /** The setting that raises `maxOutputBytes`, named in the error when a result is over it. */
+  maxOutputSetting?: string;
   /** Longest sequence (array) an expression may build (default 1,000,000). */
   maxSequence?: number;
 }
@@ -140,7 +142,11 @@ export async function evaluateTemplate(template: unknown, scope: Record<string, 
 
   const out = (value: unknown, where: string): unknown => {
     try {
-      return fromSandbox(value, { maxBytes: limits.maxOutputBytes, maxDepth: 1000 });
+      return fromSandbox(value, {
+        maxBytes: limits.maxOutputBytes,
+        maxDepth: 1000,
+        ...(opts.maxOutputSetting ? { limitName: opts.maxOutputSetting } : {}),
+      });
     } catch (err) {
       if (err instanceof SandboxResultError) throw fail(where, err.message, err);
       throw err;
@@ -165,7 +171,7 @@ export async function evaluateTemplate(template: unknown, scope: Record<string, 
       }
       const v = out(await evalExpr(seg.source, where), where);
       text += v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-      if (text.length > limits.maxOutputBytes) throw fail(where, `result is larger than ${limits.maxOutputBytes} bytes`);
+      if (text.length > limits.maxOutputBytes) throw fail(where, resultTooLarge(limits.maxOutputBytes, opts.maxOutputSetting));
     }
     return text;
   };

@@ -36,6 +36,11 @@ export function toSandbox(value: unknown, maxDepth = 1000, depth = 0): unknown {
   return undefined;
 }
 
+/** The message of a result over its size limit, naming the setting that raises it when there is one. */
+export function resultTooLarge(maxBytes: number, limitName?: string): string {
+  return `result is larger than ${maxBytes} bytes${limitName ? ` (${limitName}; raise it to allow larger values)` : ''}`;
+}
+
 /** Thrown by `fromSandbox` when a result is not JSON data or is too large. */
 export class SandboxResultError extends Error {
   constructor(message: string) {
@@ -56,11 +61,11 @@ function isFunctionValue(v: unknown): boolean {
  * stay ordinary data properties). Throws `SandboxResultError` for functions, non-finite numbers,
  * results nested deeper than `maxDepth` or bigger than about `maxBytes` of JSON.
  */
-export function fromSandbox(value: unknown, limits: { maxBytes: number; maxDepth: number }): unknown {
+export function fromSandbox(value: unknown, limits: { maxBytes: number; maxDepth: number; limitName?: string }): unknown {
   let bytes = 0;
   const add = (n: number): void => {
     bytes += n;
-    if (bytes > limits.maxBytes) throw new SandboxResultError(`result is larger than ${limits.maxBytes} bytes`);
+    if (bytes > limits.maxBytes) throw new SandboxResultError(resultTooLarge(limits.maxBytes, limits.limitName));
   };
   const convert = (v: unknown, depth: number): unknown => {
     if (v === undefined) return undefined;

@@ -348,7 +348,8 @@ async function evaluateInput(core: EngineCore, req: WebhookRequest, hook: HookDe
     return await evaluateTemplate(hook.input, scope, {
       field: `/triggers/${hook.index}/webhook/input`,
       timeoutMs: core.config.expressionTimeoutMs,
-      maxOutputBytes: core.config.maxRunInputBytes,
+      maxOutputBytes: core.config.maxJsonBytes,
+      maxOutputSetting: 'OPENCLAW_MAX_JSON_BYTES',
     });
   } catch (err) {
     if (err instanceof TaskError) throw new EngineError('invalid_input', err.message, { cause: err });

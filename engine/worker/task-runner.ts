@@ -19,6 +19,7 @@ import type { ClaimedStep } from './claim.js';
 import { taskNodeOf, type EngineCore, type Outcome } from './runs-api.js';
 import type { StepLogWriter } from './step-logs.js';
 import { AttemptArtifacts } from './task-artifacts.js';
+import { encodeTaskOutput, readTaskInput } from './task-json.js';
 import { lookupStepCache, servedFromCache, type CacheDecision } from './step-cache.js';
 import { resolveTaskSecrets } from './task-secrets.js';
 
@@ -88,7 +89,7 @@ export class TaskRunner {
       const run = (cache?.kind === 'hit' ? servedFromCache(cache.output) : executor).execute({
         task: node.task,
         spec,
-        input: step.input ?? null,
+        input: await readTaskInput(this.core, step),
         runId: step.run_id,
         namespace: step.namespace,
         stepKey: step.key,
@@ -123,6 +124,16 @@ export class TaskRunner {
     if (masker) {
       output = masker.deep(output);
       if (failure) failure = { ...failure, message: masker.string(failure.message), name: masker.string(failure.name) };
+    }
+    if (failure === null) {
+      // Masked first: a secret value never reaches the artifact store. A large output is uploaded here.
+      try {
+        const encoded = await encodeTaskOutput(this.core, step, output, { served: cache?.kind === 'hit', signal: abort.signal });
+        output = encoded.output;
+        if (encoded.artifact) attached = [...attached, encoded.artifact];
+      } catch (err) {
+        failure = toErrorInfo(err);
+      }
     }
     // A finished step's logs are complete once its outcome is visible.
     if (stepLog.written > 0) await this.stepLogs.flush();

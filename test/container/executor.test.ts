@@ -85,13 +85,13 @@ describeDocker('container executor', () => {
       expect((out.stdout as string).endsWith('999\n1000\nend\n')).toBe(true);
     });
 
-    it('refuses a JSON last line longer than maxStepOutputBytes (OutputTooLarge) instead of returning it as text', async () => {
+    it('refuses a JSON last line longer than maxJsonBytes (OutputTooLarge) instead of returning it as text', async () => {
       const small = testExecutor({ maxOutputBytes: 1000 });
       const err = await failure(
         small.execute(invocation({ image: BUSYBOX, command: 'printf "{\\"x\\":\\""; head -c 5000 /dev/zero | tr "\\0" a; echo "\\"}"' })),
       );
       expect(err.name).toBe('OutputTooLarge');
-      expect(err.message).toContain('maxStepOutputBytes=1000');
+      expect(err.message).toContain('maxJsonBytes=1000 (OPENCLAW_MAX_JSON_BYTES');
     });
 
     it('writes every stdout and stderr line to the step log, in order per stream', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
-const t = useEngine('dag', { slots: 4, config: { maxStepOutputBytes: 64 * 1024 } });
+const t = useEngine('dag', { slots: 4, config: { maxJsonBytes: 64 * 1024, inlineJsonBytes: 16 * 1024 } });
 
 describe('workflow versions', () => {
   it('registers the same content once and changed content as the next version; runs keep their version', async () => {
@@ -221,20 +221,21 @@ steps:
     ]);
   });
 
-  it('fails a step whose output is over the configured cap, with a clear error and no stored value', async () => {
+  it('fails a step whose evaluated input is over maxJsonBytes, with a clear error and no stored value', async () => {
     await t.engine.registerWorkflow(`
-name: big-output
+name: big-input
 steps:
-  big: { run: echo, with: { blob: "\${{ $pad('', 70000, 'x') }}" } }
+  big: { run: echo, with: { a: "\${{ $pad('', 40000, 'x') }}", b: "\${{ $pad('', 40000, 'y') }}" } }
 `);
-    const { runId } = await t.engine.startRun({ workflow: 'big-output' });
+    const { runId } = await t.engine.startRun({ workflow: 'big-input' });
     const run = await waitForRun(t.engine, runId);
     expect(run.status).toBe('failed');
     const big = run.steps[0];
     expect(big?.status).toBe('dead');
+    expect(big?.input).toBeNull();
     expect(big?.output).toBeNull();
-    expect(big?.error).toMatchObject({ name: 'OutputTooLarge' });
-    expect((big?.error as { message: string }).message).toContain('maxStepOutputBytes=65536');
+    expect(big?.error).toMatchObject({ name: 'InputTooLarge' });
+    expect((big?.error as { message: string }).message).toContain('maxJsonBytes=65536 (OPENCLAW_MAX_JSON_BYTES');
   });
 
   it('aborts a task at its timeout and counts it as a failed attempt', async () => {

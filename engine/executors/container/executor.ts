@@ -23,7 +23,7 @@ export interface ContainerExecutorOptions extends ContainerPolicy {
   tmpfsBytes: number;
   /** `stdout` in the `{exitCode, stdout}` result keeps at most this many bytes (the end). */
   maxStdoutBytes: number;
-  /** The engine's maxStepOutputBytes: a JSON last line longer than this cannot be the output. */
+  /** The engine's maxJsonBytes (OPENCLAW_MAX_JSON_BYTES): a JSON last line longer than this cannot be the output. */
   maxOutputBytes: number;
   /**
    * Labels this executor's containers, so that cleanup touches only containers of the same

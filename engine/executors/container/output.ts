@@ -17,7 +17,7 @@ export const STDERR_TAIL_CHARS = 1000;
 export interface OutputLimits {
   /** `stdout` in `{exitCode, stdout}` keeps at most this many bytes (the end of the output). */
   maxStdoutBytes: number;
-  /** A JSON last line longer than this cannot be a step output (maxStepOutputBytes). */
+  /** A JSON last line longer than this cannot be a step output (maxJsonBytes, OPENCLAW_MAX_JSON_BYTES). */
   maxOutputBytes: number;
 }
 
@@ -200,8 +200,8 @@ export class OutputCollector {
     } else if (last && (last.first === '{' || last.first === '[')) {
       throw new NonRetryableError(
         'OutputTooLarge',
-        `the last line of stdout looks like JSON but is ${last.chars} characters, over maxStepOutputBytes=${this.limits.maxOutputBytes} ` +
-          `(OPENCLAW_MAX_STEP_OUTPUT_BYTES)`,
+        `the last line of stdout looks like JSON but is ${last.chars} characters, over maxJsonBytes=${this.limits.maxOutputBytes} ` +
+          `(OPENCLAW_MAX_JSON_BYTES; raise it to allow larger outputs, or write the data to an output artifact)`,
       );
     }
     const { text, cut } = utf8Tail(this.stdoutTail.value(), this.limits.maxStdoutBytes);

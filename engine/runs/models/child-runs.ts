@@ -2,6 +2,7 @@
  * Sub-workflow runs of `workflow` states: starting the child in the parent's transaction, telling
  * the parent's step when the child ends, and the liveness repair of a lost propagation.
  */
+import { StoredJson } from '../../artifacts/json-ref.js';
 import type { ErrorInfo } from '../../errors.js';
 import { STEP_COLUMNS, type StepRow } from '../../core/rows.js';
 import type { RunCtx, RunErrorInfo } from '../../core/transition-tx.js';
@@ -43,7 +44,7 @@ async function settleParentStep(
   error: RunErrorInfo | null,
 ): Promise<void> {
   if (status === 'succeeded') {
-    await succeedStep(parent, step.id, output ?? null);
+    await succeedStep(parent, step.id, output instanceof StoredJson ? output : StoredJson.of(output), `output of step ${step.key}`);
     return;
   }
   const err: ErrorInfo = {

@@ -11,6 +11,7 @@
  * - `continueOnError: true` on a step: its death is recorded and its dependents run (they see its
  *   `error`); the run's outcome ignores it.
  */
+import { JoinedJson } from '../../artifacts/json-ref.js';
 import type { ErrorInfo } from '../../errors.js';
 import { STEP_COLUMNS, type StepRow } from '../../core/rows.js';
 import type { GraphModel, RunCtx, ScopeView } from '../../core/transition-tx.js';
@@ -160,7 +161,8 @@ async function maybeFinish(rc: RunCtx): Promise<void> {
   const r = rows[0];
   if (!r || r.open > 0) return;
   if (r.blocker) return failRun(rc, r.blocker.key, r.blocker.error ?? { name: 'Error', message: 'failed' });
-  rc.tx.followUp({ type: 'run.finish', rc, status: 'succeeded', output: r.sinks ?? {} });
+  // The sinks' output columns, joined (and large ones read) only when the run has no `output:` of its own.
+  rc.tx.followUp({ type: 'run.finish', rc, status: 'succeeded', output: new JoinedJson(r.sinks ?? {}) });
 }
 
 async function stepDead(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<void> {

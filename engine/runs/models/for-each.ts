@@ -4,13 +4,16 @@
  * one dies, resuming failed items on `retry`, and the liveness repair of a lost join.
  * The parent step is `running` while its items run; its `deps_remaining` counts open items.
  */
+import { JoinedJson } from '../../artifacts/json-ref.js';
+import type { UploadedObject } from '../../artifacts/service.js';
 import { TaskError, type ErrorInfo } from '../../errors.js';
 import { STEP_COLUMNS, type StepRow } from '../../core/rows.js';
 import type { RunCtx, TaskNode } from '../../core/transition-tx.js';
 import { FAILURES } from '../../vocabulary/failures.js';
 import { SQL } from '../../vocabulary/statuses.js';
+import { attachStepJson } from '../json-columns.js';
 import { evalFor } from '../scope.js';
-import { failParentStep, insertSteps, jsonBytes, killStep, setStepStatus, succeedStep, type NewStep } from '../step-store.js';
+import { failParentStep, insertSteps, killStep, setStepStatus, succeedStep, type NewStep } from '../step-store.js';
 import { evaluateTaskInput } from '../task-input.js';
 
 /** Expands a forEach step into one item step per element; the parent joins when all finish. */
@@ -28,14 +31,16 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
   const running = await setStepStatus(rc, parent.id, 'running', { depsRemaining: items.length, input: { items: items.length } });
   if (!running) return;
   if (items.length === 0) {
-    await succeedStep(rc, parent.id, []);
+    await succeedStep(rc, parent.id, [], `output of step ${parent.key}`);
     return;
   }
   const window = fe.concurrency ?? items.length;
   const rows: NewStep[] = [];
+  const largeInputs = new Map<string, UploadedObject>();
   for (let i = 0; i < items.length; i++) {
     const key = `${parent.key}[${i}]`;
-    const { inputJson, taskSpec, cacheJson } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
+    const { inputJson, inputObject, taskSpec, cacheJson } = await evaluateTaskInput(rc, node, key, { item: items[i], index: i });
+    if (inputObject) largeInputs.set(key, inputObject);
     rows.push({
       key,
       name: parent.name,
@@ -51,7 +56,12 @@ export async function expandForEach(rc: RunCtx, parent: StepRow, node: TaskNode)
       cacheJson,
     });
   }
-  await insertSteps(rc, rows);
+  const inserted = await insertSteps(rc, rows);
+  const attach = inserted.flatMap((r) => {
+    const object = largeInputs.get(r.key);
+    return object ? [{ stepId: r.id, object }] : [];
+  });
+  await attachStepJson(rc.tx.client, rc.run, 'input', attach);
 }
 
 /** Releases up to `room` pending items of a forEach parent (oldest index first). */
@@ -92,27 +102,22 @@ export async function itemDead(rc: RunCtx, item: StepRow, error: ErrorInfo): Pro
   });
 }
 
-/** Every item succeeded: the forEach step's output is their outputs in item order (size-capped). */
+/**
+ * Every item succeeded: the forEach step's output is their outputs in item order. Over
+ * OPENCLAW_MAX_JSON_BYTES (summed before any large item output is read), or when the artifact store
+ * cannot keep it, the forEach step dies (and can be retried).
+ */
 export async function joinForEach(rc: RunCtx, parent: StepRow): Promise<void> {
   const agg = await rc.tx.client.query<{ output: unknown[] }>(
     `SELECT coalesce(jsonb_agg(output ORDER BY item_index), '[]'::jsonb) AS output FROM openclaw.step WHERE parent_step_id = $1`,
     [parent.id],
   );
-  const output = agg.rows[0]?.output ?? [];
-  const max = rc.tx.core.config.maxStepOutputBytes;
-  if (jsonBytes(output) > max) {
-    await killStep(
-      rc,
-      parent.id,
-      {
-        name: FAILURES.OutputTooLarge,
-        message: `step ${parent.key}: joined forEach output is ${jsonBytes(output)} bytes, over maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES)`,
-      },
-      { deadLetter: true },
-    );
-    return;
+  try {
+    await succeedStep(rc, parent.id, new JoinedJson(agg.rows[0]?.output ?? []), `joined forEach output of step ${parent.key}`);
+  } catch (err) {
+    if (!(err instanceof TaskError)) throw err;
+    await killStep(rc, parent.id, { name: err.name, message: err.message }, { deadLetter: true });
   }
-  await succeedStep(rc, parent.id, output);
 }
 
 /**

@@ -6,48 +6,58 @@
 import { enqueueNotifications } from '../../notify/enqueue.js';
 import type { RunCtx, RunErrorInfo, TransitionTx } from '../../core/transition-tx.js';
 import { evaluateTemplate } from '../../spec/expressions.js';
+import { StoredJson, unescapeJson } from '../../artifacts/json-ref.js';
+import type { UploadedObject } from '../../artifacts/service.js';
 import { FAILURES } from '../../vocabulary/failures.js';
 import { runStatusEvent } from '../../vocabulary/history-events.js';
 import { isActiveRun, SQL, type RunStatus, type TerminalRunStatus } from '../../vocabulary/statuses.js';
-import { buildScope } from '../scope.js';
-import { cancelActive, jsonBytes } from '../step-store.js';
+import { attachRunJson, encodeJson, readJson } from '../json-columns.js';
+import { asErrorInfo, buildScope, evalOptions } from '../scope.js';
+import { cancelActive } from '../step-store.js';
 
+/** The run's output: its `output:` expression's value, else what its model ended with (step columns: StoredJson or JoinedJson). */
 async function computeOutput(rc: RunCtx, given: unknown): Promise<unknown> {
   const wf = rc.wf;
   if (wf.output) {
     const node = { name: '', localName: '', path: '/output', refs: wf.output.refs };
     const scope = await buildScope(rc, node);
-    return await evaluateTemplate(wf.output.template, scope, { field: '/output', timeoutMs: rc.tx.core.config.expressionTimeoutMs });
+    return await evaluateTemplate(wf.output.template, scope, evalOptions(rc, '/output'));
   }
   // Without `output:`, a DAG returns its sinks' outputs and a state machine the output of the state that ended it.
   return given ?? null;
 }
 
+/** What a notification carries of the output: the value, or (kept by reference and over notifyMaxOutputBytes) only its size. */
+async function notifiedOutput(rc: RunCtx, output: StoredJson | null): Promise<{ output: unknown; outputBytes?: number }> {
+  const ref = output?.ref;
+  if (!ref) return { output: unescapeJson(output?.column ?? null) };
+  if (ref.size > rc.tx.core.config.notifyMaxOutputBytes || !rc.wf.notify?.length) return { output: null, outputBytes: ref.size };
+  return { output: await readJson(rc, ref) };
+}
+
 /**
  * Moves an active run to a terminal status. Failure and cancellation cancel the remaining active
  * steps (and child runs); a parent run is told; the next queued run of the workflow may start.
- * A run that is already terminal is left alone.
+ * A run that is already terminal is left alone. A succeeding run whose output cannot be stored
+ * (over OPENCLAW_MAX_JSON_BYTES, or the artifact store failed) fails instead.
  */
 export async function finishRun(rc: RunCtx, status: TerminalRunStatus, result: { output?: unknown; error?: RunErrorInfo }): Promise<void> {
   if (!isActiveRun(rc.run.status)) return;
-  let output: unknown = null;
+  let output: StoredJson | null = null;
+  let object: UploadedObject | null = null;
   let error: RunErrorInfo | null = result.error ?? null;
   if (status === 'succeeded') {
     try {
-      output = await computeOutput(rc, result.output);
-      const max = rc.tx.core.config.maxStepOutputBytes;
-      if (jsonBytes(output) > max) {
-        status = 'failed';
-        error = {
-          name: FAILURES.OutputTooLarge,
-          message: `run output is ${jsonBytes(output)} bytes, over maxStepOutputBytes=${max} (OPENCLAW_MAX_STEP_OUTPUT_BYTES)`,
-        };
-        output = null;
-      }
+      const encoded = await encodeJson(rc, await computeOutput(rc, result.output), {
+        stepId: null,
+        what: `output of run ${rc.run.id}`,
+        failure: FAILURES.OutputTooLarge,
+      });
+      output = encoded.stored;
+      object = encoded.object;
     } catch (e) {
       status = 'failed';
-      error = { name: FAILURES.ExpressionError, message: (e as Error).message };
-      output = null;
+      error = asErrorInfo(e);
     }
   }
   rc.run.status = status;
@@ -56,12 +66,13 @@ export async function finishRun(rc: RunCtx, status: TerminalRunStatus, result: {
   const { rows } = await rc.tx.client.query<{ finished_at: Date; seconds: number }>(
     `UPDATE openclaw.run SET status = $2, output = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1
      RETURNING finished_at, extract(epoch FROM now() - coalesce(started_at, created_at))::float8 AS seconds`,
-    [rc.run.id, status, output === null || output === undefined ? null : JSON.stringify(output), error ? JSON.stringify(error) : null],
+    [rc.run.id, status, output?.json() ?? null, error ? JSON.stringify(error) : null],
   );
+  if (object) await attachRunJson(rc.tx.client, rc.run, 'output', object);
   rc.tx.emit(rc.run.id, runStatusEvent(status), null, error ? { error } : null);
   rc.tx.metrics.runFinished(rc.run.namespace, rc.run.workflow, status, rows[0]!.seconds);
   // `notify:` deliveries are queued in this same transaction: they exist iff the run ended.
-  await enqueueNotifications(rc, { status, output, error, finishedAt: rows[0]!.finished_at });
+  await enqueueNotifications(rc, { status, ...(await notifiedOutput(rc, output)), error, finishedAt: rows[0]!.finished_at });
   if (rc.run.parent_step_id && rc.run.parent_run_id) rc.tx.followUp({ type: 'child.finished', child: rc, status, output, error });
   if (rc.wf.concurrency) await promoteQueued(rc.tx, rc.run.namespace, rc.run.workflow);
 }

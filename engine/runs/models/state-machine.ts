@@ -3,7 +3,8 @@
  * fail), leaving it (`next`, `catch`), ending or failing a scope (the whole run, or one branch of a
  * parallel state), timers, `retry` from the failed frontier.
  */
-import type { ErrorInfo } from '../../errors.js';
+import { JoinedJson, StoredJson } from '../../artifacts/json-ref.js';
+import { TaskError, type ErrorInfo } from '../../errors.js';
 import { STEP_COLUMNS, type StepRow } from '../../core/rows.js';
 import { MAX_INLINE_HOPS, type GraphModel, type RunCtx, type ScopeView, type TaskNode } from '../../core/transition-tx.js';
 import type { CatchRule, CompiledWorkflow, NodeCommon, Scope, SmGraph, SmState } from '../../spec/types.js';
@@ -86,7 +87,7 @@ async function enterState(rc: RunCtx, name: string, at: At, prevOutput: unknown)
       for (let i = 0; i < st.branches.length; i++) {
         await enterState(rc, st.branches[i] as string, { parentStepId: step.id, branch: i }, prevOutput);
       }
-      if (st.branches.length === 0) await succeedStep(rc, step.id, []);
+      if (st.branches.length === 0) await succeedStep(rc, step.id, [], `output of step ${step.key}`);
       return;
     }
     case 'workflow': {
@@ -146,7 +147,7 @@ async function enterWait(rc: RunCtx, st: Extract<SmState, { type: 'wait' }>, bas
     );
     if (rows[0]) {
       rc.tx.emit(rc.run.id, 'signal.consumed', step.key, { name: w.signal });
-      await succeedStep(rc, step.id, rows[0].payload ?? null);
+      await succeedStep(rc, step.id, rows[0].payload ?? null, `signal ${w.signal} for step ${step.key}`);
       return;
     }
     return rc.tx.markWaitsChanged(rc);
@@ -203,7 +204,8 @@ async function stepDead(rc: RunCtx, step: StepRow, error: ErrorInfo): Promise<vo
 /** A scope reached its end: the run succeeds, or a parallel branch is done (the last one joins). */
 async function scopeEnded(rc: RunCtx, step: StepRow, output: unknown): Promise<void> {
   if (step.parent_step_id === null) {
-    rc.tx.followUp({ type: 'run.finish', rc, status: 'succeeded', output });
+    // The state's output column, passed on as it is stored (a large one stays a reference).
+    rc.tx.followUp({ type: 'run.finish', rc, status: 'succeeded', output: StoredJson.of(output) });
     return;
   }
   const { rows } = await rc.tx.client.query<StepRow & { deps_remaining: number }>(
@@ -220,7 +222,13 @@ async function scopeEnded(rc: RunCtx, step: StepRow, output: unknown): Promise<v
         WHERE parent_step_id = $1 AND ends_scope ORDER BY item_index, id DESC) b`,
     [parent.id],
   );
-  await succeedStep(rc, parent.id, outs.rows[0]?.output ?? []);
+  try {
+    await succeedStep(rc, parent.id, new JoinedJson(outs.rows[0]?.output ?? []), `joined parallel output of step ${parent.key}`);
+  } catch (err) {
+    // Over OPENCLAW_MAX_JSON_BYTES, or the artifact store failed: the parallel state dies (its catch applies).
+    if (!(err instanceof TaskError)) throw err;
+    await failParentStep(rc, parent.id, { name: err.name, message: err.message });
+  }
 }
 
 /** A scope failed: the run fails, or the enclosing parallel state dies (and its catch applies). */
