@@ -18,20 +18,26 @@ export async function readTaskInput(core: EngineCore, step: ClaimedStep): Promis
   return await core.json.read(step.namespace, step.input ?? null);
 }
 
-/** An output as the completion stores it, and the object to attach when it is kept in the store. */
+/** An output as the completion stores it, and every artifact the completion attaches. */
 export interface EncodedOutput {
   output: StoredJson;
-  artifact: ProducedArtifact | null;
+  artifacts: ProducedArtifact[];
 }
 
-/** Encodes a task's output (see the top of this file). A cache hit's output is the source's column: passed on as it is. */
+/**
+ * Encodes a task's output (see the top of this file); `attached` are the file artifacts it wrote. A
+ * cache hit's output is the source's column, passed on as it is, with the source's artifacts: its
+ * files and its `json` output, not the `json` input the source had (the step has its own input).
+ */
 export async function encodeTaskOutput(
   core: EngineCore,
   step: ClaimedStep,
   output: unknown,
-  opts: { served: boolean; signal: AbortSignal },
+  opts: { served: boolean; attached: ProducedArtifact[]; signal: AbortSignal },
 ): Promise<EncodedOutput> {
-  if (opts.served) return { output: StoredJson.of(output), artifact: null };
+  if (opts.served) {
+    return { output: StoredJson.of(output), artifacts: opts.attached.filter((a) => a.kind === 'file' || a.name === 'output') };
+  }
   const encoded = await core.json.encode(core.pool, output, {
     origin: { namespace: step.namespace, runId: step.run_id, stepId: step.id, leaseToken: step.lease_token },
     what: `output of step ${step.key}`,
@@ -40,5 +46,6 @@ export async function encodeTaskOutput(
     reuseFrom: [step.run_id],
     signal: opts.signal,
   });
-  return { output: encoded.stored, artifact: encoded.object ? { ...encoded.object, name: 'output', kind: 'json' } : null };
+  const json: ProducedArtifact[] = encoded.object ? [{ ...encoded.object, name: 'output', kind: 'json' }] : [];
+  return { output: encoded.stored, artifacts: [...opts.attached, ...json] };
 }

@@ -128,9 +128,9 @@ export class TaskRunner {
     if (failure === null) {
       // Masked first: a secret value never reaches the artifact store. A large output is uploaded here.
       try {
-        const encoded = await encodeTaskOutput(this.core, step, output, { served: cache?.kind === 'hit', signal: abort.signal });
+        const encoded = await encodeTaskOutput(this.core, step, output, { served: cache?.kind === 'hit', attached, signal: abort.signal });
         output = encoded.output;
-        if (encoded.artifact) attached = [...attached, encoded.artifact];
+        attached = encoded.artifacts;
       } catch (err) {
         failure = toErrorInfo(err);
       }

@@ -233,4 +233,34 @@ states:
       ['call', 'output'],
     ]);
   });
+
+  it('serves a cached step with a large input and output: the source output object again, the step keeping its own input', async () => {
+    await t.engine.registerWorkflow(`
+name: cached-big
+steps:
+  make: { http: { url: "x" }, with: { rows: 1000 } }
+  use:
+    needs: [make]
+    http: { url: "x" }
+    with: { rows: 500, data: "\${{ steps.make.output.rows }}" }
+    cache: { key: "\${{ 'same-for-every-run' }}" }
+`);
+    const first = await withWorker(async () => waitForRun(t.engine, (await t.engine.startRun({ workflow: 'cached-big' })).runId));
+    const second = await withWorker(async () => waitForRun(t.engine, (await t.engine.startRun({ workflow: 'cached-big' })).runId));
+    expect([first.status, second.status]).toEqual(['succeeded', 'succeeded']);
+    const use = (run: typeof first) => run.steps.find((s) => s.key === 'use');
+    expect(use(second)?.output).toEqual(use(first)?.output);
+    expect(use(second)?.output).toEqual({ rows: rows(500), attempt: 1 });
+    const rowsOf = async (runId: string) =>
+      query<{ name: string; object_key: string; cached_from: string | null }>(
+        t.engine,
+        `SELECT name, object_key, cached_from FROM openclaw.artifact WHERE run_id = $1 AND step_key = 'use' ORDER BY name`,
+        [runId],
+      );
+    const [firstInput, firstOutput] = await rowsOf(first.id);
+    const [secondInput, secondOutput] = await rowsOf(second.id);
+    expect(secondOutput).toMatchObject({ name: 'output', object_key: firstOutput?.object_key, cached_from: expect.any(String) });
+    expect(secondInput).toMatchObject({ name: 'input', cached_from: null });
+    expect(secondInput?.object_key).not.toBe(firstInput?.object_key);
+  });
 });
