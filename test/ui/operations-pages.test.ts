@@ -17,6 +17,14 @@ steps:
     with: { error: Flop, message: "down on the first attempt", untilAttempt: 2 }
 `;
 
+/** Fires every second: a schedule with recent fires to show (paused by its test). */
+const EVERY_SECOND = `name: ui-every-second
+triggers:
+  - cron: "* * * * * *"
+steps:
+  tick: { run: noop }
+`;
+
 interface Schedule {
   id: string;
   workflow: string;
@@ -65,6 +73,24 @@ describeBrowser('web UI: schedules, dead letters, workers, settings', () => {
     await row.getByRole('button', { name: /^Resume nightly-report/ }).click();
     await row.getByText('active').waitFor();
     await expect.poll(async () => (await nightly()).paused).toBe(false);
+  });
+
+  it('shows a schedule’s last few fires with their runs', async () => {
+    await ui.api('POST', '/v1/workflows', EVERY_SECOND, 'application/yaml');
+    const runs = async () =>
+      (await ui.api<{ items: { id: string; status: string }[] }>('GET', '/v1/runs?workflow=ui-every-second&status=succeeded')).items;
+    await expect.poll(async () => (await runs()).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const [schedule] = (await ui.api<{ items: Schedule[] }>('GET', '/v1/schedules?workflow=ui-every-second')).items;
+    await ui.api('POST', `/v1/schedules/${schedule!.id}/pause`);
+    await page.goto(`${ui.url}/schedules`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'ui-every-second' }) });
+    const fires = row.getByRole('list', { name: 'Recent fires' }).getByRole('listitem');
+    await expect.poll(() => fires.count()).toBe(3);
+    const newest = (await runs())[0]!; // the list is newest first, like the page
+    expect(await fires.first().getByRole('link').getAttribute('href')).toBe(`/runs/${newest.id}`);
+    expect(await fires.first().textContent()).toContain('succeeded');
+    await expectAccessible(page, 'schedules, recent fires');
+    await screenshot(page, 'schedules-fires');
   });
 
   it('replays a dead letter; its run then succeeds', async () => {

@@ -79,6 +79,9 @@ describeBrowser('web UI: runs and a run', () => {
     expect(await nodeStatus('done')).toMatch(/pending|not started/);
     await expect.poll(() => heading().textContent(), { timeout: 30_000 }).toContain('succeeded');
     await expect.poll(() => nodeStatus('done')).toContain('succeeded');
+    // Two nodes are framed at their natural size (fitView capped at 100 %), not blown up to fill the canvas.
+    const style = (await page.locator('.react-flow__viewport').getAttribute('style')) ?? '';
+    expect(Number(/scale\(([\d.]+)\)/.exec(style)?.[1])).toBeLessThanOrEqual(1);
   });
 
   it('a flaky run’s graph, its flaky step’s logs and attempts, and the Gantt', async () => {

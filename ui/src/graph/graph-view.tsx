@@ -11,6 +11,8 @@ import { layout, type Placed } from './layout';
 import { StepNode, type StepNodeData } from './step-node';
 
 const nodeTypes = { step: StepNode };
+/** fitView frames the graph but never zooms in past 1 (100 %). */
+const FIT_VIEW = { maxZoom: 1 };
 
 export default function GraphView(props: {
   graph: CompiledGraph;
@@ -79,6 +81,8 @@ export default function GraphView(props: {
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        // A small graph is framed at its natural size, not blown up to fill the canvas (zooming in stays possible).
+        fitViewOptions={FIT_VIEW}
         minZoom={0.1}
         nodesConnectable={false}
         nodesDraggable={false}

@@ -1,7 +1,7 @@
 /**
  * /schedules: every cron schedule of the namespace (one per cron trigger of each workflow's latest
  * spec; `?workflow=` narrows to one): the next fire time in the schedule's own time zone, the last
- * fire and its run, skipped ticks and the last error; pause and resume (operator).
+ * fires and their runs (recent-fires.tsx), skipped ticks and the last error; pause and resume (operator).
  */
 import { useState } from 'react';
 import { useSession } from '../../auth/session-context';
@@ -13,6 +13,7 @@ import { get, post } from '../../data/http';
 import type { Page } from '../../data/types';
 import { Link, navigate, useLocation } from '../../router';
 import '../pages.css';
+import { RecentFires, useRecentFires } from './recent-fires';
 import { fromNow, zonedTime } from './zoned-time';
 
 export default function SchedulesPage() {
@@ -23,6 +24,10 @@ export default function SchedulesPage() {
   const list = useAsync((signal) => get<Page<Schedule>>('/v1/schedules', { workflow, limit: 500 }, signal), [workflow]);
   useInterval(list.reload, 10_000, list.data !== undefined);
   const items = list.data?.items ?? [];
+  const fires = useRecentFires(
+    items.map((s) => s.workflow),
+    list.data,
+  );
 
   const toggle = async (s: Schedule): Promise<void> => {
     const action = s.paused ? 'resume' : 'pause';
@@ -76,7 +81,7 @@ export default function SchedulesPage() {
               <th scope="col">Workflow</th>
               <th scope="col">Cron</th>
               <th scope="col">Next fire (its time zone)</th>
-              <th scope="col">Last fire</th>
+              <th scope="col">Last fires</th>
               <th scope="col">State</th>
               {can('operator') && (
                 <th scope="col">
@@ -111,11 +116,17 @@ export default function SchedulesPage() {
                   )}
                 </td>
                 <td>
-                  {s.lastFireAt ? zonedTime(s.lastFireAt, s.timezone) : 'never'}
-                  {s.lastRunId && (
-                    <div className="small-text">
-                      <Link to={`/runs/${s.lastRunId}`}>run {shortId(s.lastRunId)}</Link>
-                    </div>
+                  {(fires.get(s.id)?.length ?? 0) > 0 ? (
+                    <RecentFires fires={fires.get(s.id)!} timezone={s.timezone} />
+                  ) : (
+                    <>
+                      {s.lastFireAt ? zonedTime(s.lastFireAt, s.timezone) : 'never'}
+                      {s.lastRunId && (
+                        <div className="small-text">
+                          <Link to={`/runs/${s.lastRunId}`}>run {shortId(s.lastRunId)}</Link>
+                        </div>
+                      )}
+                    </>
                   )}
                   {s.skippedTicks > 0 && <div className="muted small-text">{s.skippedTicks} ticks skipped</div>}
                   {s.lastError ? <div className="error-text small-text">{describe(s.lastError)}</div> : null}
