@@ -61,6 +61,12 @@ export const StepSchema = {
     skipReason: nullable('string', {
       description: 'Why a DAG step was skipped: a false condition, a skipped need, or a failed need (onFailure: continue).',
     }),
+    cached: {
+      type: ['object', 'null'],
+      description: 'Served from the step cache without executing (docs/caching.md): the source run, its step and when it succeeded.',
+      required: ['runId', 'stepKey', 'at'],
+      properties: { runId: { type: 'string', format: 'uuid' }, stepKey: { type: 'string' }, at: time },
+    },
     startedAt: nullableTime,
     finishedAt: nullableTime,
   },

@@ -61,6 +61,14 @@ export function describeEvent(e: RunEvent, c: Colors): string | null {
       return `  ${c.red('⊘')} ${key} cancelled`;
     case 'step.skipped':
       return `  ${c.dim('-')} ${key} skipped`;
+    case 'step.cached': {
+      const from = field(e.data, 'runId');
+      return `    ${c.dim(`served from the cache${typeof from === 'string' ? ` (run ${from})` : ''}, not executed`)}`;
+    }
+    case 'step.deferred': {
+      const owner = field(e.data, 'ownerRunId');
+      return `  ${c.dim('…')} ${key} waits for run ${typeof owner === 'string' ? owner : '?'} filling the same cache entry`;
+    }
     case 'step.skip_reason': {
       const reason = field(e.data, 'reason');
       return typeof reason === 'string' ? `    ${c.dim(reason)}` : null;

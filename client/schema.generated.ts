@@ -707,6 +707,11 @@ export interface paths {
             /** @description Pin a version; default the latest. */
             version?: number;
             idempotencyKey?: string;
+            /**
+             * @description `refresh`: every step with `cache:` executes (no lookup) and replaces its cache entry (docs/caching.md).
+             * @enum {string}
+             */
+            cache?: 'refresh';
           };
         };
       };
@@ -2808,6 +2813,14 @@ export interface components {
       childRunId?: string | null;
       /** @description Why a DAG step was skipped: a false condition, a skipped need, or a failed need (onFailure: continue). */
       skipReason?: string | null;
+      /** @description Served from the step cache without executing (docs/caching.md): the source run, its step and when it succeeded. */
+      cached?: {
+        /** Format: uuid */
+        runId: string;
+        stepKey: string;
+        /** Format: date-time */
+        at: string;
+      } | null;
       /** Format: date-time */
       startedAt?: string | null;
       /** Format: date-time */

@@ -173,6 +173,11 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
               input: Type.Optional(Type.Unknown({ description: 'Validated against the workflow’s `inputs` schema.' })),
               version: Type.Optional(Type.Integer({ minimum: 1, description: 'Pin a version; default the latest.' })),
               idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+              cache: Type.Optional(
+                Type.Literal('refresh', {
+                  description: '`refresh`: every step with `cache:` executes (no lookup) and replaces its cache entry (docs/caching.md).',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -201,6 +206,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; yamlTyp
         input: body.input,
         ...(body.version === undefined ? {} : { version: body.version }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(body.cache === undefined ? {} : { cache: body.cache }),
         ...(request.headers.traceparent === undefined ? {} : { traceparent: request.headers.traceparent }),
         trigger: { type: 'api' },
       });

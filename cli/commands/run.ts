@@ -1,5 +1,5 @@
 /** `openclaw run <workflow>`: start a run; with --wait, follow it live and exit with its outcome. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Run } from '../../client/index.js';
 import type { ApiClient } from '../client.js';
 import { clientOf, contextOf, withUrl } from '../context.js';
@@ -13,6 +13,7 @@ interface RunOptions {
   input?: string;
   version?: number;
   idempotencyKey?: string;
+  cache?: 'refresh';
   wait?: boolean;
 }
 
@@ -25,6 +26,9 @@ export function registerRun(program: Command): void {
       .option('-i, --input <json>', 'run input: JSON, @file.json, or @- for stdin')
       .option('--version <n>', 'workflow version to run (default: the latest)', intArg(1))
       .option('--idempotency-key <key>', 'starting again with the same key returns the same run')
+      .addOption(
+        new Option('--cache <mode>', 'refresh: every step with `cache:` executes and replaces its cache entry').choices(['refresh']),
+      )
       .option('-w, --wait', 'follow the run live and exit 0 if it succeeded, 1 if it failed or was cancelled')
       .addHelpText(
         'after',
@@ -32,7 +36,8 @@ export function registerRun(program: Command): void {
 Examples:
   openclaw run fanout-join --wait
   openclaw run order-fulfilment --input '{"amount": 5000}'
-  openclaw run etl --input @input.json --idempotency-key nightly-2025-01-01`,
+  openclaw run etl --input @input.json --idempotency-key nightly-2025-01-01
+  openclaw run mlops-train --cache refresh --wait`,
       ),
   ).action(async (workflow: string, opts: RunOptions, cmd: Command) => {
     const { json, print } = contextOf(cmd);
@@ -41,6 +46,7 @@ Examples:
       ...(opts.input === undefined ? {} : { input: readJsonArg(opts.input, '--input') }),
       ...(opts.version === undefined ? {} : { version: opts.version }),
       ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }),
+      ...(opts.cache === undefined ? {} : { cache: opts.cache }),
     };
     const res = await client.POST('/v1/workflows/{name}/runs', { params: { path: { name: workflow } }, body });
     const run = res.body;

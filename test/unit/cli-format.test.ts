@@ -62,6 +62,12 @@ describe('CLI output', () => {
     expect(describeEvent(ev('step.lease_expired', 'a', { workerLosses: 3, maxWorkerLosses: 3, requeued: false }), plain)).toBe(
       '  ✗ a lost its worker (lease expired) (3/3)',
     );
+    expect(describeEvent(ev('step.cached', 'train', { runId: 'r1', stepKey: 'train', at: '2026-01-01T00:00:00Z' }), plain)).toBe(
+      '    served from the cache (run r1), not executed',
+    );
+    expect(describeEvent(ev('step.deferred', 'train', { ownerRunId: 'r0', ownerStepKey: 'train', delayMs: 1000 }), plain)).toBe(
+      '  … train waits for run r0 filling the same cache entry',
+    );
     expect(describeEvent(ev('step.ready', 'a'), plain)).toBeNull();
     expect(describeEvent(ev('run.created', null, { trigger: {} }), plain)).toBeNull();
   });

@@ -16,6 +16,8 @@ export interface StepInfo {
   kind?: string | undefined;
   status: string;
   childRunId?: string | null | undefined;
+  /** Served from the step cache: the source run (docs/caching.md). */
+  cached?: { runId: string } | null | undefined;
 }
 
 export interface GraphNode {
@@ -28,6 +30,8 @@ export interface GraphNode {
   stepKey: string | null;
   visits: number;
   childRunId: string | null;
+  /** The run a succeeded step was served from (step cache), else absent. */
+  cachedFrom?: string | undefined;
   /** forEach: counts of its items by status, and the items (key, status). */
   items?: { key: string; status: string }[];
   counts?: Record<string, number>;
@@ -41,6 +45,10 @@ export interface GraphEdge {
   label?: string;
   dashed?: boolean;
 }
+
+/** Where a succeeded step was served from (as time travel shows it: only once it succeeded). */
+const cachedFrom = (s: StepInfo | undefined): { cachedFrom?: string } =>
+  s?.status === 'succeeded' && s.cached ? { cachedFrom: s.cached.runId } : {};
 
 const visitNumber = (key: string): number => {
   const m = /#(\d+)$/.exec(key);
@@ -74,6 +82,7 @@ export function buildGraph(graph: CompiledGraph, steps: StepInfo[]): { nodes: Gr
         stepKey: parent?.key ?? null,
         visits: parent ? 1 : 0,
         childRunId: null,
+        ...cachedFrom(parent),
         detail: node.task?.run ?? node.task?.kind,
         ...(forEach ? { items: items.map((s) => ({ key: s.key, status: s.status })), counts: countBy(items) } : {}),
       });
@@ -96,6 +105,7 @@ export function buildGraph(graph: CompiledGraph, steps: StepInfo[]): { nodes: Gr
       stepKey: latest?.key ?? null,
       visits: visits.length,
       childRunId: latest?.childRunId ?? null,
+      ...cachedFrom(latest),
       detail: detailOf(st),
       ...(forEach ? { items: items.map((s) => ({ key: s.key, status: s.status })), counts: countBy(items) } : {}),
     });

@@ -67,6 +67,11 @@ export function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
           child run {node.childRunId.slice(0, 8)} →
         </Link>
       )}
+      {node.cachedFrom && (
+        <Link to={`/runs/${node.cachedFrom}`} className="nodrag small-text cached-from" onClick={(e) => e.stopPropagation()}>
+          cached from {node.cachedFrom.slice(0, 8)} →
+        </Link>
+      )}
       {node.type === 'foreach' && (
         <div className="foreach">
           <p className="small-text">

@@ -13,6 +13,7 @@ function statusAfter(e: RunEvent): string | undefined {
       return 'pending';
     case 'step.ready':
     case 'step.released':
+    case 'step.deferred':
       return 'ready';
     case 'step.started':
     case 'step.running':
@@ -109,6 +110,7 @@ const CLOSES_ATTEMPT: Record<string, string> = {
   'step.dead': 'dead',
   'step.lease_expired': 'worker lost',
   'step.released': 'released',
+  'step.deferred': 'waited for the cache',
   'step.cancelled': 'cancelled',
 };
 const CLOSES_WAIT = new Set(['step.succeeded', 'step.failed', 'step.timed_out', 'step.cancelled', 'step.dead']);
@@ -171,6 +173,11 @@ export function spansOf(events: RunEvent[], index = events.length - 1): Span[] {
       close(key, 'attempt', t, { outcome, ...(data.error ? { error: data.error } : {}) });
       if (e.type === 'step.retrying')
         begin({ key, kind: 'backoff', start: t, end: null, ...(data.delayMs !== undefined ? { delayMs: data.delayMs } : {}) });
+    }
+    // A success served from the step cache: its attempt executed nothing.
+    if (e.type === 'step.cached') {
+      const last = spans.findLast((s) => s.key === key && s.kind === 'attempt');
+      if (last) last.outcome = 'cached';
     }
     if (CLOSES_WAIT.has(e.type)) close(key, 'wait', t, { outcome: e.type.slice(5) });
     if (['step.succeeded', 'step.failed', 'step.dead', 'step.cancelled', 'step.skipped'].includes(e.type)) {

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { useSession } from '../../auth/session-context';
-import { durationBetween, formatClock, formatDuration } from '../../components/format';
+import { durationBetween, formatClock, formatDuration, formatTime } from '../../components/format';
 import { JsonView } from '../../components/json-view';
 import { errorMessage } from '../../components/states';
 import { StatusBadge } from '../../components/status';
@@ -53,6 +53,12 @@ export function StepPanel(props: {
         {step.maxAttempts ? ` of ${step.maxAttempts}` : ''} · {formatDuration(durationBetween(step.startedAt, step.finishedAt))}
       </p>
       {step.skipReason && <p className="muted">Skipped: {step.skipReason}</p>}
+      {step.cached && (
+        <p className="cached-from">
+          Cached from <Link to={`/runs/${step.cached.runId}`}>run {step.cached.runId.slice(0, 8)}</Link> (step{' '}
+          <span className="mono">{step.cached.stepKey}</span>, succeeded {formatTime(step.cached.at)}): not executed.
+        </p>
+      )}
       {step.childRunId && (
         <p>
           <Link to={`/runs/${step.childRunId}`}>Child run {step.childRunId.slice(0, 8)} →</Link>
