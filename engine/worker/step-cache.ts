@@ -4,7 +4,7 @@
  *
  * - the key: `cache.key` as evaluated when the step became ready (hashed into `step.cache`), else
  *   the default key, a sha256 of the evaluated task block (secret placeholders, never values), the
- *   input and the name and sha256 of each input artifact (`defaultCacheKey`);
+ *   input (a large one by its digest) and the name and sha256 of each input artifact (`defaultCacheKey`);
  * - a live filled entry (not expired, database clock) is a hit: the task is not executed, and the
  *   success reports the source's output and its artifacts as new rows naming the same store
  *   objects (`cached_from` = the source artifact); the completion records where it came from;
@@ -22,6 +22,7 @@
  * one becomes the owner.
  */
 import { createHash } from 'node:crypto';
+import { isJsonRef, refIdentity } from '../artifacts/json-ref.js';
 import type { ProducedArtifact } from '../artifacts/service.js';
 import type { Queryable } from '../db/pool.js';
 import type { ArtifactRef, Executor } from '../executors/types.js';
@@ -53,7 +54,8 @@ export function defaultCacheKey(step: ClaimedStep, node: TaskFields, inputs: Rea
     v: 1,
     kind: node.task.kind,
     task: node.task.kind === 'builtin' ? node.task.run : (step.task_spec ?? node.task.spec),
-    input: step.input ?? null,
+    // A large input is a reference to its object: its digest, not its object key (new each run), is the value's identity.
+    input: isJsonRef(step.input) ? refIdentity(step.input) : (step.input ?? null),
     in: inputs.map((i) => ({ name: i.name, sha256: i.sha256 })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     out: node.artifacts?.out ?? [],
   };

@@ -89,7 +89,7 @@ export class TaskRunner {
       const run = (cache?.kind === 'hit' ? servedFromCache(cache.output) : executor).execute({
         task: node.task,
         spec,
-        input: await readTaskInput(this.core, step),
+        input: cache?.kind === 'hit' ? null : await readTaskInput(this.core, step),
         runId: step.run_id,
         namespace: step.namespace,
         stepKey: step.key,

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Executor, TaskInvocation, Worker } from '../../engine/index.js';
 import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
-const t = useEngine('step-cache');
+// Values above 4 KiB are kept in the artifact store (docs/artifacts.md, "Large JSON").
+const t = useEngine('step-cache', { config: { inlineJsonBytes: 4096 } });
 
 /** Executions per step key of the fake executor, and gates that hold an execution until opened. */
 const executions = new Map<string, number>();
@@ -143,6 +144,26 @@ steps:
     // The default-key entries: one per distinct (task block, input, digests).
     const keys = await query(t.engine, `SELECT 1 FROM openclaw.step_cache WHERE workflow = 'default-key' AND state = 'filled'`);
     expect(keys).toHaveLength(3);
+  });
+
+  it('cache: true keys a large input (kept by reference) on its digest, not on its object', async () => {
+    await t.engine.registerWorkflow(`
+name: big-input
+steps:
+  fitbig:
+    http: { url: "x" }
+    with: { rows: "\${{ inputs.rows }}" }
+    cache: true
+`);
+    const rows = (tag: string) => Array.from({ length: 200 }, (_, i) => ({ i, tag, pad: 'x'.repeat(20) }));
+    const first = await run('big-input', { rows: rows('a') });
+    const [ref] = await query<{ input: unknown }>(t.engine, `SELECT input FROM openclaw.step WHERE run_id = $1`, [first.id]);
+    expect(ref?.input).toMatchObject({ $openclaw: 'ref' });
+    const second = await run('big-input', { rows: rows('a') });
+    expect(executions.get('fitbig')).toBe(1);
+    expect(stepOf(second, 'fitbig').cached).toMatchObject({ runId: first.id });
+    await run('big-input', { rows: rows('b') });
+    expect(executions.get('fitbig')).toBe(2);
   });
 
   it('a refresh (run-level or cache.refresh) executes and replaces the entry; later runs hit the new one', async () => {
