@@ -25,6 +25,8 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /v1/runs/{id}': 'viewer',
   'GET /v1/runs/{id}/events': 'viewer',
   'GET /v1/runs/{id}/steps/{key}/logs': 'viewer',
+  'GET /v1/runs/{id}/artifacts': 'viewer',
+  'GET /v1/artifacts/{id}': 'viewer',
   'POST /v1/runs/{id}/cancel': 'operator',
   'POST /v1/runs/{id}/retry': 'operator',
   'POST /v1/runs/{id}/signals/{name}': 'operator',

@@ -92,6 +92,24 @@ const runProperties = {
   }),
 } as const;
 
+export const ArtifactSchema = {
+  $id: 'Artifact',
+  type: 'object',
+  description: 'A file a step wrote (docs/artifacts.md); `GET /v1/artifacts/{id}` downloads it.',
+  required: ['id', 'name', 'stepKey', 'attempt', 'size', 'sha256', 'mediaType', 'createdAt', 'cachedFrom'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string', description: 'The name the step declared in `artifacts.out`.' },
+    stepKey: nullable('string', { description: 'The step that wrote it.' }),
+    attempt: nullable('integer', { description: 'The attempt whose completion attached it.' }),
+    size: { type: 'integer', description: 'Bytes.' },
+    sha256: { type: 'string', description: 'Lower-case hex SHA-256 of the bytes (also the download’s ETag).' },
+    mediaType: { type: 'string' },
+    createdAt: time,
+    cachedFrom: nullable('string', { format: 'uuid', description: 'The artifact the step cache served this one from.' }),
+  },
+} as const;
+
 export const RunSummarySchema = {
   $id: 'RunSummary',
   type: 'object',
@@ -102,8 +120,12 @@ export const RunSummarySchema = {
 export const RunSchema = {
   $id: 'Run',
   type: 'object',
-  required: ['id', 'workflow', 'version', 'status', 'createdAt', 'steps'],
-  properties: { ...runProperties, steps: { type: 'array', items: { $ref: 'Step#' } } },
+  required: ['id', 'workflow', 'version', 'status', 'createdAt', 'steps', 'artifacts'],
+  properties: {
+    ...runProperties,
+    steps: { type: 'array', items: { $ref: 'Step#' } },
+    artifacts: { type: 'array', items: { $ref: 'Artifact#' }, description: 'The files its steps wrote (docs/artifacts.md).' },
+  },
 } as const;
 
 export const RunPageSchema = {
@@ -275,6 +297,7 @@ export const sharedSchemas = [
   ErrorInfoSchema,
   ErrorResponseSchema,
   StepSchema,
+  ArtifactSchema,
   RunSummarySchema,
   RunSchema,
   RunPageSchema,

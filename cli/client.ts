@@ -167,13 +167,18 @@ export class ApiClient {
   }
 
   /**
-   * Opens a streaming GET (server-sent events). No timeout: the caller aborts with `signal`.
-   * Error statuses throw `ApiError`; the caller reads `res.body`.
+   * Opens a streaming GET (server-sent events by default; `accept` for others, e.g. a download).
+   * No timeout: the caller aborts with `signal`. Error statuses throw `ApiError`; the caller reads `res.body`.
    */
-  async openStream<P extends PathOf<'get'>>(path: P, init: NonNullable<InitArgs<P, 'get'>[0]>, signal?: AbortSignal): Promise<Response> {
+  async openStream<P extends PathOf<'get'>>(
+    path: P,
+    init: NonNullable<InitArgs<P, 'get'>[0]>,
+    signal?: AbortSignal,
+    accept = 'text/event-stream',
+  ): Promise<Response> {
     const { error, response } = await (this.api.request as unknown as Raw)('get', path, {
       ...init,
-      headers: { accept: 'text/event-stream' },
+      headers: { accept },
       parseAs: 'stream',
       ...(signal ? { signal } : {}),
     });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { namespaceOption, withCommonOptions } from './context.js';
 import { registerApply } from './commands/apply.js';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerDatabaseCommands } from './commands/database-commands.js';
@@ -66,6 +67,7 @@ Docs: docs/cli.md`,
   registerSchedules(program);
   registerWorkflows(program);
   registerLogs(program);
+  registerArtifacts(program);
   registerSecrets(program);
   registerSkills(program);
   registerAudit(program);

@@ -71,6 +71,8 @@ export type Step = Schemas['Step'];
 export type StepStatus = Step['status'];
 export type RunEvent = Schemas['RunEvent'];
 export type StepLogLine = Schemas['StepLogPage']['items'][number];
+/** A file a step wrote (docs/artifacts.md); `GET /v1/artifacts/{id}` downloads it. */
+export type Artifact = Schemas['Artifact'];
 export type Workflow = Schemas['Workflow'];
 export type WorkflowSummary = Schemas['WorkflowSummary'];
 export type WorkflowRegistered = Schemas['WorkflowRegistered'];

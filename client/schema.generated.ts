@@ -1373,6 +1373,175 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/runs/{id}/artifacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The files the run’s steps wrote (artifacts), in the order they were attached */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The namespace to act in (default `default`): lower-case letters, digits and -, at most 63 characters. Same as the X-OpenClaw-Namespace header (when both are sent they must agree). Another namespace’s resources are not found. */
+          namespace?: string;
+        };
+        header?: {
+          /** @description The namespace to act in (default `default`); same as the `namespace` query parameter. */
+          'x-openclaw-namespace'?: string;
+        };
+        path: {
+          /** @description Run id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Artifact'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/artifacts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download an artifact (streamed; `Range` and HEAD supported)
+     * @description The bytes with the artifact’s `Content-Type`, `Content-Length`, its SHA-256 as `ETag` and its name in `Content-Disposition: attachment`. One `Range: bytes=a-b` gives 206 with `Content-Range` (416 past the end); `If-None-Match` with the ETag gives 304. An artifact of another namespace is not found.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The namespace to act in (default `default`): lower-case letters, digits and -, at most 63 characters. Same as the X-OpenClaw-Namespace header (when both are sent they must agree). Another namespace’s resources are not found. */
+          namespace?: string;
+        };
+        header?: {
+          /** @description One byte range, e.g. `bytes=0-1023` or `bytes=-500`. */
+          range?: string;
+          'if-none-match'?: string;
+          'if-range'?: string;
+          /** @description The namespace to act in (default `default`); same as the `namespace` query parameter. */
+          'x-openclaw-namespace'?: string;
+        };
+        path: {
+          /** @description Artifact id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The artifact’s bytes, with its own media type */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/octet-stream': string;
+          };
+        };
+        /** @description The requested range of the bytes */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/octet-stream': string;
+          };
+        };
+        /** @description Not modified (the ETag matched) */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/dead-letters': {
     parameters: {
       query?: never;
@@ -2826,6 +2995,29 @@ export interface components {
       /** Format: date-time */
       finishedAt?: string | null;
     };
+    /** @description A file a step wrote (docs/artifacts.md); `GET /v1/artifacts/{id}` downloads it. */
+    Artifact: {
+      /** Format: uuid */
+      id: string;
+      /** @description The name the step declared in `artifacts.out`. */
+      name: string;
+      /** @description The step that wrote it. */
+      stepKey: string | null;
+      /** @description The attempt whose completion attached it. */
+      attempt: number | null;
+      /** @description Bytes. */
+      size: number;
+      /** @description Lower-case hex SHA-256 of the bytes (also the download’s ETag). */
+      sha256: string;
+      mediaType: string;
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: uuid
+       * @description The artifact the step cache served this one from.
+       */
+      cachedFrom: string | null;
+    };
     RunSummary: {
       /** Format: uuid */
       id: string;
@@ -2886,6 +3078,8 @@ export interface components {
       /** @description The run’s OpenTelemetry trace id (32 hex digits) when tracing was on at its start (docs/operations.md, "Traces"). */
       traceId?: string | null;
       steps: components['schemas']['Step'][];
+      /** @description The files its steps wrote (docs/artifacts.md). */
+      artifacts: components['schemas']['Artifact'][];
     };
     RunPage: {
       items: components['schemas']['RunSummary'][];

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   schema_too_new: 500,
   unavailable: 503,

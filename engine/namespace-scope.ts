@@ -5,6 +5,7 @@
  * returns one; the `Engine` itself is the scope of its default namespace (`config.namespace`).
  */
 import type { Kysely } from 'kysely';
+import { artifactDownload, findArtifact, type ArtifactDownload } from './artifacts/views.js';
 import type { EngineCore } from './core/engine-core.js';
 import type { Page, PageRequest } from './db/keyset-page.js';
 import type { DB as Database } from './db/types.generated.js';
@@ -41,12 +42,14 @@ export class NamespaceScope {
   readonly queries: RunQueries;
   readonly #core: EngineCore;
   readonly #starter: RunStarter;
+  readonly #db: Kysely<Database>;
 
   /** Use `engine.inNamespace(ns)`: it validates the name. */
   constructor(parts: ScopeParts, namespace: string) {
     this.namespace = namespace;
     this.#core = parts.core;
     this.#starter = parts.starter;
+    this.#db = parts.db;
     this.queries = new RunQueries(parts.db, namespace, parts.core.json);
   }
 
@@ -85,6 +88,14 @@ export class NamespaceScope {
    */
   purgeRuns(options: PurgeOptions): Promise<PurgeResult> {
     return purgeRuns(this.#core, this.namespace, options);
+  }
+
+  /**
+   * A file artifact of this namespace, with `open()` for its bytes (streamed from the store; another
+   * namespace's artifact is not found). See docs/artifacts.md.
+   */
+  async getArtifact(id: string): Promise<ArtifactDownload> {
+    return artifactDownload(await findArtifact(this.#db, this.namespace, id), this.#core.artifacts);
   }
 
   /** Cron schedules (one per cron trigger of each workflow's latest spec); see docs/schedules.md. */

@@ -69,7 +69,11 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
       secretKey: secret.key,
       // Transpiled skills are cached with the dev data (unless OPENCLAW_WASM_CACHE_DIR says otherwise).
       ...(process.env.OPENCLAW_WASM_CACHE_DIR ? {} : { wasmCacheDir: path.join(opts.dataDir, 'wasm-cache') }),
+      // Artifacts are kept with the dev data too (unless OPENCLAW_ARTIFACT_DIR says otherwise).
+      ...(process.env.OPENCLAW_ARTIFACT_DIR ? {} : { artifactDir: path.join(opts.dataDir, 'artifacts') }),
     });
+    const { artifactStore, artifactDir, artifactS3Bucket } = engine.config;
+    print.out(`  artifacts ${artifactStore === 's3' ? `S3 bucket ${artifactS3Bucket}` : artifactDir}`);
     life.add('engine', () => engine.close());
     life.checkpoint();
 

@@ -11,10 +11,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Meter, storeError, type ArtifactStore, type PutOptions, type StoredObject } from './store.js';
+import { Meter, storeError, type ArtifactStore, type GetOptions, type PutOptions, type StoredObject } from './store.js';
 
 /** Object keys are relative paths of safe segments (service.ts builds them); anything else is refused. */
 const SAFE_KEY = /^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/;
+/** An upload in progress (or left by a crash): `<name>.<12 hex>.part` beside the object's name. */
+const PART = /^(.+)\.[0-9a-f]{12}\.part$/;
 
 export class FsArtifactStore implements ArtifactStore {
   readonly kind = 'fs' as const;
@@ -53,19 +55,40 @@ export class FsArtifactStore implements ArtifactStore {
     }
   }
 
-  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const file = this.pathOf(key);
     try {
       const handle = await fs.open(file, 'r');
-      return handle.createReadStream({ autoClose: true, ...(options.signal ? { signal: options.signal } : {}) });
+      return handle.createReadStream({
+        autoClose: true,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.range ? { start: options.range.start, end: options.range.end } : {}),
+      });
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
       throw storeError(`${missing ? 'missing' : 'unreadable'} artifact object ${key} in ${this.location}: ${(err as Error).message}`, err);
     }
   }
 
+  /** Deletes the objects, and what a crashed upload left beside each (`<name>.<random>.part`). */
   async delete(keys: string[]): Promise<void> {
-    for (const key of keys) await fs.rm(this.pathOf(key), { force: true });
+    const byDir = new Map<string, Set<string>>();
+    for (const key of keys) {
+      const file = this.pathOf(key);
+      const names = byDir.get(path.dirname(file)) ?? new Set<string>();
+      names.add(path.basename(file));
+      byDir.set(path.dirname(file), names);
+    }
+    for (const [dir, names] of byDir) {
+      const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw storeError(`could not list ${dir} to delete artifact objects: ${err.message}`, err);
+      });
+      for (const entry of entries) {
+        const part = PART.exec(entry);
+        if (names.has(entry) || (part && names.has(part[1]!))) await fs.rm(path.join(dir, entry), { force: true });
+      }
+    }
   }
 
   async exists(key: string): Promise<boolean> {

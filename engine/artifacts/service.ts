@@ -12,7 +12,8 @@ import type pg from 'pg';
 import type { EngineConfig } from '../config.js';
 import type { Logger } from '../telemetry/logger.js';
 import { FsArtifactStore } from './fs-store.js';
-import type { ArtifactStore, PutOptions, StoredObject } from './store.js';
+import { S3ArtifactStore } from './s3-store.js';
+import { storeError, type ArtifactStore, type GetOptions, type PutOptions, type StoredObject } from './store.js';
 
 /** Who uploads an object: the attempt (step and lease token), or nobody in particular (a run's input). */
 export interface ObjectOrigin {
@@ -36,9 +37,17 @@ export interface ProducedArtifact extends UploadedObject {
 
 export type UploadOptions = Omit<PutOptions, 'maxBytes' | 'limitName'> & Partial<Pick<PutOptions, 'maxBytes' | 'limitName'>>;
 
-/** The store this configuration names. */
+/** The store this configuration names (the S3 store loads the AWS SDK on first use, not here). */
 export function openArtifactStore(config: EngineConfig): ArtifactStore {
-  if (config.artifactStore === 's3') throw new Error('OPENCLAW_ARTIFACT_STORE=s3: the S3 store is being built (s3-store.ts)');
+  if (config.artifactStore === 's3') {
+    return new S3ArtifactStore({
+      bucket: config.artifactS3Bucket,
+      prefix: config.artifactS3Prefix,
+      endpoint: config.artifactS3Endpoint,
+      forcePathStyle: config.artifactS3ForcePathStyle,
+      region: config.artifactS3Region,
+    });
+  }
   return new FsArtifactStore(config.artifactDir);
 }
 
@@ -62,18 +71,23 @@ export class ArtifactService {
       limitName: 'OPENCLAW_ARTIFACT_MAX_BYTES',
       ...options,
     });
-    await this.pool.query(`UPDATE openclaw.artifact_object SET size = $2, sha256 = $3, stored_at = now() WHERE key = $1`, [
-      key,
-      stored.size,
-      stored.sha256,
-    ]);
+    const { rowCount } = await this.pool.query(
+      `UPDATE openclaw.artifact_object SET size = $2, sha256 = $3, stored_at = now() WHERE key = $1`,
+      [key, stored.size, stored.sha256],
+    );
+    if (rowCount === 0) {
+      // The sweep took the row (an upload that outlived OPENCLAW_ARTIFACT_SWEEP_GRACE_MS unattached,
+      // e.g. a zombie's): the object would be known to nobody, so it goes too.
+      await this.store.delete([key]);
+      throw storeError(`artifact object ${key} was swept while it was uploaded (it outlived OPENCLAW_ARTIFACT_SWEEP_GRACE_MS)`);
+    }
     this.log.debug({ key, size: stored.size, runId: origin.runId }, 'artifact object stored');
     return { key, mediaType: options.mediaType, ...stored };
   }
 
-  /** The bytes of an object. */
-  open(key: string, signal?: AbortSignal): Promise<Readable> {
-    return this.store.get(key, signal ? { signal } : {});
+  /** The bytes of an object (or of a range of it). */
+  open(key: string, signal?: AbortSignal, range?: GetOptions['range']): Promise<Readable> {
+    return this.store.get(key, { ...(signal ? { signal } : {}), ...(range ? { range } : {}) });
   }
 
   close(): Promise<void> {

@@ -25,6 +25,12 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+export interface GetOptions {
+  signal?: AbortSignal;
+  /** Only these bytes (inclusive offsets, within the object): a download's `Range`. */
+  range?: { start: number; end: number };
+}
+
 export interface StoredObject {
   size: number;
   /** Lower-case hex SHA-256 of the bytes. */
@@ -39,7 +45,7 @@ export interface ArtifactStore {
   /** Streams `body` into `key`. Resolves once the object is durable; on any failure nothing is left under `key`. */
   put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   /** A stream of the object's bytes. Throws ArtifactStoreError (`missing: true` in the message) if there is none. */
-  get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  get(key: string, options?: GetOptions): Promise<Readable>;
   /** Deletes objects; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
   /** Whether an object exists under `key` (tests, sweeps). */

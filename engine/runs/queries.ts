@@ -4,6 +4,7 @@ import { idCursor, keysetPage, tupleCursor, type Page } from '../db/keyset-page.
 import type { Queryable } from '../db/pool.js';
 import type { DB, OpenclawRun, OpenclawStep } from '../db/types.generated.js';
 import { NotFoundError } from '../errors.js';
+import { runArtifacts, type ArtifactView } from '../artifacts/views.js';
 import { resolveJson, summarizeJson, type JsonReader } from './json-views.js';
 
 export type { Page } from '../db/keyset-page.js';
@@ -121,18 +122,19 @@ function stepView(s: Selectable<OpenclawStep>): StepView {
   };
 }
 
-export type RunDetail = RunView & { steps: StepView[] };
+/** A run with its steps and its file artifacts (docs/artifacts.md). */
+export type RunDetail = RunView & { steps: StepView[]; artifacts: ArtifactView[] };
 
 /**
  * The views of several runs with their steps, in two statements, on the given connection (the run
- * starter reads what its transaction created, before it commits).
+ * starter reads what its transaction created, before it commits: no step has run, so no artifact).
  */
 export async function readRunDetails(db: Queryable, json: JsonReader, ids: string[]): Promise<Map<string, RunDetail>> {
   const out = new Map<string, RunDetail>();
   if (ids.length === 0) return out;
   const runs = await db.query<Selectable<OpenclawRun>>('SELECT * FROM openclaw.run WHERE id = ANY($1::uuid[])', [ids]);
   const steps = await db.query<Selectable<OpenclawStep>>('SELECT * FROM openclaw.step WHERE run_id = ANY($1::uuid[]) ORDER BY id', [ids]);
-  for (const r of runs.rows) out.set(r.id, { ...runView(r), steps: [] });
+  for (const r of runs.rows) out.set(r.id, { ...runView(r), steps: [], artifacts: [] });
   for (const st of steps.rows) out.get(st.run_id)?.steps.push(stepView(st));
   for (const r of runs.rows) {
     const detail = out.get(r.id);
@@ -173,8 +175,14 @@ export class RunQueries {
       .executeTakeFirst();
     if (!r) throw new NotFoundError('run', id);
     const steps = await this.db.selectFrom('openclaw.step').selectAll().where('run_id', '=', id).orderBy('id').execute();
-    const detail = { ...runView(r), steps: steps.map(stepView) };
+    const detail = { ...runView(r), steps: steps.map(stepView), artifacts: await runArtifacts(this.db, id) };
     return await resolveJson(this.json, this.namespace, detail);
+  }
+
+  /** The run's file artifacts (404 when the run does not exist in this namespace). */
+  async listArtifacts(runId: string): Promise<ArtifactView[]> {
+    await this.getRunStatus(runId);
+    return await runArtifacts(this.db, runId);
   }
 
   /** Just the run's status (404 when it does not exist). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
+import { ARTIFACT_SWEEP_INTERVAL_MS, sweepArtifacts } from '../artifacts/sweep.js';
 import { AUDIT_PRUNE_INTERVAL_MS, pruneAuditLog } from '../audit/retention.js';
 import { pruneWorkers, WORKER_PRUNE_INTERVAL_MS } from '../fleet/prune.js';
 import { checkLiveness, enforceDeadlines, fireDueTimers, reapExpiredLeases } from '../runs/maintenance.js';
@@ -18,6 +19,8 @@ export interface SchedulerOptions {
   livenessIntervalMs?: number;
   /** How often the leader starts a run retention pass (default RUN_RETENTION_INTERVAL_MS, a minute). */
   retentionIntervalMs?: number;
+  /** How often the leader starts an artifact sweep (default ARTIFACT_SWEEP_INTERVAL_MS, a minute; artifacts/sweep.ts). */
+  artifactSweepIntervalMs?: number;
 }
 
 export interface TickReport {
@@ -47,7 +50,8 @@ export interface TickReport {
  * leases, fire due timers and wait timeouts, fire due cron ticks, enforce run deadlines; every
  * `livenessIntervalMs`, the liveness check; every minute, audit log retention (audit/retention.ts)
  * and worker row retention (fleet/prune.ts); every minute, the leader (not a rescuer) also starts a
- * run retention pass in the background (runs/retention.ts), one at a time, stopped when it resigns.
+ * run retention pass in the background (runs/retention.ts), one at a time, stopped when it resigns,
+ * and so is the artifact sweep (artifacts/sweep.ts: a slow object store must not hold up a tick).
  * Between ticks, the process that acted last wakes again when the next cron tick is due (database
  * clock), so a tick fires within milliseconds rather than up to a scheduler tick late. (Session advisory locks need a direct
  * connection or a session-mode pooler; see docs/operations.md.)
@@ -57,9 +61,10 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private leader = false;
   private lastLiveness = 0;
-  private lastRunRetention = 0;
-  /** The run retention pass in progress (runs/retention.ts): in the background, so a backlog never holds up a tick. */
-  private runRetention: Promise<void> | null = null;
+  /** Run retention (runs/retention.ts): in the background, so a backlog never holds up a tick. */
+  private readonly runRetention = new BackgroundPass();
+  /** The artifact sweep (artifacts/sweep.ts), in the background too: a slow object store must not hold up a tick. */
+  private readonly artifactSweep = new BackgroundPass();
   private lastAuditPrune = 0;
   private lastWorkerPrune = 0;
   private ticking: Promise<TickReport> | null = null;
@@ -111,7 +116,8 @@ export class Scheduler {
     this.cronTimer = null;
     await this.ticking?.catch(() => undefined);
     await this.cronPass?.catch(() => undefined);
-    await this.runRetention;
+    await this.runRetention.settled();
+    await this.artifactSweep.settled();
     await this.resign();
     this.untrack?.();
   }
@@ -228,15 +234,22 @@ export class Scheduler {
           return null;
         });
       }
-      const retentionEvery = this.options.retentionIntervalMs ?? RUN_RETENTION_INTERVAL_MS;
-      if (!report.rescue && !this.runRetention && Date.now() - this.lastRunRetention >= retentionEvery) {
-        this.lastRunRetention = Date.now();
-        this.runRetention = pruneRuns(this.core, { shouldStop: () => this.stopped || !this.leader })
-          .then(() => undefined)
-          .catch((err: unknown) => this.core.log.error({ err }, 'scheduler: run retention failed'))
-          .finally(() => {
-            this.runRetention = null;
-          });
+      if (!report.rescue) {
+        const shouldStop = (): boolean => this.stopped || !this.leader;
+        this.runRetention.maybeStart(
+          this.options.retentionIntervalMs ?? RUN_RETENTION_INTERVAL_MS,
+          async () => {
+            await pruneRuns(this.core, { shouldStop });
+          },
+          (err) => this.core.log.error({ err }, 'scheduler: run retention failed'),
+        );
+        this.artifactSweep.maybeStart(
+          this.options.artifactSweepIntervalMs ?? ARTIFACT_SWEEP_INTERVAL_MS,
+          async () => {
+            await sweepArtifacts(this.core, { shouldStop });
+          },
+          (err) => this.core.log.error({ err }, 'scheduler: artifact sweep failed'),
+        );
       }
       return report;
     };
@@ -269,5 +282,27 @@ export class Scheduler {
       if (this.stopped || !this.acting) return;
       this.fireCron().catch((err: unknown) => this.core.log.error({ err }, 'scheduler cron pass failed'));
     }, dueInMs + 2);
+  }
+}
+
+/** A pass the leader starts every so often and runs in the background, one at a time. */
+class BackgroundPass {
+  private last = 0;
+  private running: Promise<void> | null = null;
+
+  /** Starts `pass` unless one is running or the last one started less than `everyMs` ago. */
+  maybeStart(everyMs: number, pass: () => Promise<void>, onError: (err: unknown) => void): void {
+    if (this.running || Date.now() - this.last < everyMs) return;
+    this.last = Date.now(); // local pacing only; the passes use the database clock
+    this.running = pass()
+      .catch(onError)
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** Resolves when no pass is running. */
+  async settled(): Promise<void> {
+    await this.running;
   }
 }

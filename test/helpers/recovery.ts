@@ -27,6 +27,8 @@ if (process.env.OPENCLAW_EXIT_WITH_PARENT === '1') {
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HELPER = fileURLToPath(import.meta.url);
 const WORKER_SCRIPT = path.join(ROOT, 'test/helpers/worker-process.ts');
+/** A worker whose `http` tasks write artifacts (artifact-worker.ts): `spawnWorker({script: ARTIFACT_WORKER})`. */
+export const ARTIFACT_WORKER = path.join(ROOT, 'test/helpers/artifact-worker.ts');
 
 /** Fast timings for child processes (the same shape as fastConfig in engine.ts). */
 export const childTimings: Record<string, string> = {
@@ -66,6 +68,8 @@ export interface SpawnWorkerOptions {
   logLevel?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** The worker program (default worker-process.ts); it prints `ready <id>` like it. */
+  script?: string;
 }
 
 const children = new Set<ChildWorker>();
@@ -83,7 +87,7 @@ export async function spawnWorker(opts: SpawnWorkerOptions): Promise<ChildWorker
     OPENCLAW_EXIT_WITH_PARENT: '1',
     ...opts.env,
   });
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--import', HELPER, WORKER_SCRIPT], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--import', HELPER, opts.script ?? WORKER_SCRIPT], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
