@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { RunTraceColumns } from '../telemetry/trace-context.js';
+import type { HistoryEventType } from '../vocabulary/history-events.js';
 import { SQL } from '../vocabulary/statuses.js';
 
 /** A claimed step, with what its run's row adds: namespace, workflow and trace (the attempt's span parent and log fields). */
@@ -118,15 +119,31 @@ export async function stillHeld(db: Queryable, workerId: string, ids: string[]):
   return new Set(rows.map((r) => r.id));
 }
 
+/** Why a lease is handed back, when not a graceful stop: a step waiting for its cache entry (step-cache.ts). */
+export interface HandBack {
+  /** Claimable again after this long (database clock); default at once, in its old place in the queue. */
+  delayMs: number;
+  event: Extract<HistoryEventType, 'step.deferred'>;
+  /** More of the event's data (besides `worker`). */
+  data: Record<string, unknown>;
+}
+
 /**
  * Hands a lease back on graceful stop: the step is ready again at once (in its old place in the
  * queue) and the attempt is not
- * counted (the task did not fail). Fenced by the lease token like a completion.
+ * counted (the task did not fail). Fenced by the lease token like a completion. With `why`, the
+ * step is ready again after its delay and the history says its event instead of `step.released`.
  */
-export async function releaseLease(db: Queryable, workerId: string, step: { id: string; lease_token: string }): Promise<boolean> {
+export async function releaseLease(
+  db: Queryable,
+  workerId: string,
+  step: { id: string; lease_token: string },
+  why: HandBack | null = null,
+): Promise<boolean> {
   const { rows } = await db.query(
     `WITH u AS (
-       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
+       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL,
+              available_at = CASE WHEN $4::float8 IS NULL THEN available_at ELSE now() + make_interval(secs => $4::float8) END
         WHERE id = $1 AND lease_token = $2 AND status = 'running'
         RETURNING id, run_id, key, attempt, lease_token, started_at
      ), a AS (
@@ -134,10 +151,17 @@ export async function releaseLease(db: Queryable, workerId: string, step: { id: 
        SELECT id, run_id, attempt + 1, lease_token, $3, 'released', started_at FROM u
      ), e AS (
        INSERT INTO openclaw.run_event (run_id, step_key, type, data)
-       SELECT run_id, key, 'step.released', jsonb_build_object('worker', $3::text) FROM u
+       SELECT run_id, key, $5, jsonb_build_object('worker', $3::text) || $6::jsonb FROM u
      )
      SELECT id FROM u`,
-    [step.id, step.lease_token, workerId],
+    [
+      step.id,
+      step.lease_token,
+      workerId,
+      why ? why.delayMs / 1000 : null,
+      why?.event ?? ('step.released' satisfies HistoryEventType),
+      JSON.stringify(why?.data ?? {}),
+    ],
   );
   return rows.length > 0;
 }

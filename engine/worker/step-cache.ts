@@ -28,7 +28,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ArtifactRef, Executor } from '../executors/types.js';
 import { canonicalJson } from '../spec/content-hash.js';
 import type { TaskFields } from '../spec/types.js';
-import type { ClaimedStep } from './claim.js';
+import { releaseLease, type ClaimedStep } from './claim.js';
 import type { CacheReport, CachedFrom, EngineCore } from './runs-api.js';
 
 /** A source's artifact served as this step's: the same object, `cached_from` the source artifact's id. */
@@ -183,29 +183,12 @@ export function servedFromCache(output: unknown): Pick<Executor, 'execute'> {
  * `delayMs` (database clock), its attempt not spent. The attempt row says `released` (a hand-back,
  * as at shutdown); the history says `step.deferred` and whose work it waits for.
  */
-export async function deferCachedStep(
+export function deferCachedStep(
   db: Queryable,
   workerId: string,
   step: { id: string; lease_token: string },
-  delayMs: number,
-  owner: { runId: string; stepKey: string },
+  wait: Extract<CacheDecision, { kind: 'wait' }>,
 ): Promise<boolean> {
-  const { rows } = await db.query(
-    `WITH u AS (
-       UPDATE openclaw.step SET status = 'ready', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL,
-              available_at = now() + make_interval(secs => $4::float8)
-        WHERE id = $1 AND lease_token = $2 AND status = 'running'
-        RETURNING id, run_id, key, attempt, lease_token, started_at
-     ), a AS (
-       INSERT INTO openclaw.step_attempt (step_id, run_id, attempt, lease_token, worker, status, started_at)
-       SELECT id, run_id, attempt + 1, lease_token, $3, 'released', started_at FROM u
-     ), e AS (
-       INSERT INTO openclaw.run_event (run_id, step_key, type, data)
-       SELECT run_id, key, 'step.deferred',
-              jsonb_build_object('worker', $3::text, 'ownerRunId', $5::text, 'ownerStepKey', $6::text, 'delayMs', $7::int) FROM u
-     )
-     SELECT id FROM u`,
-    [step.id, step.lease_token, workerId, delayMs / 1000, owner.runId, owner.stepKey, Math.round(delayMs)],
-  );
-  return rows.length > 0;
+  const data = { ownerRunId: wait.owner.runId, ownerStepKey: wait.owner.stepKey, delayMs: Math.round(wait.delayMs) };
+  return releaseLease(db, workerId, step, { delayMs: wait.delayMs, event: 'step.deferred', data });
 }

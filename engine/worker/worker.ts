@@ -201,7 +201,7 @@ export class Worker {
     const error = outcome.ok ? null : outcome.error;
     if (wait && !entry.handedBack) {
       // Another attempt is filling this step's cache entry: hand the step back and look again later.
-      if (await deferCachedStep(this.core.pool, this.id, step, wait.delayMs, wait.owner)) this.stats.released++;
+      if (await deferCachedStep(this.core.pool, this.id, step, wait)) this.stats.released++;
       release();
       span?.end({ 'openclaw.outcome': 'released' });
       return;

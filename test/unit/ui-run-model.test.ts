@@ -9,15 +9,9 @@ import { buildGraph } from '../../ui/src/graph/build-graph.js';
 import { criticalPath, ganttRows } from '../../ui/src/pages/run/gantt-model.js';
 import { spansOf, stateAt } from '../../ui/src/pages/run/history-replay.js';
 import type { CompiledGraph, RunEvent, Step } from '../../ui/src/data/types.js';
+import { historyEvent } from '../helpers/history.js';
 
-let seq = 0;
-const ev = (type: string, stepKey: string | null, ms: number, data: unknown = null): RunEvent => ({
-  id: String(++seq),
-  type,
-  stepKey,
-  data,
-  createdAt: new Date(Date.UTC(2026, 0, 1) + ms).toISOString(),
-});
+const ev = historyEvent;
 
 /** flaky-step: prepare, then flaky fails twice with backoff, then report. */
 const history: RunEvent[] = [

@@ -8,15 +8,9 @@ import { compileSpec } from '../../engine/index.js';
 import { buildGraph } from '../../ui/src/graph/build-graph.js';
 import { spansOf, stateAt } from '../../ui/src/pages/run/history-replay.js';
 import type { CompiledGraph, RunEvent } from '../../ui/src/data/types.js';
+import { historyEvent } from '../helpers/history.js';
 
-let seq = 0;
-const ev = (type: string, stepKey: string | null, ms: number, data: unknown = null): RunEvent => ({
-  id: String(++seq),
-  type,
-  stepKey,
-  data,
-  createdAt: new Date(Date.UTC(2026, 0, 1) + ms).toISOString(),
-});
+const ev = historyEvent;
 
 const source = '7f0c2a52-8a4e-4a4e-9a57-5d2b8f0e1c11';
 const history: RunEvent[] = [
