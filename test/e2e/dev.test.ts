@@ -56,6 +56,8 @@ describe('openclaw dev + the client commands', () => {
   it('starts with nothing configured and registers the bundled examples', async () => {
     expect(dev.output()).toMatch(/embedded PostgreSQL, data in .*data\/pg/);
     expect(dev.output()).toContain(`${dev.url}/docs`);
+    // Artifacts are kept with the dev data.
+    expect(dev.output()).toContain(`artifacts ${path.join(dataDir, 'artifacts')}`);
     const r = await cli('workflows');
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['fanout-join', 'flaky-step', 'order-fulfilment']) expect(r.stdout).toContain(name);
