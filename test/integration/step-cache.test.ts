@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepArtifacts } from '../../engine/artifacts/sweep.js';
+import { engineCore } from '../../engine/engine.js';
 import type { Executor, TaskInvocation, Worker } from '../../engine/index.js';
 import { query, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 
@@ -110,6 +112,31 @@ steps:
     expect(executions.get('produce')).toBe(2);
     expect(stepOf(other, 'produce').cached).toBeNull();
     expect(stepOf(other, 'consume').output).toMatchObject({ seen: { m: 'weights-2' } });
+  });
+
+  it('deleting the source run (retention) removes its entry and leaves the served copy readable', async () => {
+    await t.engine.registerWorkflow(`
+name: retained
+steps:
+  make:
+    http: { url: "x" }
+    with: { write: { blob: "kept bytes" } }
+    artifacts: { out: [blob] }
+    cache: { key: "k" }
+`);
+    const source = await run('retained');
+    const copy = await run('retained');
+    expect(stepOf(copy, 'make').cached).toMatchObject({ runId: source.id });
+    await query(t.engine, 'DELETE FROM openclaw.run WHERE id = $1', [source.id]);
+    expect(await query(t.engine, `SELECT 1 FROM openclaw.step_cache WHERE workflow = 'retained'`)).toEqual([]);
+    await sweepArtifacts(engineCore(t.engine), { graceMs: 0 });
+    const [row] = await query<{ object_key: string }>(t.engine, `SELECT object_key FROM openclaw.artifact WHERE run_id = $1`, [copy.id]);
+    expect(await text(await engineCore(t.engine).artifacts.open(row!.object_key))).toBe('kept bytes');
+    // The entry went with its source: the next run executes again.
+    const before = executions.get('make') ?? 0;
+    const again = await run('retained');
+    expect(stepOf(again, 'make').cached).toBeNull();
+    expect(executions.get('make')).toBe(before + 1);
   });
 
   it('cache: true keys on the evaluated task block, input and input artifact digests', async () => {
