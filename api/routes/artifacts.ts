@@ -92,6 +92,11 @@ async function serveArtifact(engine: Engine, request: FastifyRequest, reply: Fas
   const { id } = request.params as { id: string };
   const artifact = await scopeOf(engine, request).getArtifact(id);
   const etag = `"${artifact.sha256}"`;
+  const notModified = request.headers['if-none-match']?.split(',').some((t) => t.trim() === etag || t.trim() === '*') === true;
+  const ifRange = request.headers['if-range'];
+  const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, artifact.size) : null;
+  // The bytes first: a store that cannot deliver them answers its error without this artifact's headers.
+  const body = request.method === 'HEAD' || notModified || range === 'unsatisfiable' ? null : await artifact.open(range ? { range } : {});
   void reply.headers({
     etag,
     'accept-ranges': 'bytes',
@@ -100,9 +105,7 @@ async function serveArtifact(engine: Engine, request: FastifyRequest, reply: Fas
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; sandbox",
   });
-  if (request.headers['if-none-match']?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.status(304).send();
-  const ifRange = request.headers['if-range'];
-  const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, artifact.size) : null;
+  if (notModified) return reply.status(304).send();
   if (range === 'unsatisfiable') {
     return reply
       .status(416)
@@ -117,6 +120,5 @@ async function serveArtifact(engine: Engine, request: FastifyRequest, reply: Fas
   void reply.type(artifact.mediaType);
   if (range) void reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${artifact.size}`);
   void reply.header('content-length', String(range ? range.end - range.start + 1 : artifact.size));
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(await artifact.open(range ? { range } : {}));
+  return reply.send(body);
 }

@@ -4,12 +4,13 @@
  * are past the grace (never an attached one, a young one, or the upload of an attempt that still
  * holds its lease); retention (`purgeRuns`, what `POST /v1/runs/purge` runs) then a sweep leave no
  * object of the run in the store; the scheduler leader sweeps; an upload whose row was swept while
- * it ran deletes its own object.
+ * it ran deletes its own object; the download route streams from the store (503 when it cannot).
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, insecureLocal } from '../../api/index.js';
 import { sweepArtifacts } from '../../engine/artifacts/sweep.js';
 import { engineCore } from '../../engine/engine.js';
 import type { Engine, Worker } from '../../engine/index.js';
@@ -84,6 +85,27 @@ describe.each(['fs', 's3'] as const)('artifacts on the %s store', (kind) => {
     ]);
     const [key] = await objectKeys(run.id);
     expect(await inStore([key!])).toEqual([true]);
+  });
+
+  it('GET /v1/artifacts/{id} streams it from this store, whole and by range', async () => {
+    const run = await waitForRun(engine, (await engine.startRun({ workflow: 'pass' })).runId);
+    const [artifact] = run.artifacts;
+    const app = await buildApp({ engine, logger: false, authenticate: insecureLocal, uiDir: false });
+    try {
+      const whole = await app.inject({ url: `/v1/artifacts/${artifact!.id}` });
+      expect([whole.statusCode, whole.headers['content-length'], whole.body === DATA]).toEqual([200, String(DATA.length), true]);
+      const part = await app.inject({ url: `/v1/artifacts/${artifact!.id}`, headers: { range: 'bytes=12-22' } });
+      expect([part.statusCode, part.body, part.headers['content-range']]).toEqual([206, 'row,row,row', `bytes 12-22/${DATA.length}`]);
+      // The object gone from the store (lost, or a store fault): 503, the cause in the server log only.
+      await store().delete([(await objectKeys(run.id))[0]!]);
+      const gone = await app.inject({ url: `/v1/artifacts/${artifact!.id}` });
+      expect(gone.statusCode).toBe(503);
+      expect(gone.json().error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('see the server log') });
+      expect(gone.headers['content-disposition']).toBeUndefined();
+      expect(gone.body).not.toContain(kind === 's3' ? s3!.bucket : 'openclaw-test-artifacts');
+    } finally {
+      await app.close();
+    }
   });
 
   it('sweeps an unreferenced object past the grace, store first then its row; keeps attached, young and leased uploads', async () => {
