@@ -19,8 +19,9 @@ import { p5Cron } from './scenarios/p5-cron.js';
 import { p6EndToEnd } from './scenarios/p6-end-to-end.js';
 import { p7Retention } from './scenarios/p7-retention.js';
 import { p8RunList } from './scenarios/p8-run-list.js';
+import { a1Artifact1g } from './scenarios/a1-artifact-1g.js';
 
-const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd, p7Retention, p8RunList];
+const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd, p7Retention, p8RunList, a1Artifact1g];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

@@ -72,6 +72,8 @@ export interface EngineSettings {
   containerTmpfsBytes: number;
   /** `stdout` in a container's `{exitCode, stdout}` output keeps at most this many bytes (its end). */
   containerMaxStdoutBytes: number;
+  /** Container tasks: cap (and default) of everything a task writes under /openclaw/out (`resources.outputs` may lower it). */
+  containerMaxOutputsBytes: number;
   /** WASM tasks: linear memory cap (per memory) for a step that sets no `wasm.memory`. */
   wasmMemoryLimitBytes: number;
   /** WASM tasks: the most a step's `wasm.memory` may ask for (more is refused: InvalidTask). */
@@ -208,6 +210,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   containerUser: '65534:65534',
   containerTmpfsBytes: 64 * 1024 ** 2,
   containerMaxStdoutBytes: 64 * 1024,
+  containerMaxOutputsBytes: 10 * 1024 ** 3,
   wasmMemoryLimitBytes: 256 * 1024 ** 2,
   wasmMaxMemoryBytes: 1024 ** 3,
   wasmHeapLimitMb: 128,
@@ -307,6 +310,7 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   containerUser: 'OPENCLAW_CONTAINER_USER',
   containerTmpfsBytes: 'OPENCLAW_CONTAINER_TMPFS_BYTES',
   containerMaxStdoutBytes: 'OPENCLAW_CONTAINER_MAX_STDOUT_BYTES',
+  containerMaxOutputsBytes: 'OPENCLAW_CONTAINER_MAX_OUTPUTS_BYTES',
   wasmMemoryLimitBytes: 'OPENCLAW_WASM_MEMORY_LIMIT_BYTES',
   wasmMaxMemoryBytes: 'OPENCLAW_WASM_MAX_MEMORY_BYTES',
   wasmHeapLimitMb: 'OPENCLAW_WASM_HEAP_LIMIT_MB',

@@ -78,6 +78,7 @@ function containerExecutor(core: EngineCore): ContainerExecutor {
     user: config.containerUser,
     tmpfsBytes: config.containerTmpfsBytes,
     maxStdoutBytes: config.containerMaxStdoutBytes,
+    maxOutputsBytes: config.containerMaxOutputsBytes,
     maxOutputBytes: config.maxJsonBytes,
     scope: containerScope(config),
     isWorkerAlive: async (workerId) => {

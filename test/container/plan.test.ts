@@ -18,6 +18,7 @@ const policy: ContainerPolicy = {
   maxPids: 512,
   defaultPids: 128,
   allowNetwork: false,
+  maxOutputsBytes: 1024 ** 3,
 };
 
 const error = (fn: () => unknown): { name: string; message: string; retryable: boolean } => {
@@ -62,6 +63,7 @@ describe('planContainer', () => {
       nanoCpus: 1e9,
       pids: 128,
       network: 'none',
+      outputsBytes: 1024 ** 3,
     });
     const p = planContainer(
       {
@@ -69,7 +71,7 @@ describe('planContainer', () => {
         command: ['node'],
         env: { A: 'a', N: 1, B: true },
         workdir: '/work',
-        resources: { memory: '64Mi', cpus: 0.5, pids: 10 },
+        resources: { memory: '64Mi', cpus: 0.5, pids: 10, outputs: '5Mi' },
       },
       policy,
     );
@@ -79,6 +81,7 @@ describe('planContainer', () => {
       env: { A: 'a', N: '1', B: 'true' },
       workdir: '/work',
       memoryBytes: 64 * 1024 ** 2,
+      outputsBytes: 5 * 1024 ** 2,
     });
     expect([p.nanoCpus, p.pids]).toEqual([5e8, 10]);
     expect(planContainer({ image: 'x', args: ['--flag'] }, policy)).toMatchObject({ entrypoint: undefined, cmd: ['--flag'] });
@@ -94,6 +97,9 @@ describe('planContainer', () => {
     expect(mem.message).toContain('OPENCLAW_CONTAINER_MAX_MEMORY_BYTES');
     expect(error(() => planContainer({ image: 'x', resources: { cpus: 3 } }, policy)).message).toContain('containerMaxCpus=2');
     expect(error(() => planContainer({ image: 'x', resources: { pids: 513 } }, policy)).message).toContain('containerMaxPids=512');
+    const outputs = error(() => planContainer({ image: 'x', resources: { outputs: '2Gi' } }, policy));
+    expect(outputs).toMatchObject({ name: 'ResourceLimitExceeded', retryable: false });
+    expect(outputs.message).toContain('OPENCLAW_CONTAINER_MAX_OUTPUTS_BYTES');
   });
 
   it('refuses network: bridge unless the policy allows it', () => {
@@ -118,6 +124,7 @@ describe('planContainer', () => {
       { image: 'x', resources: { memory: '1Mi' } },
       { image: 'x', resources: { cpus: 0 } },
       { image: 'x', resources: { pids: 1.5 } },
+      { image: 'x', resources: { outputs: 'lots' } },
       { image: 'x', network: 'host' },
     ]) {
       expect(

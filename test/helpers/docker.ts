@@ -67,6 +67,7 @@ export function containerOptions(overrides: Partial<ContainerExecutorOptions> = 
     user: c.containerUser,
     tmpfsBytes: c.containerTmpfsBytes,
     maxStdoutBytes: c.containerMaxStdoutBytes,
+    maxOutputsBytes: c.containerMaxOutputsBytes,
     maxOutputBytes: c.maxJsonBytes,
     scope: `test-${randomUUID().slice(0, 8)}`,
     ...overrides,

@@ -1,6 +1,8 @@
 /**
  * Container tasks (`container: {...}`), run through the Docker Engine API. One container per
- * attempt, isolated by default, always removed afterwards; see docs/tasks/container.md.
+ * attempt, isolated by default, always removed afterwards; see docs/tasks/container.md. A step with
+ * artifacts also gets the attempt's volumes at /openclaw/in and /openclaw/out (artifact-volumes.ts),
+ * removed after the container.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -9,6 +11,7 @@ import { NonRetryableError, TaskError } from '../../errors.js';
 import { describeBytes } from '../../spec/size.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Executor, TaskInvocation } from '../types.js';
+import { ArtifactVolumes } from './artifact-volumes.js';
 import { LABELS, removeLeftovers } from './cleanup.js';
 import { DockerClient, dockerMessage, httpStatus, withTimeout } from './docker.js';
 import { OutputCollector } from './output.js';
@@ -116,20 +119,55 @@ export class ContainerExecutor implements Executor {
     const docker = await this.client.get();
     const image = await this.client.ensureImage(docker, plan.image, this.options.pull, inv.signal);
     inv.signal.throwIfAborted();
-    let container: Docker.Container;
+    const name = containerName(inv);
+    const volumes = ArtifactVolumes.needed(inv)
+      ? await ArtifactVolumes.prepare(docker, this.client, plan.image, inv, {
+          user: this.options.user,
+          labels: this.labels(inv),
+          name,
+          maxBytes: plan.outputsBytes,
+          raiseHint:
+            plan.outputsBytes < this.options.maxOutputsBytes
+              ? `container.resources.outputs; raise it, up to this engine's containerMaxOutputsBytes=${describeBytes(this.options.maxOutputsBytes)}`
+              : 'containerMaxOutputsBytes, the engine’s cap; raise OPENCLAW_CONTAINER_MAX_OUTPUTS_BYTES to allow more',
+        })
+      : null;
     try {
-      container = await docker.createContainer(this.createOptions(plan, image, inv));
-    } catch (err) {
-      throw this.client.failure(err, `creating a container from ${plan.image}`);
-    }
-    try {
-      return await this.run(docker, container, plan, inv);
+      let container: Docker.Container;
+      try {
+        container = await docker.createContainer(this.createOptions(name, plan, image, inv, volumes));
+      } catch (err) {
+        throw this.client.failure(err, `creating a container from ${plan.image}`);
+      }
+      try {
+        return await this.run(docker, container, plan, inv, volumes);
+      } finally {
+        await this.remove(container, inv.log);
+      }
     } finally {
-      await this.remove(container, inv.log);
+      await volumes?.remove(inv);
     }
   }
 
-  private createOptions(plan: ContainerPlan, image: Docker.ImageInspectInfo, inv: TaskInvocation): Docker.ContainerCreateOptions {
+  private labels(inv: TaskInvocation): Record<string, string> {
+    return {
+      [LABELS.managed]: 'true',
+      [LABELS.scope]: this.scope,
+      [LABELS.worker]: inv.workerId,
+      [LABELS.executor]: this.instance,
+      [LABELS.run]: inv.runId,
+      [LABELS.step]: inv.stepKey,
+      [LABELS.attempt]: String(inv.attempt),
+    };
+  }
+
+  private createOptions(
+    name: string,
+    plan: ContainerPlan,
+    image: Docker.ImageInspectInfo,
+    inv: TaskInvocation,
+    volumes: ArtifactVolumes | null,
+  ): Docker.ContainerCreateOptions {
     const input = JSON.stringify(inv.input ?? null);
     const env: Record<string, string> = {
       // The attempt's span (tracing on), for the program's own spans; a spec's `env` may set its own.
@@ -144,10 +182,12 @@ export class ContainerExecutor implements Executor {
     if (Buffer.byteLength(input) <= MAX_ENV_INPUT_BYTES) env.OPENCLAW_INPUT = input;
     const tmpfs = `rw,noexec,nosuid,nodev,size=${this.options.tmpfsBytes},mode=1777`;
     // A VOLUME in the image would get a Docker-managed writable volume outside every cap: cover it with a capped tmpfs.
-    const volumes = Object.keys(image.Config?.Volumes ?? {}).filter((p) => p.startsWith('/') && p !== '/tmp');
-    const worker = inv.workerId;
+    const mounts = volumes?.mounts() ?? [];
+    const imageVolumes = Object.keys(image.Config?.Volumes ?? {}).filter(
+      (p) => p.startsWith('/') && p !== '/tmp' && !mounts.some((m) => m.Target === p),
+    );
     return {
-      name: containerName(inv),
+      name,
       Image: plan.image,
       ...(plan.entrypoint ? { Entrypoint: plan.entrypoint } : {}),
       ...(plan.cmd ? { Cmd: plan.cmd } : {}),
@@ -155,15 +195,7 @@ export class ContainerExecutor implements Executor {
       // Only these: never the worker's own environment.
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       User: this.options.user,
-      Labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.scope]: this.scope,
-        [LABELS.worker]: worker,
-        [LABELS.executor]: this.instance,
-        [LABELS.run]: inv.runId,
-        [LABELS.step]: inv.stepKey,
-        [LABELS.attempt]: String(inv.attempt),
-      },
+      Labels: this.labels(inv),
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
@@ -174,7 +206,7 @@ export class ContainerExecutor implements Executor {
       HostConfig: {
         NetworkMode: plan.network,
         ReadonlyRootfs: true,
-        Tmpfs: Object.fromEntries(['/tmp', ...volumes].map((p) => [p, tmpfs])),
+        Tmpfs: Object.fromEntries(['/tmp', ...imageVolumes].map((p) => [p, tmpfs])),
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         Privileged: false,
@@ -184,7 +216,8 @@ export class ContainerExecutor implements Executor {
         PidsLimit: plan.pids,
         IpcMode: 'private',
         Binds: [],
-        Mounts: [],
+        // Only the attempt's artifact volumes (artifact-volumes.ts): inputs read-only, outputs capped.
+        Mounts: mounts,
         // Output reaches us through the attach stream only: nothing is stored on the Docker host.
         LogConfig: { Type: 'none', Config: {} },
         AutoRemove: false, // removed explicitly, after its exit state (OOMKilled) was read
@@ -192,7 +225,13 @@ export class ContainerExecutor implements Executor {
     };
   }
 
-  private async run(docker: Docker, container: Docker.Container, plan: ContainerPlan, inv: TaskInvocation): Promise<unknown> {
+  private async run(
+    docker: Docker,
+    container: Docker.Container,
+    plan: ContainerPlan,
+    inv: TaskInvocation,
+    volumes: ArtifactVolumes | null,
+  ): Promise<unknown> {
     const output = new OutputCollector(inv.stepLog, {
       maxStdoutBytes: this.options.maxStdoutBytes,
       maxOutputBytes: this.options.maxOutputBytes,
@@ -222,13 +261,23 @@ export class ContainerExecutor implements Executor {
         throw inv.signal.aborted ? err : this.client.failure(err, `starting the container (${plan.image})`, 'ContainerStartFailed');
       }
       socket.end(`${JSON.stringify(inv.input ?? null)}\n`);
+      const watch = volumes?.watch(container, inv, () =>
+        container.kill().then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       let status: number;
       try {
         const w = (await Promise.race([container.wait(), abort.promise])) as { StatusCode?: number };
         status = typeof w.StatusCode === 'number' ? w.StatusCode : -1;
       } catch (err) {
+        watch?.stop();
         throw inv.signal.aborted ? err : this.client.failure(err, 'waiting for the container');
       }
+      // Killed for writing too much under /openclaw/out while it ran.
+      const exceeded = watch?.stop();
+      if (exceeded) throw exceeded;
       await Promise.race([outputEnded, sleep(OUTPUT_DRAIN_MS)]);
       output.end();
       let state: Docker.ContainerInspectInfo['State'];
@@ -257,7 +306,9 @@ export class ContainerExecutor implements Executor {
           },
         );
       }
-      return output.result(exitCode);
+      const result = output.result(exitCode);
+      await volumes?.collect(container, this.client, inv);
+      return result;
     } finally {
       abort.dispose();
       socket?.destroy();

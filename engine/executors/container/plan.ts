@@ -17,6 +17,8 @@ export interface ContainerPolicy {
   defaultPids: number;
   /** Whether `network: bridge` may be used at all. */
   allowNetwork: boolean;
+  /** Cap on everything a task writes under /openclaw/out, and its default (`resources.outputs` may ask for less). */
+  maxOutputsBytes: number;
 }
 
 export interface ContainerPlan {
@@ -32,6 +34,8 @@ export interface ContainerPlan {
   nanoCpus: number;
   pids: number;
   network: 'none' | 'bridge';
+  /** Cap on the output artifacts directory (/openclaw/out). */
+  outputsBytes: number;
 }
 
 /** Docker refuses memory limits below 6 MiB. */
@@ -60,24 +64,43 @@ function argv(value: unknown, field: 'command' | 'args'): string[] | undefined {
   throw invalid(field, `must be a list of strings or a string, got ${typeof value}`);
 }
 
-function memory(value: unknown, policy: ContainerPolicy): number {
-  if (value === undefined || value === null) return policy.defaultMemoryBytes;
-  if (typeof value !== 'string' && typeof value !== 'number') throw invalid('resources.memory', 'must be a size such as 256Mi');
+/** A size in `resources`: the default when absent; above the engine's cap it is refused, never clamped. */
+function size(value: unknown, field: 'memory' | 'outputs', dflt: number, cap: { bytes: number; setting: string; env: string }): number {
+  if (value === undefined || value === null) return dflt;
+  if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`resources.${field}`, 'must be a size such as 256Mi');
   let bytes: number;
   try {
     bytes = parseByteSize(value);
   } catch (err) {
-    throw invalid('resources.memory', (err as Error).message);
+    throw invalid(`resources.${field}`, (err as Error).message);
   }
-  if (bytes < MIN_MEMORY_BYTES) throw invalid('resources.memory', `${describeBytes(bytes)} is below Docker's minimum of 6 MiB`);
-  if (bytes > policy.maxMemoryBytes) {
+  if (bytes > cap.bytes) {
     throw new NonRetryableError(
       'ResourceLimitExceeded',
-      `container.resources.memory asks for ${describeBytes(bytes)}, more than this engine allows: ` +
-        `containerMaxMemoryBytes=${describeBytes(policy.maxMemoryBytes)} (raise OPENCLAW_CONTAINER_MAX_MEMORY_BYTES)`,
+      `container.resources.${field} asks for ${describeBytes(bytes)}, more than this engine allows: ` +
+        `${cap.setting}=${describeBytes(cap.bytes)} (raise ${cap.env})`,
     );
   }
   return bytes;
+}
+
+function memory(value: unknown, policy: ContainerPolicy): number {
+  const bytes = size(value, 'memory', policy.defaultMemoryBytes, {
+    bytes: policy.maxMemoryBytes,
+    setting: 'containerMaxMemoryBytes',
+    env: 'OPENCLAW_CONTAINER_MAX_MEMORY_BYTES',
+  });
+  if (bytes < MIN_MEMORY_BYTES) throw invalid('resources.memory', `${describeBytes(bytes)} is below Docker's minimum of 6 MiB`);
+  return bytes;
+}
+
+/** The cap on /openclaw/out: the engine's cap unless the spec asks for less. */
+function outputs(value: unknown, policy: ContainerPolicy): number {
+  return size(value, 'outputs', policy.maxOutputsBytes, {
+    bytes: policy.maxOutputsBytes,
+    setting: 'containerMaxOutputsBytes',
+    env: 'OPENCLAW_CONTAINER_MAX_OUTPUTS_BYTES',
+  });
 }
 
 function cpus(value: unknown, policy: ContainerPolicy): number {
@@ -133,7 +156,7 @@ export function planContainer(spec: unknown, policy: ContainerPolicy): Container
   }
 
   const resources = spec.resources ?? {};
-  if (!isRecord(resources)) throw invalid('resources', 'must be an object with memory, cpus and pids');
+  if (!isRecord(resources)) throw invalid('resources', 'must be an object with memory, cpus, pids and outputs');
 
   const network = spec.network ?? 'none';
   if (network !== 'none' && network !== 'bridge') throw invalid('network', `must be none or bridge, got ${JSON.stringify(network)}`);
@@ -157,5 +180,6 @@ export function planContainer(spec: unknown, policy: ContainerPolicy): Container
     nanoCpus: cpus(resources.cpus, policy),
     pids: pids(resources.pids, policy),
     network,
+    outputsBytes: outputs(resources.outputs, policy),
   };
 }
