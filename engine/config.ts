@@ -64,6 +64,8 @@ export interface EngineSettings {
   containerDefaultPids: number;
   /** Whether `network: bridge` is allowed (default false: every container has no network). */
   containerAllowNetwork: boolean;
+  /** Whether `network: host` is allowed (default false): the container shares the Docker host's network, loopback included. */
+  containerAllowHostNetwork: boolean;
   /** `missing`: pull images that are not on the Docker host; `never`: local images only. */
   containerPull: string;
   /** `uid:gid` container commands run as; never root. */
@@ -206,6 +208,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   containerMaxPids: 1024,
   containerDefaultPids: 256,
   containerAllowNetwork: false,
+  containerAllowHostNetwork: false,
   containerPull: 'missing',
   containerUser: '65534:65534',
   containerTmpfsBytes: 64 * 1024 ** 2,
@@ -270,7 +273,7 @@ const STRING_KEYS = new Set<string>([
   'artifactS3Region',
 ]);
 /** Settings read as true/false (1/0, yes/no, on/off). */
-const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork', 'metricsPublic', 'artifactS3ForcePathStyle']);
+const BOOLEAN_KEYS = new Set<string>(['containerAllowNetwork', 'containerAllowHostNetwork', 'metricsPublic', 'artifactS3ForcePathStyle']);
 
 function parseBoolean(raw: string): boolean | string {
   if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
@@ -306,6 +309,7 @@ const envNames: Record<keyof typeof defaultConfig, string> = {
   containerMaxPids: 'OPENCLAW_CONTAINER_MAX_PIDS',
   containerDefaultPids: 'OPENCLAW_CONTAINER_DEFAULT_PIDS',
   containerAllowNetwork: 'OPENCLAW_CONTAINER_ALLOW_NETWORK',
+  containerAllowHostNetwork: 'OPENCLAW_CONTAINER_ALLOW_HOST_NETWORK',
   containerPull: 'OPENCLAW_CONTAINER_PULL',
   containerUser: 'OPENCLAW_CONTAINER_USER',
   containerTmpfsBytes: 'OPENCLAW_CONTAINER_TMPFS_BYTES',

@@ -74,6 +74,7 @@ function containerExecutor(core: EngineCore): ContainerExecutor {
     maxPids: config.containerMaxPids,
     defaultPids: config.containerDefaultPids,
     allowNetwork: config.containerAllowNetwork,
+    allowHostNetwork: config.containerAllowHostNetwork,
     pull: config.containerPull,
     user: config.containerUser,
     tmpfsBytes: config.containerTmpfsBytes,

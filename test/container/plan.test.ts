@@ -18,6 +18,7 @@ const policy: ContainerPolicy = {
   maxPids: 512,
   defaultPids: 128,
   allowNetwork: false,
+  allowHostNetwork: false,
   maxOutputsBytes: 1024 ** 3,
 };
 
@@ -110,6 +111,13 @@ describe('planContainer', () => {
     expect(planContainer({ image: 'x', network: 'bridge' }, { ...policy, allowNetwork: true }).network).toBe('bridge');
   });
 
+  it('refuses network: host unless the policy allows host networking (allowing bridge is not enough)', () => {
+    const refused = error(() => planContainer({ image: 'x', network: 'host' }, { ...policy, allowNetwork: true }));
+    expect(refused).toMatchObject({ name: 'NetworkNotAllowed', retryable: false });
+    expect(refused.message).toContain('OPENCLAW_CONTAINER_ALLOW_HOST_NETWORK');
+    expect(planContainer({ image: 'x', network: 'host' }, { ...policy, allowHostNetwork: true }).network).toBe('host');
+  });
+
   it('checks the evaluated fields again (expressions may yield anything): InvalidContainerSpec', () => {
     for (const spec of [
       null,
@@ -125,7 +133,7 @@ describe('planContainer', () => {
       { image: 'x', resources: { cpus: 0 } },
       { image: 'x', resources: { pids: 1.5 } },
       { image: 'x', resources: { outputs: 'lots' } },
-      { image: 'x', network: 'host' },
+      { image: 'x', network: 'overlay' },
     ]) {
       expect(
         error(() => planContainer(spec, policy)),

@@ -19,7 +19,7 @@ import { describeDockerHost, dockerMessage } from '../../engine/executors/contai
 
 export type DockerStatus = { available: true } | { available: false; reason: string };
 
-export const TEST_IMAGES = ['local/busybox', 'local/node'];
+export const TEST_IMAGES = ['local/busybox', 'local/node', 'local/psql'];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const IMAGES_SCRIPT = path.join(ROOT, 'scripts/docker-images.sh');

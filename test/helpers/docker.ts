@@ -63,6 +63,7 @@ export function containerOptions(overrides: Partial<ContainerExecutorOptions> = 
     maxPids: c.containerMaxPids,
     defaultPids: c.containerDefaultPids,
     allowNetwork: c.containerAllowNetwork,
+    allowHostNetwork: c.containerAllowHostNetwork,
     pull: 'never',
     user: c.containerUser,
     tmpfsBytes: c.containerTmpfsBytes,

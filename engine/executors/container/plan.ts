@@ -17,6 +17,8 @@ export interface ContainerPolicy {
   defaultPids: number;
   /** Whether `network: bridge` may be used at all. */
   allowNetwork: boolean;
+  /** Whether `network: host` (the Docker host's own network, loopback included) may be used. */
+  allowHostNetwork: boolean;
   /** Cap on everything a task writes under /openclaw/out, and its default (`resources.outputs` may ask for less). */
   maxOutputsBytes: number;
 }
@@ -33,7 +35,7 @@ export interface ContainerPlan {
   memoryBytes: number;
   nanoCpus: number;
   pids: number;
-  network: 'none' | 'bridge';
+  network: 'none' | 'bridge' | 'host';
   /** Cap on the output artifacts directory (/openclaw/out). */
   outputsBytes: number;
 }
@@ -159,7 +161,14 @@ export function planContainer(spec: unknown, policy: ContainerPolicy): Container
   if (!isRecord(resources)) throw invalid('resources', 'must be an object with memory, cpus, pids and outputs');
 
   const network = spec.network ?? 'none';
-  if (network !== 'none' && network !== 'bridge') throw invalid('network', `must be none or bridge, got ${JSON.stringify(network)}`);
+  if (network !== 'none' && network !== 'bridge' && network !== 'host')
+    throw invalid('network', `must be none, bridge or host, got ${JSON.stringify(network)}`);
+  if (network === 'host' && !policy.allowHostNetwork) {
+    throw new NonRetryableError(
+      'NetworkNotAllowed',
+      "container.network: host is not allowed on this engine (containerAllowHostNetwork=false; set OPENCLAW_CONTAINER_ALLOW_HOST_NETWORK=true to let containers use the Docker host's network, loopback included)",
+    );
+  }
   if (network === 'bridge' && !policy.allowNetwork) {
     throw new NonRetryableError(
       'NetworkNotAllowed',
