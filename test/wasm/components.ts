@@ -134,6 +134,94 @@ export async function constantComponent(json: string): Promise<Uint8Array> {
   return await componentNew(await componentEmbed({ binary: core, witSource: SKILL_WIT, world: 'skill-world' }));
 }
 
+export interface CopyOptions {
+  /** The input artifact read (default `in`). */
+  from?: string;
+  /** The output artifact written (default `out`). */
+  to?: string;
+  /** Bytes asked for per read (default 1 MiB). */
+  chunk?: number;
+  /** How many times each chunk is written (default 1). */
+  repeat?: number;
+}
+
+/**
+ * A component that copies input artifact `from` to output `to` through the `artifacts` import,
+ * chunk by chunk, and returns `[reads, size]` (the number of non-empty reads, and what `size`
+ * said). Its allocator is reset after each chunk, so it needs about one chunk of memory whatever
+ * the artifact's size. A failed call returns the skill error `ArtifactError` with the host's
+ * message.
+ *
+ * Lowered imports (canonical ABI): size(name ptr, len, ret) -> ret {u8 some, u64 @8};
+ * read(name ptr, len, offset i64, len, ret) -> ret {u8 err, ptr @4, len @8};
+ * write(name ptr, len, data ptr, len, ret) -> ret {u8 err, message ptr @4, len @8}.
+ */
+export async function copyComponent(options: CopyOptions = {}): Promise<Uint8Array> {
+  const from = options.from ?? 'in';
+  const to = options.to ?? 'out';
+  const chunk = options.chunk ?? 1024 * 1024;
+  const repeat = options.repeat ?? 1;
+  const core = await parse(`(module
+    (import "openclaw:skill/artifacts@1.0.0" "size" (func $size (param i32 i32 i32)))
+    (import "openclaw:skill/artifacts@1.0.0" "read" (func $read (param i32 i32 i64 i32 i32)))
+    (import "openclaw:skill/artifacts@1.0.0" "write" (func $write (param i32 i32 i32 i32 i32)))
+    ${PREAMBLE}
+    (data (i32.const 1200) "${from}")
+    (data (i32.const 1300) "${to}")
+    (data (i32.const 1400) "ArtifactError")
+    ;; the host's error (string at 68/72) as the skill error ArtifactError
+    (func $fail (result i32)
+      (i32.store8 (i32.const 16) (i32.const 1))
+      (i32.store (i32.const 20) (i32.const 1400)) (i32.store (i32.const 24) (i32.const 13))
+      (i32.store (i32.const 28) (i32.load (i32.const 68))) (i32.store (i32.const 32) (i32.load (i32.const 72)))
+      (i32.store8 (i32.const 36) (i32.const 0))
+      (i32.const 16))
+    ;; writes the decimal digits of $v ending before $end; returns where they start
+    (func $digits (param $v i64) (param $end i32) (result i32)
+      (loop $d
+        (local.set $end (i32.sub (local.get $end) (i32.const 1)))
+        (i64.store8 (local.get $end) (i64.add (i64.const 48) (i64.rem_u (local.get $v) (i64.const 10))))
+        (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
+        (br_if $d (i64.ne (local.get $v) (i64.const 0))))
+      (local.get $end))
+    ${RUN(`(local $off i64) (local $mark i32) (local $n i32) (local $reads i64) (local $i i32) (local $start i32)
+      (call $size (i32.const 1200) (i32.const ${from.length}) (i32.const 96))
+      (block $done
+        (loop $next
+          (local.set $mark (global.get $heap))
+          (call $read (i32.const 1200) (i32.const ${from.length}) (local.get $off) (i32.const ${chunk}) (i32.const 64))
+          (if (i32.load8_u (i32.const 64)) (then (return (call $fail))))
+          (local.set $p (i32.load (i32.const 68)))
+          (local.set $n (i32.load (i32.const 72)))
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $reads (i64.add (local.get $reads) (i64.const 1)))
+          (local.set $i (i32.const 0))
+          (loop $again
+            (call $write (i32.const 1300) (i32.const ${to.length}) (local.get $p) (local.get $n) (i32.const 64))
+            (if (i32.load8_u (i32.const 64)) (then (return (call $fail))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $again (i32.lt_u (local.get $i) (i32.const ${repeat}))))
+          (local.set $off (i64.add (local.get $off) (i64.extend_i32_u (local.get $n))))
+          (global.set $heap (local.get $mark))
+          (br $next)))
+      ;; "[reads,size]" in 2000..2063 (size -1 when none)
+      (i32.store8 (i32.const 2063) (i32.const 93))
+      (local.set $start
+        (if (result i32) (i32.load8_u (i32.const 96))
+          (then (call $digits (i64.load (i32.const 104)) (i32.const 2063)))
+          (else (i32.store16 (i32.const 2061) (i32.const 0x312d)) (i32.const 2061))))
+      (local.set $start (i32.sub (local.get $start) (i32.const 1)))
+      (i32.store8 (local.get $start) (i32.const 44))
+      (local.set $start (call $digits (local.get $reads) (local.get $start)))
+      (local.set $start (i32.sub (local.get $start) (i32.const 1)))
+      (i32.store8 (local.get $start) (i32.const 91))
+      (i32.store8 (i32.const 16) (i32.const 0))
+      (i32.store (i32.const 20) (local.get $start))
+      (i32.store (i32.const 24) (i32.sub (i32.const 2064) (local.get $start)))
+      (i32.const 16)`)})`);
+  return await componentNew(await componentEmbed({ binary: core, witSource: SKILL_WIT, world: 'skill-world' }));
+}
+
 /** A core module (not a component): registering it must fail. */
 export async function coreModule(): Promise<Uint8Array> {
   return await parse(`(module ${PREAMBLE} ${RUN(BODIES.echo)})`);

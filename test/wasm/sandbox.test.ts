@@ -9,10 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmExecutor, type ResolvedSkill, type WasmExecutor } from '../../engine/executors/wasm/index.js';
 import type { TaskInvocation } from '../../engine/executors/types.js';
-import { createLogger } from '../../engine/telemetry/logger.js';
 import { waitFor } from '../helpers/engine.js';
 import { buildFixture, resolved, type FixtureName } from './components.js';
-import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
+import { wasmInvocation } from './invocation.js';
 
 const fixtures = new Map<string, ResolvedSkill>();
 let cacheDir: string;
@@ -59,26 +58,8 @@ interface Run {
 function invocation(spec: Record<string, unknown>, input: unknown, timeoutMs: number | null = 10_000): Run {
   const abort = new AbortController();
   const lines: Run['lines'] = [];
-  return {
-    lines,
-    abort,
-    invocation: {
-      task: { kind: 'wasm', spec },
-      spec,
-      input,
-      runId: '00000000-0000-0000-0000-000000000000',
-      namespace: 'default',
-      stepKey: 'step',
-      idempotencyKey: 'run:step',
-      workerId: 'test-worker',
-      attempt: 1,
-      signal: abort.signal,
-      timeoutMs,
-      log: createLogger({ level: 'silent' }),
-      stepLog: { write: (line, stream) => lines.push({ line, stream }) },
-      artifacts: NO_ARTIFACTS,
-    },
-  };
+  const stepLog = { write: (line: string, stream?: string) => lines.push({ line, stream }) };
+  return { lines, abort, invocation: wasmInvocation(spec, input, { signal: abort.signal, timeoutMs, stepLog }) };
 }
 
 const run = (

@@ -5,11 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWasmExecutor, type WasmExecutor } from '../../engine/executors/wasm/index.js';
 import type { TaskInvocation } from '../../engine/executors/types.js';
-import { createLogger } from '../../engine/telemetry/logger.js';
 import type { BuiltSkill } from '../../cli/runtime/skill-build.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from './built-skills.js';
 import { resolved } from './components.js';
-import { NO_ARTIFACTS } from '../../engine/worker/task-artifacts.js';
+import { wasmInvocation } from './invocation.js';
 
 let skills: Map<string, BuiltSkill>;
 let exec: WasmExecutor;
@@ -26,22 +25,7 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 function invocationFor(skill: string, input: unknown, log: string[] = []): TaskInvocation {
-  return {
-    task: { kind: 'wasm', spec: { skill } },
-    spec: { skill },
-    input,
-    runId: '00000000-0000-0000-0000-000000000000',
-    namespace: 'default',
-    stepKey: 'step',
-    idempotencyKey: 'run:step',
-    workerId: 'test-worker',
-    attempt: 1,
-    signal: new AbortController().signal,
-    timeoutMs: 30_000,
-    log: createLogger({ level: 'silent' }),
-    stepLog: { write: (line) => log.push(line) },
-    artifacts: NO_ARTIFACTS,
-  };
+  return wasmInvocation({ skill }, input, { stepLog: { write: (line) => log.push(line) } });
 }
 
 async function run(skill: string, input: unknown): Promise<{ output: unknown; log: string[] }> {
@@ -103,6 +87,30 @@ describe('csv-to-json', () => {
 
   it('rejects input that does not match its schema before running', async () => {
     expect(await failure(run('csv-to-json@1', { text: 'a,b' }))).toMatchObject({ name: 'InvalidInput', retryable: false });
+    expect(await failure(run('csv-to-json@1', { csv: 'a\n1\n', fromArtifact: 'x' }))).toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('not both') as unknown,
+    });
+  });
+
+  it('splits records itself where it can and leaves the rest to csv-parse: both give the same rows', async () => {
+    // Unquoted, quoted (with a delimiter, quotes, CRLF and LF inside), empty fields, a trailing
+    // delimiter, CR-only and LF line ends, empty lines.
+    const csv = 'a,b,c\r\n1,"x, ""y""\r\nz",\n\n2,,"q"\r3,"",last\n"4","five\nlines",\n';
+    const rows = [
+      { a: 1, b: 'x, "y"\r\nz', c: null },
+      { a: 2, b: null, c: 'q' },
+      { a: 3, b: '', c: 'last' },
+      { a: '4', b: 'five\nlines', c: null },
+    ];
+    // trim: true sends every record to csv-parse; these fields have no spaces to trim.
+    for (const trim of [false, true]) {
+      expect((await run('csv-to-json@1', { csv, types: true, trim })).output).toEqual({ columns: ['a', 'b', 'c'], rows, count: 4 });
+    }
+    // An empty line kept is a record of one empty field.
+    expect(await failure(run('csv-to-json@1', { csv: 'a,b\n1,2\n\n3,4\n', skipEmptyLines: false }))).toMatchObject({
+      message: 'line 3: 1 fields, expected 2 (a, b)',
+    });
   });
 });
 

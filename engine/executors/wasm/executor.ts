@@ -3,9 +3,11 @@
  *
  * Per task: resolve the skill (injected: executors never touch the database), validate the input
  * against the skill's input schema, prepare the component (transpile with jco once per digest,
- * refuse imports other than `openclaw:skill/host`, compile with memory capped), then run one fresh
- * instance in a new worker thread with a JS heap cap. The thread is terminated at the timeout and
- * when the task's signal aborts; output is capped and validated against the output schema.
+ * refuse imports other than `openclaw:skill/host` and `openclaw:skill/artifacts`, compile with
+ * memory capped), then run one fresh instance in a new worker thread with a JS heap cap. The
+ * thread is terminated at the timeout and when the task's signal aborts; output is capped and
+ * validated against the output schema. The skill reads and writes the step's artifacts through
+ * the `artifacts` import (artifact-bridge.ts).
  */
 import { FAILURES } from '../../vocabulary/failures.js';
 import { createHash } from 'node:crypto';
@@ -16,6 +18,7 @@ import { describeBytes, parseByteSize } from '../../spec/size.js';
 import type { Executor, TaskInvocation } from '../types.js';
 import { SkillLoader, type PreparedSkill } from './loader.js';
 import type { SandboxFailure, SandboxMessage, WorkerData } from './sandbox-protocol.js';
+import { ArtifactBridge } from './artifact-bridge.js';
 import { compileSkillSchema } from '../../skills/manifest.js';
 import { parseSkillRef } from '../../skills/semver.js';
 import type { ResolveSkill, ResolvedSkill } from './types.js';
@@ -99,7 +102,18 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
     const inputJson = JSON.stringify(inv.input ?? null);
     const prepared = await loader.prepare({ sha256: skill.sha256, loadComponent: skill.loadComponent, label }, memoryLimitBytes);
     const entryUrl = await workerEntry(options.cacheDir);
-    const outputJson = await runSandbox(entryUrl, prepared, inputJson, label, inv);
+    const bridge = new ArtifactBridge(inv.artifacts, label);
+    let outputJson: string;
+    try {
+      outputJson = await runSandbox(entryUrl, prepared, inputJson, label, inv, bridge);
+    } catch (err) {
+      // A failed artifact call is the cause when there is one (the skill may have failed because
+      // of it). Taken before abort(), whose stopped streams fail the calls still in flight.
+      const cause = bridge.failure ?? err;
+      await bridge.abort(err instanceof Error ? err : new Error(String(err)));
+      throw cause;
+    }
+    await bridge.close();
     let output: unknown;
     try {
       output = JSON.parse(outputJson);
@@ -112,7 +126,14 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
     return output;
   }
 
-  function runSandbox(entryUrl: URL, prepared: PreparedSkill, input: string, label: string, inv: TaskInvocation): Promise<string> {
+  function runSandbox(
+    entryUrl: URL,
+    prepared: PreparedSkill,
+    input: string,
+    label: string,
+    inv: TaskInvocation,
+    bridge: ArtifactBridge,
+  ): Promise<string> {
     const timeoutMs = inv.timeoutMs ?? limits.defaultTimeoutMs;
     const data: WorkerData = {
       mode: 'run',
@@ -122,6 +143,7 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
       memoryLimitBytes: prepared.memoryLimitBytes,
       maxOutputBytes: limits.maxOutputBytes,
       maxLogBytes: limits.maxLogBytes,
+      artifacts: bridge.sandboxData(),
     };
     return new Promise<string>((resolve, reject) => {
       if (inv.signal.aborted) {
@@ -166,6 +188,10 @@ export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
         if (settled) return;
         if (m.t === 'log') {
           inv.stepLog.write(`[${m.level}] ${m.message}`, 'log');
+          return;
+        }
+        if (m.t === 'artifact') {
+          bridge.handle(m);
           return;
         }
         if (m.ok) finish(null, m.output);

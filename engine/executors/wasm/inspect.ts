@@ -7,7 +7,7 @@
  */
 
 /** The only imports a skill may have. */
-export const ALLOWED_IMPORTS: readonly string[] = ['openclaw:skill/host@1.0.0'];
+export const ALLOWED_IMPORTS: readonly string[] = ['openclaw:skill/host@1.0.0', 'openclaw:skill/artifacts@1.0.0'];
 /** The export every skill must have (with its `run` function). */
 export const SKILL_EXPORT = 'openclaw:skill/skill@1.0.0';
 

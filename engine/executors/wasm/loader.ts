@@ -21,7 +21,7 @@ import {
   SKILL_EXPORT,
   type ComponentShape,
 } from './inspect.js';
-import type { TranspileMessage, WasmApi, WasmModule, WorkerData } from './sandbox-protocol.js';
+import { GLUE_IMPORTS, type TranspileMessage, type WasmApi, type WasmModule, type WorkerData } from './sandbox-protocol.js';
 import { jcoUrl, workerEntry } from './worker-entry.js';
 
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -29,8 +29,6 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Bump when the cached layout or transpile options change: old entries are then ignored. */
 const CACHE_FORMAT = 1;
 const GLUE = 'skill.js';
-/** The host import as jco's glue names it (without version). */
-export const HOST_IMPORT_KEY = 'openclaw:skill/host';
 
 export interface SkillComponentSource {
   sha256: string;
@@ -159,7 +157,8 @@ export class SkillLoader {
     }
     refuseForbidden(source.label, shape);
     // jco names imports without versions: cross-check with the world read above.
-    const unexpected = out.imports.filter((i) => i !== HOST_IMPORT_KEY);
+    const granted: string[] = Object.values(GLUE_IMPORTS);
+    const unexpected = out.imports.filter((i) => !granted.includes(i));
     if (unexpected.length > 0)
       throw new NonRetryableError('ForbiddenImport', `skill ${source.label}: ${forbiddenImportMessage(unexpected)}`);
     const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;

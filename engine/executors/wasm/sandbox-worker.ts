@@ -7,12 +7,16 @@
  * cancel or lease loss; `resourceLimits` bound its JS heap, the memory caps compiled into the
  * modules bound WebAssembly memory.
  *
- * The component gets exactly one import: `openclaw:skill/host` (`log`). jco's glue is loaded in
- * instantiation mode, so nothing else (no WASI shim, no file or network access) is reachable from
- * the guest. This file imports only node: builtins (jco by URL): the executor may run it from a
- * transpiled copy.
+ * The component gets exactly two imports: `openclaw:skill/host` (`log`) and
+ * `openclaw:skill/artifacts` (the step's artifacts, through the bridge of sandbox-artifacts.ts).
+ * jco's glue is loaded in instantiation mode, so nothing else (no WASI shim, no file or network
+ * access) is reachable from the guest. This file imports only node: builtins and its siblings
+ * sandbox-artifacts.ts and sandbox-protocol.ts (jco by URL): the executor may run it from a
+ * transpiled copy (worker-entry.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { artifactImports } from './sandbox-artifacts.js';
+import { GLUE_IMPORTS } from './sandbox-protocol.js';
 import type {
   SandboxData,
   SandboxFailure,
@@ -29,7 +33,6 @@ import type {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const SKILL_EXPORT = 'openclaw:skill/skill@1.0.0';
-const HOST_IMPORT_KEY = 'openclaw:skill/host';
 const PAGE = 65_536;
 
 const input = workerData as WorkerData;
@@ -94,7 +97,7 @@ async function runSkill(): Promise<void> {
         if (!m) throw new Error(`the component asked for an unknown core module ${name}`);
         return m;
       },
-      { [HOST_IMPORT_KEY]: { log } },
+      { [GLUE_IMPORTS.host]: { log }, [GLUE_IMPORTS.artifacts]: artifactImports(data.artifacts, post) },
       async (module, imports) => {
         const instance = await WA.instantiate(module, imports);
         for (const v of Object.values(instance.exports)) if (v instanceof WA.Memory) memories.push(v);

@@ -1,14 +1,18 @@
 /**
  * The worker threads' entry module (sandbox-worker.ts). Built code has sandbox-worker.js next to
- * this file; when running from TypeScript sources (tests, tsx) it is transpiled once into the
- * cache directory (it imports nothing but node: builtins, so it runs from anywhere).
+ * this file; when running from TypeScript sources (tests, tsx) it and the two siblings it imports
+ * are transpiled once into a folder of the cache directory (they import nothing else but node:
+ * builtins, so they run from anywhere).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The modules a sandbox thread loads: the entry first. */
+const SANDBOX_MODULES = ['sandbox-worker', 'sandbox-artifacts', 'sandbox-protocol'] as const;
 
 const entries = new Map<string, Promise<URL>>();
 
@@ -24,19 +28,31 @@ export function workerEntry(cacheDir: string): Promise<URL> {
 }
 
 async function resolveEntry(cacheDir: string): Promise<URL> {
-  const built = new URL('./sandbox-worker.js', import.meta.url);
+  const built = new URL(`./${SANDBOX_MODULES[0]}.js`, import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  const text = await readFile(new URL('./sandbox-worker.ts', import.meta.url), 'utf8');
   const ts = await import('typescript');
-  const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const file = path.join(cacheDir, `sandbox-worker-${createHash('sha256').update(js).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) {
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, js, { mode: 0o600 });
-    await rename(tmp, file);
+  const files: Record<string, string> = { 'package.json': '{"type":"module"}\n' };
+  for (const name of SANDBOX_MODULES) {
+    const text = await readFile(new URL(`./${name}.ts`, import.meta.url), 'utf8');
+    const options = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
+    files[`${name}.js`] = ts.transpileModule(text, { compilerOptions: options }).outputText;
   }
-  return pathToFileURL(file);
+  const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+  const dir = path.join(cacheDir, `sandbox-worker-${digest}`);
+  if (!existsSync(dir)) {
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    const tmp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await mkdir(tmp, { mode: 0o700 });
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(tmp, name), text, { mode: 0o600 });
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process made the same folder first: use theirs.
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(dir)) throw err;
+    }
+  }
+  return pathToFileURL(path.join(dir, `${SANDBOX_MODULES[0]}.js`));
 }
 
 /** file: URL of jco's API module (the transpile worker imports it by URL). */
