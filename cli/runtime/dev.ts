@@ -17,6 +17,9 @@ import { Lifecycle, StopRequested } from './lifecycle.js';
 import { registerWorkflowDir, resolveWorkflowsDir } from './workflow-dir.js';
 import { registerSkillDir, resolveSkillsDir } from './skill-dir.js';
 
+/** The secret the etl-orders example's load step connects with. */
+const WAREHOUSE_SECRET = 'WAREHOUSE_URL';
+
 export interface DevOptions {
   port: number;
   host: string;
@@ -81,6 +84,13 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
     if (dir) {
       print.out(`  workflows ${dir}`);
       await registerWorkflowDir(engine, dir, print);
+      // The etl-orders example's load step connects to a warehouse on its own: in dev, this same
+      // PostgreSQL (a value the user stored first is kept).
+      const stored = await engine.listSecrets({ limit: 1000 });
+      if (!stored.items.some((s) => s.name === WAREHOUSE_SECRET)) {
+        await engine.putSecret(WAREHOUSE_SECRET, databaseUrl);
+        print.out(`  examples  secret ${WAREHOUSE_SECRET} = this database (etl-orders loads its table etl_orders there)`);
+      }
     } else {
       print.out('  workflows (none found)');
     }
