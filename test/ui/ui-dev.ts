@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { watchPage } from '../helpers/browser.js';
 import { ROOT, startDev, stopDev, type DevProcess } from '../helpers/cli.js';
 import { waitFor } from '../helpers/engine.js';
 
@@ -58,4 +60,20 @@ export async function startUiDev(env: Record<string, string> = {}): Promise<UiDe
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A page of `browser` signed in through the printed link, on the runs list, with the problems it
+ * reports collected (watchPage). `options`: the page's own (downloads, permissions, ...).
+ */
+export async function signedInPage(
+  browser: Browser,
+  ui: UiDev,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
+  const problems = watchPage(page);
+  await page.goto(ui.link);
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  return { page, problems };
 }

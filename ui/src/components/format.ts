@@ -27,3 +27,13 @@ export function durationBetween(start: string | null | undefined, end: string | 
 }
 
 export const shortId = (id: string): string => id.slice(0, 8);
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** `532 B`, `1.50 KiB`, `12.0 MiB`, `250 MiB`, `2.25 GiB`: binary units, like `openclaw artifacts`. */
+export function formatBytes(n: number): string {
+  const unit = n < 1024 ? 0 : Math.min(BYTE_UNITS.length - 1, Math.floor(Math.log2(n) / 10));
+  if (unit === 0) return `${n} B`;
+  const v = n / 1024 ** unit;
+  return `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${BYTE_UNITS[unit]}`;
+}

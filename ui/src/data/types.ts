@@ -6,6 +6,7 @@
 import type { ResponseBody } from '../../../client/index.js';
 
 export type {
+  Artifact,
   DeadLetter,
   ErrorInfo,
   Run,

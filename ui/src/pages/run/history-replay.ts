@@ -1,8 +1,8 @@
 /**
  * A run as its history tells it (pure functions, no React): each step's status after any event
  * (time travel), every attempt with its worker, times and outcome, backoff gaps and waits (the
- * Gantt and the step panel). The history is the one source for the past; the live view uses the
- * run's own step rows.
+ * Gantt and the step panel), the artifacts attached by then. The history is the one source for the
+ * past; the live view uses the run's own step rows.
  */
 import type { ErrorInfo, RunEvent } from '../../data/types.js';
 
@@ -87,6 +87,31 @@ export function stateAt(events: RunEvent[], index: number): ReplayedState {
     }
   }
   return { runStatus, steps, at: events[last]?.createdAt ?? '' };
+}
+
+/**
+ * The artifacts attached by the moment right after `events[index]`. An artifact is attached by its
+ * step's successful completion, in the transaction that writes that attempt's `step.succeeded`, so
+ * it belongs to the past from that event on. (Not by `createdAt`: two completions' clocks may run in
+ * another order than their events.)
+ */
+export function artifactsAt<A extends { stepKey: string | null; attempt: number | null }>(
+  artifacts: A[],
+  events: RunEvent[],
+  index: number,
+): A[] {
+  const attached = new Set<string>();
+  const anyAttempt = new Set<string>();
+  for (let i = 0; i <= Math.min(index, events.length - 1); i++) {
+    const e = events[i]!;
+    if (e.type !== 'step.succeeded' || !e.stepKey) continue;
+    const attempt = (e.data as { attempt?: unknown } | null)?.attempt;
+    if (typeof attempt === 'number') attached.add(`${e.stepKey}#${attempt}`);
+    else anyAttempt.add(e.stepKey);
+  }
+  return artifacts.filter(
+    (a) => a.stepKey !== null && (anyAttempt.has(a.stepKey) || a.attempt === null || attached.has(`${a.stepKey}#${a.attempt}`)),
+  );
 }
 
 export type SpanKind = 'attempt' | 'backoff' | 'wait' | 'queued' | 'group';

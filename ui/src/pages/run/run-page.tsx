@@ -1,7 +1,8 @@
 /**
  * /runs/<id>: one run, live. Its summary (status, duration, trigger, version, input, output,
  * error) and actions; the graph (lazy: React Flow and ELK), the step list, the Gantt and the
- * history in tabs; time travel over the history; the step panel for the selected step.
+ * history in tabs; time travel over the history; the run's artifacts; the step panel for the
+ * selected step.
  */
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { durationBetween, formatDuration, formatTime } from '../../components/format';
@@ -12,9 +13,10 @@ import { useInterval } from '../../components/use-async';
 import { triggerType, type Step } from '../../data/types';
 import { Link, navigate, useLocation } from '../../router';
 import type { PageProps } from '../../routes';
+import { ArtifactsSection } from './artifacts';
 import { Gantt } from './gantt';
 import { HistoryList } from './history-list';
-import { spansOf, stateAt } from './history-replay';
+import { artifactsAt, spansOf, stateAt } from './history-replay';
 import { RunActions } from './run-actions';
 import { StepList } from './step-list';
 import { StepPanel } from './step-panel';
@@ -65,6 +67,11 @@ export default function RunPage({ params }: PageProps) {
   }, [run, replayed]);
   const statusOf = (key: string): string | undefined =>
     replayed ? replayed.steps.get(key) : run?.steps.find((s) => s.key === key)?.status;
+
+  const artifacts = useMemo(
+    () => (at === null ? (run?.artifacts ?? []) : artifactsAt(run?.artifacts ?? [], events, at)),
+    [run, events, at],
+  );
 
   if (data.error !== null && !run) return <ErrorState error={data.error} retry={data.refresh} />;
   if (!run) return <Loading what="Loading the run" />;
@@ -159,6 +166,14 @@ export default function RunPage({ params }: PageProps) {
           )}
           {tab === 'history' && <HistoryList events={events} at={at} onTravel={setAt} />}
         </Tabs>
+        <ArtifactsSection
+          artifacts={artifacts}
+          steps={run.steps}
+          travelling={replayed !== null}
+          error={data.error}
+          retry={data.refresh}
+          onSelectStep={select}
+        />
       </section>
       {selectedStep && (
         <StepPanel
@@ -168,6 +183,7 @@ export default function RunPage({ params }: PageProps) {
             replayed ? { ...selectedStep, status: (replayed.steps.get(selectedStep.key) ?? 'pending') as Step['status'] } : selectedStep
           }
           events={events}
+          artifacts={artifacts.filter((a) => a.stepKey === selectedStep.key)}
           deadLetter={data.deadLetters.find((d) => d.stepKey === selectedStep.key)}
           onClose={() => setQuery({ step: null })}
           onChanged={data.refresh}

@@ -1,6 +1,7 @@
 /**
  * The step panel: a step's status, input, output and error, every attempt (worker, times,
- * outcome, error) from the history, its logs with a live tail, and replaying its dead letter.
+ * outcome, error) from the history, the artifacts it wrote, its logs with a live tail, and
+ * replaying its dead letter.
  */
 import { useState } from 'react';
 import { useSession } from '../../auth/session-context';
@@ -9,8 +10,9 @@ import { JsonView } from '../../components/json-view';
 import { errorMessage } from '../../components/states';
 import { StatusBadge } from '../../components/status';
 import { client, unwrap } from '../../data/http';
-import type { DeadLetter, RunEvent, Step } from '../../data/types';
+import type { Artifact, DeadLetter, RunEvent, Step } from '../../data/types';
 import { Link } from '../../router';
+import { StepArtifacts } from './artifacts';
 import { attemptsOf } from './history-replay';
 import { StepLogs } from './step-logs';
 
@@ -20,6 +22,8 @@ export function StepPanel(props: {
   runId: string;
   step: Step;
   events: RunEvent[];
+  /** The artifacts this step wrote (its outputs). */
+  artifacts: Artifact[];
   deadLetter: DeadLetter | undefined;
   onClose(): void;
   onChanged(): void;
@@ -119,6 +123,8 @@ export function StepPanel(props: {
       <JsonView value={step.input ?? null} label="input" />
       <h3>Output</h3>
       <JsonView value={step.output ?? null} label="output" />
+      <h3>Artifacts</h3>
+      <StepArtifacts artifacts={props.artifacts} />
       <h3>Logs</h3>
       <StepLogs runId={runId} stepKey={step.key} live={OPEN.has(step.status)} />
     </aside>
