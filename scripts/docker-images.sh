@@ -21,6 +21,28 @@ fi
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# Installs a Debian package (as root), for what an image is built from.
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "docker-images: need $2: apt-get install $1 (as root)" >&2
+    exit 1
+  fi
+  log "installing $1"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >&2
+}
+
+# Copies binary $2 into root $1 at $3 with its shared libraries and the dynamic loader, at the
+# paths the binary looks for them.
+add_binary() {
+  mkdir -p "$1$(dirname "$3")"
+  cp "$2" "$1$3"
+  for lib in $(ldd "$2" | grep -o '/[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
+  done
+}
+
 if have_image local/busybox && have_image local/node && have_image local/psql; then
   log "images local/busybox, local/node and local/psql present"
   exit 0
@@ -29,13 +51,7 @@ fi
 # The statically linked busybox (busybox-static installs it at /bin/busybox; a dynamic one would
 # not run in an image without its libraries).
 if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "docker-images: need a static /bin/busybox: apt-get install busybox-static (as root)" >&2
-    exit 1
-  fi
-  log "installing busybox-static"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >&2
+  apt_install busybox-static 'a static /bin/busybox'
 fi
 
 # A root filesystem with busybox in /bin: every applet as a link (not the `busybox` applet itself:
@@ -70,14 +86,7 @@ else
   log "building local/node from $(command -v node) ($(node -v))"
   root="$work/node"
   busybox_rootfs "$root"
-  node_bin="$(readlink -f "$(command -v node)")"
-  mkdir -p "$root/usr/local/bin"
-  cp "$node_bin" "$root/usr/local/bin/node"
-  # The shared libraries and the dynamic loader, at the paths the binary looks for them.
-  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  add_binary "$root" "$(readlink -f "$(command -v node)")" /usr/local/bin/node
   tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw test image: node $(node -v)" - local/node >/dev/null
 fi
 
@@ -87,25 +96,12 @@ psql_bin() { ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1
 if have_image local/psql; then
   log "image local/psql present"
 else
-  if [ -z "$(psql_bin)" ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "docker-images: need psql: apt-get install postgresql-client (as root)" >&2
-      exit 1
-    fi
-    log "installing postgresql-client"
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client >&2
-  fi
+  [ -n "$(psql_bin)" ] || apt_install postgresql-client psql
   bin="$(psql_bin)"
   log "building local/psql from $bin"
   root="$work/psql"
   busybox_rootfs "$root"
-  mkdir -p "$root/usr/local/bin"
-  cp "$bin" "$root/usr/local/bin/psql"
-  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  add_binary "$root" "$bin" /usr/local/bin/psql
   tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/bin' -m "OpenClaw example image: $("$bin" --version)" - local/psql >/dev/null
 fi
 
