@@ -16,6 +16,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { DATABASE_URL: 'postgres://x', OPENCLAW_POLL_MS: 'soon' })).toThrow(/pollIntervalMs \(OPENCLAW_POLL_MS\)/);
     expect(() => loadConfig({ leaseTtlMs: 1000, heartbeatIntervalMs: 2000 }, { DATABASE_URL: 'postgres://x' })).toThrow(/below leaseTtlMs/);
   });
+  it('refuses the retired JSON size settings, naming what replaced them, and checks the large-JSON limits', () => {
+    const env = { DATABASE_URL: 'postgres://x/y' };
+    expect(() => loadConfig({}, { ...env, OPENCLAW_MAX_STEP_OUTPUT_BYTES: '1048576' })).toThrow(
+      /OPENCLAW_MAX_STEP_OUTPUT_BYTES is no longer read: .* set OPENCLAW_MAX_JSON_BYTES instead/,
+    );
+    expect(() => loadConfig({ inlineJsonBytes: 2048, maxJsonBytes: 1024 }, env)).toThrow(
+      /must not be above maxJsonBytes \(OPENCLAW_MAX_JSON_BYTES/,
+    );
+    expect(() => loadConfig({ maxJsonBytes: 2 * 1024 ** 3, artifactMaxBytes: 1024 ** 3 }, env)).toThrow(
+      /maxJsonBytes \(OPENCLAW_MAX_JSON_BYTES, 2147483648\) must not be above artifactMaxBytes/,
+    );
+    expect(loadConfig({}, env)).toMatchObject({ inlineJsonBytes: 256 * 1024, maxJsonBytes: 64 * 1024 ** 2 });
+  });
   it('parses the text settings once: master keys, egress allowlist, notify hooks, cache dir', () => {
     const key = generateMasterKey();
     const old = generateMasterKey();
