@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateMasterKey } from '../../engine/index.js';
 import { freePort } from '../../engine/testing.js';
 import { describeDocker, requireDocker } from '../helpers/docker.js';
-import { query, SLOW_MACHINE_LEASES, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
+import { artifactRows, query, SLOW_MACHINE_LEASES, useEngine, waitFor, waitForRun } from '../helpers/engine.js';
 import { BUILD_TIMEOUT_MS, builtSkills, testWasmCacheDir } from '../wasm/built-skills.js';
 
 const port = await freePort();
@@ -34,19 +34,7 @@ let server: ChildProcess;
 const workflows = new URL('../../workflows/', import.meta.url);
 const sample = `http://127.0.0.1:${port}`;
 
-interface ArtifactRow {
-  name: string;
-  step_key: string;
-  size: string;
-  sha256: string;
-  media_type: string;
-}
-const artifactsOf = (runId: string) =>
-  query<ArtifactRow>(
-    t.engine,
-    `SELECT name, step_key, size, sha256, media_type FROM openclaw.artifact WHERE run_id = $1 AND kind = 'file' ORDER BY created_at, name`,
-    [runId],
-  );
+const artifactsOf = (runId: string) => artifactRows(t.engine, runId);
 
 describeDocker('ETL and MLOps examples at realistic sizes', () => {
   beforeAll(async () => {
@@ -79,7 +67,7 @@ describeDocker('ETL and MLOps examples at realistic sizes', () => {
     // The extracted file is the server's bytes, exactly.
     const served = Buffer.from(await (await fetch(`${sample}/orders.csv?rows=100000`)).arrayBuffer());
     const artifacts = await artifactsOf(runId);
-    expect(artifacts.map((a) => `${a.step_key}.${a.name}`)).toEqual(['extract.orders', 'clean.clean', 'clean.rejected', 'parse.rows']);
+    expect(artifacts.map((a) => `${a.step_key}.${a.name}`)).toEqual(['clean.clean', 'clean.rejected', 'extract.orders', 'parse.rows']);
     const orders = artifacts.find((a) => a.name === 'orders')!;
     expect(Number(orders.size)).toBe(served.length);
     expect(orders.sha256).toBe(createHash('sha256').update(served).digest('hex'));
@@ -122,7 +110,7 @@ describeDocker('ETL and MLOps examples at realistic sizes', () => {
     expect(out.model.weights[1]).toBeCloseTo(-2, 1);
     expect(out.model.intercept).toBeCloseTo(4, 0);
     const files = await artifactsOf(first.id);
-    expect(files.map((a) => `${a.step_key}.${a.name}`)).toEqual(['prepare.dataset', 'train.model', 'evaluate.report']);
+    expect(files.map((a) => `${a.step_key}.${a.name}`)).toEqual(['evaluate.report', 'prepare.dataset', 'train.model']);
     // 50,000 rows and a header.
     const dataset = await t.engine.queries.getRun(first.id);
     expect(dataset.steps.find((s) => s.key === 'prepare')?.output).toEqual({ rows: 50_000, seed: 7 });

@@ -175,3 +175,21 @@ export function useEngine(
   });
   return t;
 }
+
+/** An `artifact` row of a run, as the artifact tests compare them. */
+export interface ArtifactRow {
+  name: string;
+  step_key: string;
+  size: string;
+  sha256: string;
+  media_type: string;
+}
+
+/** The file artifacts attached to a run, by step key and name. */
+export function artifactRows(engine: Engine, runId: string): Promise<ArtifactRow[]> {
+  return query<ArtifactRow>(
+    engine,
+    `SELECT name, step_key, size, sha256, media_type FROM openclaw.artifact WHERE run_id = $1 AND kind = 'file' ORDER BY step_key, name`,
+    [runId],
+  );
+}

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query, testArtifactDir, useEngine, waitForRun } from '../helpers/engine.js';
+import { artifactRows, query, testArtifactDir, useEngine, waitForRun } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
 
 const CAP = 6 * 1024 * 1024;
@@ -54,20 +54,7 @@ afterAll(async () => {
   await srv.close();
 });
 
-interface ArtifactRow {
-  name: string;
-  step_key: string;
-  size: string;
-  sha256: string;
-  media_type: string;
-}
-
-const artifactRows = (runId: string) =>
-  query<ArtifactRow>(
-    t.engine,
-    'SELECT name, step_key, size, sha256, media_type FROM openclaw.artifact WHERE run_id = $1 ORDER BY step_key, name',
-    [runId],
-  );
+const artifactsOf = (runId: string) => artifactRows(t.engine, runId);
 
 const problem = (at: string, text: string): unknown =>
   expect.objectContaining({ path: at, message: expect.stringContaining(text) as unknown }) as unknown;
@@ -125,7 +112,7 @@ steps:
     expect(step('upload-typed')).toMatchObject({ body: { ...digest, contentType: 'application/octet-stream', method: 'PUT' } });
     const uploads = srv.requests.filter((r) => r.url === '/upload').slice(uploadsBefore);
     expect(uploads.map((u) => u.raw.length)).toEqual([dataset.length, dataset.length]);
-    expect(await artifactRows(r.id)).toEqual([
+    expect(await artifactsOf(r.id)).toEqual([
       { name: 'dataset', step_key: 'download', size: String(dataset.length), sha256: digest.sha256, media_type: PARQUET },
     ]);
   });
@@ -143,7 +130,7 @@ steps:
 `,
     );
     expect(r.status).toBe('succeeded');
-    expect((await artifactRows(r.id)).map((a) => [a.name, a.media_type, a.size])).toEqual([
+    expect((await artifactsOf(r.id)).map((a) => [a.name, a.media_type, a.size])).toEqual([
       ['orders', 'text/csv', '8'],
       ['blob', 'application/octet-stream', '3'],
     ]);
@@ -153,7 +140,7 @@ steps:
     const r = await download('http-artifact-cap', '/too-big');
     expect(r.status).toBe('failed');
     expect(r.steps[0]?.error).toMatchObject({ name: 'ArtifactTooLarge', message: expect.stringContaining('OPENCLAW_ARTIFACT_MAX_BYTES') });
-    expect(await artifactRows(r.id)).toEqual([]);
+    expect(await artifactsOf(r.id)).toEqual([]);
     // The upload was started (its object row exists) but its bytes were removed from the store.
     const objects = await query<{ key: string }>(t.engine, 'SELECT key FROM openclaw.artifact_object WHERE run_id = $1', [r.id]);
     expect(objects).toHaveLength(1);
