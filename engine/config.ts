@@ -251,7 +251,7 @@ export const defaultConfig: Omit<EngineSettings, 'databaseUrl'> = {
   artifactMaxBytes: 10 * 1024 ** 3,
   artifactSweepGraceMs: 3600_000,
   inlineJsonBytes: 256 * 1024,
-  maxJsonBytes: 64 * 1024 ** 2,
+  maxJsonBytes: 16 * 1024 ** 2,
 };
 
 /** Settings read as text; every other setting is a non-negative number. */

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ maxJsonBytes: 2 * 1024 ** 3, artifactMaxBytes: 1024 ** 3 }, env)).toThrow(
       /maxJsonBytes \(OPENCLAW_MAX_JSON_BYTES, 2147483648\) must not be above artifactMaxBytes/,
     );
-    expect(loadConfig({}, env)).toMatchObject({ inlineJsonBytes: 256 * 1024, maxJsonBytes: 64 * 1024 ** 2 });
+    expect(loadConfig({}, env)).toMatchObject({ inlineJsonBytes: 256 * 1024, maxJsonBytes: 16 * 1024 ** 2 });
   });
   it('parses the text settings once: master keys, egress allowlist, notify hooks, cache dir', () => {
     const key = generateMasterKey();
