@@ -19,9 +19,10 @@ import { p5Cron } from './scenarios/p5-cron.js';
 import { p6EndToEnd } from './scenarios/p6-end-to-end.js';
 import { p7Retention } from './scenarios/p7-retention.js';
 import { p8RunList } from './scenarios/p8-run-list.js';
+import { p9UiRunPage } from './scenarios/p9-ui-run-page.js';
 import { a1Artifact1g } from './scenarios/a1-artifact-1g.js';
 
-const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd, p7Retention, p8RunList, a1Artifact1g];
+const ALL: Scenario[] = [p1Chain, p2Burst, p3Fanout, p4StartLatency, p5Cron, p6EndToEnd, p7Retention, p8RunList, p9UiRunPage, a1Artifact1g];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

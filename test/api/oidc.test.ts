@@ -13,7 +13,7 @@ import { createOidcVerifier, oidcFromEnv, type OidcOptions } from '../../api/oid
 import { yamlHeaders } from '../helpers/api.js';
 import { useEngine } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
-import { memoryAdapter, startIdpServer } from '../helpers/oidc-provider.js';
+import { jwtAccessTokensFor, memoryAdapter, startIdpServer } from '../helpers/oidc-provider.js';
 
 const AUDIENCE = 'https://api.openclaw.test';
 const SECRET = 'a-client-secret-for-the-tests';
@@ -84,12 +84,7 @@ async function startProvider(): Promise<Idp> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => AUDIENCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300 }),
-      },
+      resourceIndicators: jwtAccessTokensFor(AUDIENCE),
     },
     extraTokenClaims: (_ctx, token) => CLAIMS[token.clientId ?? ''],
   });

@@ -1,6 +1,6 @@
 /**
- * Browser tests: playwright-core driving Debian's Chromium (`apt-get install chromium`; no browser
- * download), against a real `openclaw dev` (test/helpers/cli.ts). No mock server.
+ * Browser tests: playwright-core driving Debian's Chromium (chromium.ts: `apt-get install chromium`;
+ * no browser download), against a real `openclaw dev` (test/helpers/cli.ts). No mock server.
  *
  * Without Chromium the suites declared with describeBrowser are skipped with one line saying why;
  * OPENCLAW_REQUIRE_BROWSER=1 (CI: .ci/run installs Chromium and sets it) makes that a failure,
@@ -9,26 +9,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, INSTALL_CHROMIUM } from './chromium.js';
 import { ROOT } from './cli.js';
 
-export const CHROMIUM = process.env.OPENCLAW_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM, launchBrowser } from './chromium.js';
 export const SCREENSHOTS = path.join(ROOT, 'test-results/ui');
-
-/** The flags ../shared/design/machine.md gives for headless Chromium on these machines. */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-const HOW = 'install it with `apt-get install -y chromium` (or set OPENCLAW_CHROMIUM to a Chromium binary)';
 
 /** `describe` when Chromium is there; else skipped with a note, or failing under OPENCLAW_REQUIRE_BROWSER=1. */
 export function describeBrowser(name: string, fn: () => void): void {
@@ -36,7 +23,7 @@ export function describeBrowser(name: string, fn: () => void): void {
     describe(name, fn);
     return;
   }
-  const reason = `browser tests: no Chromium at ${CHROMIUM}; ${HOW}`;
+  const reason = `browser tests: no Chromium at ${CHROMIUM}; ${INSTALL_CHROMIUM}`;
   if (process.env.OPENCLAW_REQUIRE_BROWSER === '1') {
     describe(name, () => {
       it('needs Chromium (OPENCLAW_REQUIRE_BROWSER=1)', () => {
@@ -47,10 +34,6 @@ export function describeBrowser(name: string, fn: () => void): void {
   }
   console.warn(`${reason} (skipped; OPENCLAW_REQUIRE_BROWSER=1 makes this an error)`);
   describe.skip(name, fn);
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  return await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
 }
 
 /**

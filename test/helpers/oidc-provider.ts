@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload, Configuration } from 'oidc-provider';
 
 /** The provider's storage, one Map per model (its built-in memory adapter would do, but warns on every start). */
 export function memoryAdapter(): Adapter {
@@ -20,6 +20,16 @@ export function memoryAdapter(): Adapter {
     revokeByGrantId: async (grantId) => {
       for (const [id, p] of rows) if (p.grantId === grantId) rows.delete(id);
     },
+  };
+}
+
+/** RFC 8707 resource indicators that make the provider issue JWT access tokens for `audience` (the API), scope `api`, 5 minutes. */
+export function jwtAccessTokensFor(audience: string): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+  return {
+    enabled: true,
+    defaultResource: () => audience,
+    useGrantedResource: () => true,
+    getResourceServerInfo: (_ctx, resource) => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300 }),
   };
 }
 

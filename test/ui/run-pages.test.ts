@@ -115,6 +115,17 @@ describeBrowser('web UI: runs and a run', () => {
     await page.getByRole('tab', { name: 'Steps' }).click();
     await expect.poll(() => page.locator('table.step-list tbody tr').count()).toBe(3);
     await expectAccessible(page, 'run page, steps list');
+    // A step's name in the list selects it (the rows are memoised: the selection still reaches them).
+    const reportInList = page.locator('table.step-list').getByRole('button', { name: 'report', exact: true });
+    await reportInList.click();
+    await page
+      .getByRole('complementary')
+      .getByRole('heading', { name: /Step report/ })
+      .waitFor();
+    await expect.poll(() => reportInList.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('table.step-list').getByRole('button', { name: 'flaky', exact: true }).getAttribute('aria-pressed')).toBe(
+      'false',
+    );
     await page.getByRole('tab', { name: 'History' }).click();
     await page.locator('table.history').waitFor();
     await expectAccessible(page, 'run page, history');

@@ -12,7 +12,7 @@ import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, expectAccessible, launchBrowser, screenshot, watchPage } from '../helpers/browser.js';
-import { memoryAdapter, startIdpServer, type IdpServer } from '../helpers/oidc-provider.js';
+import { jwtAccessTokensFor, memoryAdapter, startIdpServer, type IdpServer } from '../helpers/oidc-provider.js';
 import { startUiDev, type UiDev } from './ui-dev.js';
 
 const AUDIENCE = 'https://api.openclaw.test';
@@ -63,12 +63,7 @@ async function startProvider(idp: IdpServer, uiOrigin: string): Promise<void> {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => AUDIENCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300 }),
-      },
+      resourceIndicators: jwtAccessTokensFor(AUDIENCE),
     },
     extraTokenClaims: (_ctx, token) => ('accountId' in token ? USERS[String(token.accountId)] : undefined),
   });

@@ -4,7 +4,7 @@
  * history in tabs; time travel over the history; the run's artifacts; the step panel for the
  * selected step.
  */
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { durationBetween, formatDuration, formatTime } from '../../components/format';
 import { JsonView } from '../../components/json-view';
 import { ErrorState, Loading } from '../../components/states';
@@ -24,7 +24,8 @@ import { Tabs } from './tabs';
 import { TimeTravel } from './time-travel';
 import { useRunData } from './use-run-data';
 
-const GraphView = lazy(() => import('../../graph/graph-view'));
+const loadGraphView = () => import('../../graph/graph-view');
+const GraphView = lazy(loadGraphView);
 type Tab = 'graph' | 'steps' | 'gantt' | 'history';
 const TABS: [Tab, string][] = [
   ['graph', 'Graph'],
@@ -49,6 +50,10 @@ export default function RunPage({ params }: PageProps) {
     }
     navigate(`/runs/${id}?${q}`, { replace: true });
   };
+  // The Graph tab's chunk (React Flow, ELK) loads while the run is read, not after (bench P9).
+  useEffect(() => {
+    if (tab === 'graph') void loadGraphView();
+  }, [tab]);
   const { run, events } = data;
   const active = run ? ['queued', 'running', 'waiting'].includes(run.status) : false;
   useInterval(() => setNow(Date.now()), 1000, active && at === null);
@@ -65,8 +70,9 @@ export default function RunPage({ params }: PageProps) {
     if (!replayed) return all;
     return all.filter((s) => replayed.steps.has(s.key)).map((s) => ({ ...s, status: replayed.steps.get(s.key) as Step['status'] }));
   }, [run, replayed]);
-  const statusOf = (key: string): string | undefined =>
-    replayed ? replayed.steps.get(key) : run?.steps.find((s) => s.key === key)?.status;
+  // By key: the step list asks for each of a run's (up to thousands of) steps on every re-read.
+  const liveStatus = useMemo(() => new Map((run?.steps ?? []).map((s) => [s.key, s.status])), [run]);
+  const statusOf = (key: string): string | undefined => (replayed ? replayed.steps.get(key) : liveStatus.get(key));
 
   const artifacts = useMemo(
     () => (at === null ? (run?.artifacts ?? []) : artifactsAt(run?.artifacts ?? [], events, at)),

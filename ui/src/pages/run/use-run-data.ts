@@ -1,9 +1,11 @@
 /**
  * A run, its compiled graph, its history and its dead letters, kept live: the history is read in
- * pages, then followed over SSE from the last event (batched into state every 200 ms); each batch
- * re-reads the run (its steps' statuses, inputs and outputs), at most every 500 ms.
+ * pages (while the run is read), then followed over SSE from the last event (batched into state
+ * every 200 ms); each batch re-reads the run (its steps' statuses, inputs and outputs), at most
+ * every 500 ms.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ACTIVE_RUN } from '../../components/status';
 import { followRun } from '../../data/follow';
 import { client, unwrap } from '../../data/http';
 import type { CompiledGraph, DeadLetter, Page, Run, RunEvent } from '../../data/types';
@@ -27,11 +29,13 @@ export function useRunData(id: string): RunData {
   const [following, setFollowing] = useState(false);
   const [restart, setRestart] = useState(0);
   const lastRead = useRef(0);
+  const lastStatus = useRef<string | null>(null);
   const pending = useRef<number | null>(null);
 
   const readRun = useCallback(async (): Promise<Run> => {
     const r = await unwrap(client.GET('/v1/runs/{id}', { params: { path: { id } } }));
     setRun(r);
+    lastStatus.current = r.status;
     setError(null);
     if (r.steps.some((s) => s.status === 'dead')) {
       const dl = await unwrap(client.GET('/v1/dead-letters', { params: { query: { runId: id, limit: 500 } } }));
@@ -59,18 +63,15 @@ export function useRunData(id: string): RunData {
       flushTimer = 0;
       const batch = buffer;
       buffer = [];
+      // The stream's end with nothing new, and the run as read has ended too: nothing to re-read.
+      if (batch.length === 0 && lastStatus.current !== null && !ACTIVE_RUN.has(lastStatus.current)) return;
       setEvents((prev) => {
         const lastId = prev.length ? BigInt(prev.at(-1)!.id) : -1n;
         return [...prev, ...batch.filter((e) => BigInt(e.id) > lastId)];
       });
       refreshSoon();
     };
-    (async () => {
-      const r = await readRun();
-      unwrap(client.GET('/v1/workflows/{name}/versions/{version}', { params: { path: { name: r.workflow, version: r.version } } })).then(
-        (v) => setGraph(v.graph as CompiledGraph | undefined),
-        () => setGraph(undefined),
-      );
+    const readHistory = async (): Promise<RunEvent[]> => {
       const all: RunEvent[] = [];
       let after: string | null = null;
       for (;;) {
@@ -79,9 +80,20 @@ export function useRunData(id: string): RunData {
           client.GET('/v1/runs/{id}/events', { params: { path: { id }, query }, signal: ctl.signal }),
         )) as Page<RunEvent>;
         all.push(...page.items);
-        if (!page.nextCursor) break;
+        if (!page.nextCursor) return all;
         after = page.nextCursor;
       }
+    };
+    (async () => {
+      // The run and its history are read at once; the stream then follows from the history's last event.
+      const history = readHistory();
+      history.catch(() => undefined); // awaited below; a failure then is the one reported
+      const r = await readRun();
+      unwrap(client.GET('/v1/workflows/{name}/versions/{version}', { params: { path: { name: r.workflow, version: r.version } } })).then(
+        (v) => setGraph(v.graph as CompiledGraph | undefined),
+        () => setGraph(undefined),
+      );
+      const all = await history;
       if (ctl.signal.aborted) return;
       setEvents(all);
       setFollowing(true);
