@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { installBackgroundSchema } from './background.js';
-import { loadConfig, type EngineConfig, type EngineSettings } from './config.js';
+import { loadConfig, type EngineConfig } from './config.js';
+import type { EngineSettings } from './settings.js';
 import { assertSchemaNotNewer, migrate, schemaIsCurrent } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import type { DB as Database } from './db/types.generated.js';

@@ -10,7 +10,7 @@
 // The engine and its processes.
 export { createEngine, type Engine, type CreateEngineOptions, type EngineConfigView } from './engine.js';
 export type { NamespaceScope } from './namespace-scope.js';
-export type { EngineSettings } from './config.js';
+export type { EngineSettings } from './settings.js';
 export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcess } from './worker/process.js';
 export type { Worker, WorkerOptions } from './worker/worker.js';
 export { WORKER_STATES, type WorkerState, type WorkerView, type ListWorkersOptions } from './fleet/workers.js';

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { describe, inject } from 'vitest';
-import { defaultConfig } from '../../engine/config.js';
+import { defaultConfig } from '../../engine/settings.js';
 import { ContainerExecutor, type ContainerExecutorOptions } from '../../engine/executors/container/index.js';
 import type { StepLogStream, TaskInvocation } from '../../engine/executors/types.js';
 import { createLogger } from '../../engine/telemetry/logger.js';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import type { EngineSettings } from '../../engine/config.js';
+import type { EngineSettings } from '../../engine/settings.js';
 
 export interface S3Server {
   endpoint: string;
