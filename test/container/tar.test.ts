@@ -83,8 +83,8 @@ describe('packTar', () => {
   });
 
   it('fails when a source gives fewer or more bytes than its declared size', async () => {
-    await expect(buffer(packTar([file('in/a', Buffer.from('abc'), { size: 4 })]))).rejects.toThrow(/ended after 3 of 4 bytes/);
-    await expect(buffer(packTar([file('in/a', Buffer.from('abcde'), { size: 4 })]))).rejects.toThrow(/more than the 4 bytes/);
+    await expect(buffer(packTar([file('in/a', Buffer.from('abc'), { size: 4 })]))).rejects.toThrow(/size mismatch/i);
+    await expect(buffer(packTar([file('in/a', Buffer.from('abcde'), { size: 4 })]))).rejects.toThrow(/size mismatch/i);
   });
 });
 
@@ -125,8 +125,8 @@ describe('readTar', () => {
   });
 
   it('refuses what is not a tar archive, and an archive cut short', async () => {
-    await expect(entries(Buffer.alloc(1024, 1))).rejects.toThrow(/bad header checksum/);
+    await expect(entries(Buffer.alloc(1024, 1))).rejects.toThrow(/invalid tar header/i);
     const tarBytes = execFileSync('tar', ['-c', '-C', src, 'out/data']);
-    await expect(entries(tarBytes.subarray(0, 5000))).rejects.toThrow(/ended in the middle/);
+    await expect(entries(tarBytes.subarray(0, 5000))).rejects.toThrow(/unexpected end of data/i);
   });
 });
