@@ -68,6 +68,7 @@ export async function sweepArtifacts(core: EngineCore, options: SweepOptions = {
       return { locked: candidates.rows.length, deleted: keys.length };
     });
     total += deleted;
+    core.metrics.artifactObjectsSwept.inc(deleted);
     if (locked < batchSize) break;
   }
   if (total > 0) core.log.info({ deleted: total, store: core.artifacts.store.location }, 'artifacts: unreferenced objects swept');

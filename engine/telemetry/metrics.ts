@@ -58,6 +58,7 @@ export class EngineMetrics implements MetricsEndpoint {
   readonly deadLetters: Counter;
   readonly leaseExpirations: Counter;
   readonly livenessRepairs: Counter;
+  readonly artifactObjectsSwept: Counter;
   readonly cronLateness: Histogram;
   readonly cronTicks: Counter<'result'>;
   readonly webhookDeliveries: Counter<'result'>;
@@ -119,6 +120,11 @@ export class EngineMetrics implements MetricsEndpoint {
     this.livenessRepairs = new Counter({
       name: 'openclaw_liveness_repairs_total',
       help: 'Runs the liveness check found with no way forward and repaired (or failed as Stalled).',
+      registers,
+    });
+    this.artifactObjectsSwept = new Counter({
+      name: 'openclaw_artifact_objects_swept_total',
+      help: 'Artifact store objects nothing referenced, deleted by this process (scheduler leader): zombie and failed uploads, objects of runs deleted by retention.',
       registers,
     });
     this.cronLateness = new Histogram({

@@ -16,6 +16,7 @@ import { engineCore } from '../../engine/engine.js';
 import type { Engine, Worker } from '../../engine/index.js';
 import { artifactExecutor } from '../helpers/artifact-executor.js';
 import { createTestDb, query, testEngine, waitFor, waitForRun, type TestDb } from '../helpers/engine.js';
+import { parsePrometheusText, sumOf } from '../helpers/prom-text.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 
 const SPEC = `
@@ -152,8 +153,13 @@ describe.each(['fs', 's3'] as const)('artifacts on the %s store', (kind) => {
     // The run's artifact rows went with it (ON DELETE CASCADE); its objects wait for the sweep.
     expect(await query(engine, 'SELECT 1 FROM openclaw.artifact WHERE run_id = $1', [runId])).toEqual([]);
     expect(await inStore(keys)).toEqual([true]);
-    await sweepArtifacts(core(), { graceMs: 0 });
+    const swept = async (): Promise<number> =>
+      sumOf(parsePrometheusText(await engine.metrics.text()), 'openclaw_artifact_objects_swept_total');
+    const before = await swept();
+    const n = await sweepArtifacts(core(), { graceMs: 0 }); // this run's object, and what earlier tests left
     expect(await inStore(keys)).toEqual([false]);
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(await swept()).toBe(before + n);
     expect(await objectKeys(runId)).toEqual([]);
   });
 
