@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, expectAccessible, launchBrowser, screenshot, watchPage } from '../helpers/browser.js';
-import { startUiDev, type UiDev } from './ui-dev.js';
+import { signedInPage, startUiDev, type UiDev } from './ui-dev.js';
 
 /** Fails its first attempt and has only one: dead-lettered; a replay (attempt 2) succeeds. */
 const DEAD_ONCE = `name: ui-dead-once
@@ -40,11 +40,8 @@ describeBrowser('web UI: schedules, dead letters, workers, settings', () => {
   beforeAll(async () => {
     [ui, browser] = await Promise.all([startUiDev(), launchBrowser()]);
     await ui.api('POST', '/v1/workflows', DEAD_ONCE, 'application/yaml');
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    problems = watchPage(page);
+    ({ page, problems } = await signedInPage(browser, ui));
     page.on('dialog', (d) => void d.accept());
-    await page.goto(ui.link);
-    await page.getByRole('heading', { name: 'Runs' }).waitFor();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -6,8 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, expectAccessible, launchBrowser, screenshot, watchPage } from '../helpers/browser.js';
-import { startUiDev, type UiDev } from './ui-dev.js';
+import { describeBrowser, expectAccessible, launchBrowser, screenshot } from '../helpers/browser.js';
+import { signedInPage, startUiDev, type UiDev } from './ui-dev.js';
 
 /** Fails its first two attempts; with two attempts allowed the run fails, and a retry (attempt 3) succeeds. */
 const RETRY_ONCE = `name: ui-retry-once
@@ -53,11 +53,8 @@ describeBrowser('web UI: runs and a run', () => {
     await ui.api('POST', '/v1/workflows', RETRY_ONCE, 'application/yaml');
     await ui.api('POST', '/v1/workflows', BRANCHES, 'application/yaml');
     await ui.api('POST', '/v1/workflows', SLOW, 'application/yaml');
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    problems = watchPage(page);
+    ({ page, problems } = await signedInPage(browser, ui));
     page.on('dialog', (d) => void d.accept());
-    await page.goto(ui.link);
-    await page.getByRole('heading', { name: 'Runs' }).waitFor();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

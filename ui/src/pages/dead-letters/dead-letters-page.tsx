@@ -7,12 +7,13 @@ import { useState } from 'react';
 import { useSession } from '../../auth/session-context';
 import { formatTime, shortId } from '../../components/format';
 import { JsonView } from '../../components/json-view';
-import { Empty, ErrorState, errorMessage, Loading } from '../../components/states';
+import { PageState, Pager, useCursorPages, WorkflowFilter } from '../../components/list-page';
+import { errorMessage } from '../../components/states';
 import { useAsync } from '../../components/use-async';
 import type { DeadLetter } from '../../data/client-types';
 import { get, post } from '../../data/http';
 import type { Page } from '../../data/types';
-import { Link, navigate, useLocation } from '../../router';
+import { Link, useLocation } from '../../router';
 import '../pages.css';
 
 const PAGE_SIZE = 50;
@@ -21,14 +22,13 @@ export default function DeadLettersPage() {
   const { search } = useLocation();
   const { can } = useSession();
   const workflow = search.get('workflow') ?? '';
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1) ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const [message, setMessage] = useState<string | null>(null);
   const list = useAsync(
     (signal) => get<Page<DeadLetter>>('/v1/dead-letters', { workflow, limit: PAGE_SIZE, cursor }, signal),
     [workflow, cursor],
   );
-  const items = list.data?.items ?? [];
 
   const replay = async (d: DeadLetter): Promise<void> => {
     try {
@@ -43,110 +43,80 @@ export default function DeadLettersPage() {
   return (
     <section aria-labelledby="dl-title">
       <h1 id="dl-title">Dead letters</h1>
-      <form
-        className="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const v = String(new FormData(e.currentTarget).get('workflow') ?? '').trim();
-          setCursors([]);
-          navigate(v ? `/dead-letters?workflow=${encodeURIComponent(v)}` : '/dead-letters');
-        }}
-      >
-        <label>
-          Workflow <input name="workflow" defaultValue={workflow} key={workflow} placeholder="all" />
-        </label>
-        <button type="submit" className="secondary">
-          Filter
-        </button>
-      </form>
+      <WorkflowFilter path="/dead-letters" workflow={workflow} onApply={pages.reset} />
       <p role="status" className="muted">
         {message}
       </p>
-      {list.error !== null && list.data === undefined ? (
-        <ErrorState error={list.error} retry={list.reload} />
-      ) : list.data === undefined ? (
-        <Loading what="Loading dead letters" />
-      ) : items.length === 0 ? (
-        <Empty>
-          <p>No dead letters{workflow ? ` for ${workflow}` : ''}: no step has used up its attempts.</p>
-        </Empty>
-      ) : (
-        <table className="dead-letters">
-          <caption className="visually-hidden">Dead-lettered steps, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">Run</th>
-              <th scope="col">Error</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">When</th>
-              {can('operator') && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((d) => (
-              <tr key={d.id} data-dead-letter={d.id}>
-                <th scope="row" className="mono">
-                  {d.stepKey}
-                </th>
-                <td>
-                  <Link to={`/runs/${d.runId}?step=${encodeURIComponent(d.stepKey)}`} className="mono">
-                    {shortId(d.runId)}
-                  </Link>{' '}
-                  <span className="muted">{d.workflow}</span>
-                </td>
-                <td>
-                  {d.error?.name ? <strong>{d.error.name}: </strong> : null}
-                  {d.error?.message ?? '—'}
-                  {(d.errors?.length ?? 0) > 1 && (
-                    <details>
-                      <summary>Every attempt’s error</summary>
-                      <JsonView value={d.errors} label={`errors of ${d.stepKey}`} />
-                    </details>
-                  )}
-                </td>
-                <td>{d.attempts}</td>
-                <td>
-                  {formatTime(d.createdAt)}
-                  {d.replayedAt && <div className="tag ok">replayed {formatTime(d.replayedAt)}</div>}
-                </td>
+      <PageState
+        list={list}
+        loading="Loading dead letters"
+        empty={<p>No dead letters{workflow ? ` for ${workflow}` : ''}: no step has used up its attempts.</p>}
+      >
+        {(items) => (
+          <table className="dead-letters">
+            <caption className="visually-hidden">Dead-lettered steps, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Run</th>
+                <th scope="col">Error</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">When</th>
                 {can('operator') && (
-                  <td>
-                    {!d.replayedAt && (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => void replay(d)}
-                        aria-label={`Replay ${d.stepKey} of run ${shortId(d.runId)}`}
-                      >
-                        Replay
-                      </button>
-                    )}
-                  </td>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data!.nextCursor!])}
-        >
-          Older
-        </button>
-      </nav>
+            </thead>
+            <tbody>
+              {items.map((d) => (
+                <tr key={d.id} data-dead-letter={d.id}>
+                  <th scope="row" className="mono">
+                    {d.stepKey}
+                  </th>
+                  <td>
+                    <Link to={`/runs/${d.runId}?step=${encodeURIComponent(d.stepKey)}`} className="mono">
+                      {shortId(d.runId)}
+                    </Link>{' '}
+                    <span className="muted">{d.workflow}</span>
+                  </td>
+                  <td>
+                    {d.error?.name ? <strong>{d.error.name}: </strong> : null}
+                    {d.error?.message ?? '—'}
+                    {(d.errors?.length ?? 0) > 1 && (
+                      <details>
+                        <summary>Every attempt’s error</summary>
+                        <JsonView value={d.errors} label={`errors of ${d.stepKey}`} />
+                      </details>
+                    )}
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    {formatTime(d.createdAt)}
+                    {d.replayedAt && <div className="tag ok">replayed {formatTime(d.replayedAt)}</div>}
+                  </td>
+                  {can('operator') && (
+                    <td>
+                      {!d.replayedAt && (
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => void replay(d)}
+                          aria-label={`Replay ${d.stepKey} of run ${shortId(d.runId)}`}
+                        >
+                          Replay
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PageState>
+      <Pager atFirst={pages.atFirst} next={list.data?.nextCursor} onNewer={pages.newer} onOlder={pages.older} />
     </section>
   );
 }

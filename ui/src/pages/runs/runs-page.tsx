@@ -7,7 +7,8 @@ import { client, OpenClawError, unwrap } from '../../data/http';
 import { triggerType, type Page, type RunSummary } from '../../data/types';
 import { useSession } from '../../auth/session-context';
 import { durationBetween, formatDuration, formatTime, shortId } from '../../components/format';
-import { Empty, ErrorState, errorMessage, Loading } from '../../components/states';
+import { PageState, Pager } from '../../components/list-page';
+import { errorMessage } from '../../components/states';
 import { ACTIVE_RUN, StatusBadge } from '../../components/status';
 import { useAsync, useInterval } from '../../components/use-async';
 import { Link, navigate, useLocation } from '../../router';
@@ -113,88 +114,84 @@ export default function RunsPage() {
       <p role="status" className="muted">
         {message}
       </p>
-      {page.error !== null && page.data === undefined ? (
-        <ErrorState error={page.error} retry={page.reload} />
-      ) : page.data === undefined ? (
-        <Loading what="Loading runs" />
-      ) : items.length === 0 ? (
-        <Empty>
-          <p>
-            No runs{filters.workflow || filters.status || filters.trigger || filters.range || filters.q ? ' match these filters' : ' yet'}.
-          </p>
-          <p className="muted">
-            Start one with <code>openclaw run &lt;workflow&gt;</code> or <code>POST /v1/workflows/&lt;name&gt;/runs</code>.
-          </p>
-        </Empty>
-      ) : (
-        <table className="runs">
-          <caption className="visually-hidden">Runs, newest first; statuses refresh every 2 seconds</caption>
-          <thead>
-            <tr>
-              {can('operator') && (
-                <th scope="col">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every run on this page"
-                    checked={allOnPage}
-                    onChange={() => setSelected(allOnPage ? new Set() : new Set(items.map((r) => r.id)))}
-                  />
-                </th>
-              )}
-              <th scope="col">Run</th>
-              <th scope="col">Workflow</th>
-              <th scope="col">Status</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">Created</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={r.id} className={selected.has(r.id) ? 'selected' : undefined}>
+      <PageState
+        list={page}
+        loading="Loading runs"
+        empty={
+          <>
+            <p>
+              No runs{filters.workflow || filters.status || filters.trigger || filters.range || filters.q ? ' match these filters' : ' yet'}
+              .
+            </p>
+            <p className="muted">
+              Start one with <code>openclaw run &lt;workflow&gt;</code> or <code>POST /v1/workflows/&lt;name&gt;/runs</code>.
+            </p>
+          </>
+        }
+      >
+        {(items) => (
+          <table className="runs">
+            <caption className="visually-hidden">Runs, newest first; statuses refresh every 2 seconds</caption>
+            <thead>
+              <tr>
                 {can('operator') && (
-                  <td>
+                  <th scope="col">
                     <input
                       type="checkbox"
-                      aria-label={`Select run ${shortId(r.id)}`}
-                      checked={selected.has(r.id)}
-                      onChange={() => toggle(r.id)}
+                      aria-label="Select every run on this page"
+                      checked={allOnPage}
+                      onChange={() => setSelected(allOnPage ? new Set() : new Set(items.map((r) => r.id)))}
                     />
-                  </td>
+                  </th>
                 )}
-                <td>
-                  <Link to={`/runs/${r.id}`} className="mono">
-                    {shortId(r.id)}
-                  </Link>
-                  {r.idempotencyKey && <div className="muted small-text">key {r.idempotencyKey}</div>}
-                </td>
-                <td>
-                  {r.workflow} <span className="muted">v{r.version}</span>
-                </td>
-                <td>
-                  <StatusBadge status={r.status} />
-                </td>
-                <td>{triggerType(r)}</td>
-                <td>{formatTime(r.createdAt)}</td>
-                <td>{formatDuration(durationBetween(r.startedAt, r.finishedAt))}</td>
+                <th scope="col">Run</th>
+                <th scope="col">Workflow</th>
+                <th scope="col">Status</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Created</th>
+                <th scope="col">Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" className="secondary" disabled={!cursor} onClick={() => goto(history.at(-1) || null, true)}>
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!page.data?.nextCursor}
-          onClick={() => goto(page.data?.nextCursor ?? null, false)}
-        >
-          Older
-        </button>
-      </nav>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id} className={selected.has(r.id) ? 'selected' : undefined}>
+                  {can('operator') && (
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select run ${shortId(r.id)}`}
+                        checked={selected.has(r.id)}
+                        onChange={() => toggle(r.id)}
+                      />
+                    </td>
+                  )}
+                  <td>
+                    <Link to={`/runs/${r.id}`} className="mono">
+                      {shortId(r.id)}
+                    </Link>
+                    {r.idempotencyKey && <div className="muted small-text">key {r.idempotencyKey}</div>}
+                  </td>
+                  <td>
+                    {r.workflow} <span className="muted">v{r.version}</span>
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>{triggerType(r)}</td>
+                  <td>{formatTime(r.createdAt)}</td>
+                  <td>{formatDuration(durationBetween(r.startedAt, r.finishedAt))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PageState>
+      <Pager
+        atFirst={!cursor}
+        next={page.data?.nextCursor}
+        onNewer={() => goto(history.at(-1) || null, true)}
+        onOlder={(next) => goto(next, false)}
+      />
     </section>
   );
 }

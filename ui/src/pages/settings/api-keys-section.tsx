@@ -4,7 +4,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { formatTime } from '../../components/format';
-import { Empty, ErrorState, errorMessage, Loading } from '../../components/states';
+import { errorMessage } from '../../components/states';
+import { PageState } from '../../components/list-page';
 import { useAsync } from '../../components/use-async';
 import type { ApiKey, CreatedApiKey } from '../../data/client-types';
 import { api, get, post } from '../../data/http';
@@ -90,54 +91,48 @@ export function ApiKeysSection() {
         </div>
       )}
       <p role="status">{message}</p>
-      {list.error !== null && list.data === undefined ? (
-        <ErrorState error={list.error} retry={list.reload} />
-      ) : list.data === undefined ? (
-        <Loading what="Loading API keys" />
-      ) : list.data.items.length === 0 ? (
-        <Empty>
-          <p>No API keys yet.</p>
-        </Empty>
-      ) : (
-        <table className="api-keys">
-          <caption className="visually-hidden">API keys, newest first, revoked ones included</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-              <th scope="col">Role</th>
-              <th scope="col">Namespaces</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((k) => (
-              <tr key={k.id} data-key={k.id}>
-                <th scope="row">{k.name}</th>
-                <td className="mono">{k.id}</td>
-                <td>{k.role}</td>
-                <td>{k.namespaces === '*' ? 'all' : k.namespaces.join(', ')}</td>
-                <td>
-                  {formatTime(k.createdAt)}
-                  {k.createdBy && <div className="muted small-text">by {k.createdBy}</div>}
-                </td>
-                <td>{k.expiresAt ? formatTime(k.expiresAt) : 'never'}</td>
-                <td>
-                  {k.revokedAt ? (
-                    <span className="tag bad">revoked {formatTime(k.revokedAt)}</span>
-                  ) : (
-                    <button type="button" className="danger small" onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+      <PageState list={list} loading="Loading API keys" empty={<p>No API keys yet.</p>}>
+        {(items) => (
+          <table className="api-keys">
+            <caption className="visually-hidden">API keys, newest first, revoked ones included</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Id</th>
+                <th scope="col">Role</th>
+                <th scope="col">Namespaces</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">State</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {items.map((k) => (
+                <tr key={k.id} data-key={k.id}>
+                  <th scope="row">{k.name}</th>
+                  <td className="mono">{k.id}</td>
+                  <td>{k.role}</td>
+                  <td>{k.namespaces === '*' ? 'all' : k.namespaces.join(', ')}</td>
+                  <td>
+                    {formatTime(k.createdAt)}
+                    {k.createdBy && <div className="muted small-text">by {k.createdBy}</div>}
+                  </td>
+                  <td>{k.expiresAt ? formatTime(k.expiresAt) : 'never'}</td>
+                  <td>
+                    {k.revokedAt ? (
+                      <span className="tag bad">revoked {formatTime(k.revokedAt)}</span>
+                    ) : (
+                      <button type="button" className="danger small" onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PageState>
     </div>
   );
 }

@@ -4,7 +4,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { formatTime } from '../../components/format';
-import { Empty, ErrorState, Loading } from '../../components/states';
+
+import { PageState, Pager, useCursorPages } from '../../components/list-page';
 import { useAsync } from '../../components/use-async';
 import type { AuditRow } from '../../data/client-types';
 import { get } from '../../data/http';
@@ -24,8 +25,8 @@ const NONE: Filters = { principal: '', inNamespace: '', method: '', status: '', 
 export function AuditSection() {
   const [filters, setFilters] = useState<Filters>(NONE);
   const [draft, setDraft] = useState<Filters>(NONE);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1) ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const list = useAsync(
     (signal) =>
       get<Page<AuditRow>>(
@@ -37,7 +38,7 @@ export function AuditSection() {
   );
   const apply = (e: FormEvent): void => {
     e.preventDefault();
-    setCursors([]);
+    pages.reset();
     setFilters(draft);
   };
   const field = (k: keyof Filters, label: string, extra: Record<string, string> = {}) => (
@@ -68,65 +69,47 @@ export function AuditSection() {
           Filter
         </button>
       </form>
-      {list.error !== null && list.data === undefined ? (
-        <ErrorState error={list.error} retry={list.reload} />
-      ) : list.data === undefined ? (
-        <Loading what="Loading the audit log" />
-      ) : list.data.items.length === 0 ? (
-        <Empty>
-          <p>No audit rows match.</p>
-        </Empty>
-      ) : (
-        <table className="audit">
-          <caption className="visually-hidden">Audit log, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Principal</th>
-              <th scope="col">Namespace</th>
-              <th scope="col">Request</th>
-              <th scope="col">Status</th>
-              <th scope="col">Client</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((r) => (
-              <tr key={r.id}>
-                <td>{formatTime(r.at)}</td>
-                <td>
-                  <span className="mono">{r.principal ?? '—'}</span>
-                  <div className="muted small-text">
-                    {r.principalKind}
-                    {r.role ? `, ${r.role}` : ''}
-                  </div>
-                </td>
-                <td>{r.namespace ?? '—'}</td>
-                <td>
-                  <code>
-                    {r.method} {r.route}
-                  </code>
-                  {Object.keys(r.ids ?? {}).length > 0 && <div className="muted small-text mono">{JSON.stringify(r.ids)}</div>}
-                </td>
-                <td>{r.status}</td>
-                <td className="small-text">{r.clientAddress ?? '—'}</td>
+      <PageState list={list} loading="Loading the audit log" empty={<p>No audit rows match.</p>}>
+        {(items) => (
+          <table className="audit">
+            <caption className="visually-hidden">Audit log, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Principal</th>
+                <th scope="col">Namespace</th>
+                <th scope="col">Request</th>
+                <th scope="col">Status</th>
+                <th scope="col">Client</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <nav className="pager" aria-label="Audit pages">
-        <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data!.nextCursor!])}
-        >
-          Older
-        </button>
-      </nav>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <td>{formatTime(r.at)}</td>
+                  <td>
+                    <span className="mono">{r.principal ?? '—'}</span>
+                    <div className="muted small-text">
+                      {r.principalKind}
+                      {r.role ? `, ${r.role}` : ''}
+                    </div>
+                  </td>
+                  <td>{r.namespace ?? '—'}</td>
+                  <td>
+                    <code>
+                      {r.method} {r.route}
+                    </code>
+                    {Object.keys(r.ids ?? {}).length > 0 && <div className="muted small-text mono">{JSON.stringify(r.ids)}</div>}
+                  </td>
+                  <td>{r.status}</td>
+                  <td className="small-text">{r.clientAddress ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PageState>
+      <Pager atFirst={pages.atFirst} next={list.data?.nextCursor} onNewer={pages.newer} onOlder={pages.older} label="Audit pages" />
     </div>
   );
 }

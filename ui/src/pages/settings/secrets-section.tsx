@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../../auth/session-context';
 import { formatTime } from '../../components/format';
-import { Empty, ErrorState, errorMessage, Loading } from '../../components/states';
+import { errorMessage } from '../../components/states';
+import { PageState } from '../../components/list-page';
 import { useAsync } from '../../components/use-async';
 import type { Secret } from '../../data/client-types';
 import { api, get } from '../../data/http';
@@ -70,49 +71,43 @@ export function SecretsSection() {
         </form>
       )}
       <p role="status">{message}</p>
-      {list.error !== null && list.data === undefined ? (
-        <ErrorState error={list.error} retry={list.reload} />
-      ) : list.data === undefined ? (
-        <Loading what="Loading secrets" />
-      ) : list.data.items.length === 0 ? (
-        <Empty>
-          <p>No secrets in this namespace.</p>
-        </Empty>
-      ) : (
-        <table className="secrets">
-          <caption className="visually-hidden">Secrets, by name</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-              {can('operator') && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((s) => (
-              <tr key={s.name}>
-                <th scope="row" className="mono">
-                  {s.name}
-                </th>
-                <td>{formatTime(s.createdAt)}</td>
-                <td>{formatTime(s.updatedAt)}</td>
+      <PageState list={list} loading="Loading secrets" empty={<p>No secrets in this namespace.</p>}>
+        {(items) => (
+          <table className="secrets">
+            <caption className="visually-hidden">Secrets, by name</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Updated</th>
                 {can('operator') && (
-                  <td>
-                    <button type="button" className="danger small" onClick={() => void remove(s)} aria-label={`Delete secret ${s.name}`}>
-                      Delete
-                    </button>
-                  </td>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {items.map((s) => (
+                <tr key={s.name}>
+                  <th scope="row" className="mono">
+                    {s.name}
+                  </th>
+                  <td>{formatTime(s.createdAt)}</td>
+                  <td>{formatTime(s.updatedAt)}</td>
+                  {can('operator') && (
+                    <td>
+                      <button type="button" className="danger small" onClick={() => void remove(s)} aria-label={`Delete secret ${s.name}`}>
+                        Delete
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PageState>
     </div>
   );
 }
