@@ -8,6 +8,25 @@ import type pg from 'pg';
 import { acknowledged, type Api } from './api.js';
 import { sleep, type ChaosContext } from './context.js';
 
+/**
+ * A three-step chain whose output shows that each step ran with what the one before gave it:
+ * `{n, double: 2n}` for input `{n}` (`chainOutput`, for checkRunOutputs).
+ */
+export function chainSpec(name: string): string {
+  return `
+name: ${name}
+inputs: { type: object, properties: { n: { type: number } }, required: [n] }
+steps:
+  a: { run: echo, with: { double: "\${{ inputs.n * 2 }}" } }
+  b: { needs: [a], run: sleep, with: { ms: 100 } }
+  c: { needs: [b], run: echo, with: { n: "\${{ inputs.n }}", double: "\${{ steps.a.output.double }}" } }
+output: "\${{ steps.c.output }}"
+`;
+}
+
+/** What a chainSpec run's output must be. */
+export const chainOutput = (input: Record<string, number>): unknown => ({ n: input.n, double: (input.n ?? 0) * 2 });
+
 export interface FedRun {
   i: number;
   input: Record<string, number>;

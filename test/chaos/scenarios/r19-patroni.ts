@@ -15,19 +15,11 @@
 import pg from 'pg';
 import { acknowledged } from '../lib/api.js';
 import { round, sleep, summarize, waitFor, type ChaosContext, type Scenario } from '../lib/context.js';
-import { checkRunOutputs, feedRuns } from '../lib/load.js';
+import { chainOutput, chainSpec, checkRunOutputs, feedRuns } from '../lib/load.js';
 import { PATRONI_DCS, PatroniCluster } from '../lib/patroni.js';
 import { runCli } from '../lib/processes.js';
 
-const CHAIN = `
-name: chain
-inputs: { type: object, properties: { n: { type: number } }, required: [n] }
-steps:
-  a: { run: echo, with: { double: "\${{ inputs.n * 2 }}" } }
-  b: { needs: [a], run: sleep, with: { ms: 100 } }
-  c: { needs: [b], run: echo, with: { n: "\${{ inputs.n }}", double: "\${{ steps.a.output.double }}" } }
-output: "\${{ steps.c.output }}"
-`;
+const CHAIN = chainSpec('chain');
 
 const TIMER = `
 name: timer
@@ -211,7 +203,7 @@ export const r19Patroni: Scenario = {
 
     const ack = fed.filter((r) => acknowledged(r.status));
     ctx.check(ack.length === RUNS, 'every chain start was acknowledged in the end', { acknowledged: ack.length, of: RUNS });
-    const outputs = await checkRunOutputs(ctx, pool, ack, (input) => ({ n: input.n, double: (input.n ?? 0) * 2 }));
+    const outputs = await checkRunOutputs(ctx, pool, ack, chainOutput);
     const { rows: sideRuns } = await pool.query<{ workflow: string; status: string; n: number }>(
       `SELECT workflow, status, count(*)::int AS n FROM openclaw.run WHERE id = ANY($1::uuid[]) GROUP BY 1, 2`,
       [extra.map((e) => e.id)],

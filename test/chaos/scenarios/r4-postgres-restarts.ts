@@ -13,17 +13,9 @@
 import type pg from 'pg';
 import { acknowledged } from '../lib/api.js';
 import { between, round, sleep, summarize, waitFor, type ChaosContext, type Scenario } from '../lib/context.js';
-import { checkRunOutputs, feedRuns } from '../lib/load.js';
+import { chainOutput, chainSpec, checkRunOutputs, feedRuns } from '../lib/load.js';
 
-const SPEC = `
-name: r4
-inputs: { type: object, properties: { n: { type: number } }, required: [n] }
-steps:
-  a: { run: echo, with: { double: "\${{ inputs.n * 2 }}" } }
-  b: { needs: [a], run: sleep, with: { ms: 100 } }
-  c: { needs: [b], run: echo, with: { n: "\${{ inputs.n }}", double: "\${{ steps.a.output.double }}" } }
-output: "\${{ steps.c.output }}"
-`;
+const SPEC = chainSpec('r4');
 
 const R16_SPEC = `
 name: r16
@@ -164,7 +156,7 @@ export const r4PostgresRestarts: Scenario = {
       ctx,
       pool,
       [...ack, ...post.map((p, i) => ({ i, input: p.input, status: 201, id: p.id, requests: 1, ackAt: null }))],
-      (input) => ({ n: input.n, double: (input.n ?? 0) * 2 }),
+      chainOutput,
     );
     const { rows: exec } = await pool.query<{ steps: number; claims: number; lease_expired: number; rejected: number; dup: number }>(
       `SELECT count(*)::int AS steps, coalesce(sum(lease_token), 0)::int AS claims,
