@@ -8,7 +8,7 @@ import type { EngineCore } from '../core/engine-core.js';
 import { STEP_COLUMNS, type StepRow } from '../core/rows.js';
 import type { RunCtx } from '../core/transition-tx.js';
 import { NotFoundError, type ErrorInfo } from '../errors.js';
-import { DEFAULT_MAX_WORKER_LOSSES } from '../spec/compile-common.js';
+import { DEFAULT_MAX_WORKER_LOSSES } from '../spec/compile-context.js';
 import { runLogFields } from '../telemetry/log-fields.js';
 import { FAILURES } from '../vocabulary/failures.js';
 import { isActiveRun, SQL } from '../vocabulary/statuses.js';

@@ -6,20 +6,12 @@
  */
 import { joinPointer } from './pointer.js';
 import type { ArtifactsDef, TaskFields } from './types.js';
-
-/** Where problems go (CompileContext; compile-common.ts imports this module, so not imported back). */
-interface CompileProblems {
-  problem(path: string, message: string): void;
-  unknownName(path: string, kind: string, name: string, known: Iterable<string>): void;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObj, type CompileContext } from './compile-context.js';
 
 export const DEFAULT_ARTIFACT_MEDIA_TYPE = 'application/octet-stream';
 
 /** The compiled `artifacts:` (the schema has checked its shape); undefined when there is none. */
-export function parseArtifacts(ctx: CompileProblems, value: unknown, path: string, builtin: boolean): ArtifactsDef | undefined {
+export function parseArtifacts(ctx: CompileContext, value: unknown, path: string, builtin: boolean): ArtifactsDef | undefined {
   if (!isObj(value)) return undefined;
   const def: ArtifactsDef = { in: [], out: [] };
   for (const [name, ref] of Object.entries(isObj(value.in) ? value.in : {})) {
@@ -63,7 +55,7 @@ export interface ArtifactGraph {
 }
 
 /** Checks every input artifact of `nodes` and rewrites its step to the producer's qualified name. */
-export function checkArtifactRefs(ctx: CompileProblems, nodes: Record<string, TaskFields & { path: string }>, graph: ArtifactGraph): void {
+export function checkArtifactRefs(ctx: CompileContext, nodes: Record<string, TaskFields & { path: string }>, graph: ArtifactGraph): void {
   for (const [name, node] of Object.entries(nodes)) {
     for (const input of node.artifacts?.in ?? []) {
       const path = joinPointer(node.path, 'artifacts', 'in', input.name);

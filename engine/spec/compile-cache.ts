@@ -4,29 +4,24 @@
  * expressions are analysed with the step's others (what they read is loaded then); `secrets` are
  * refused in them (a key is stored, and a secret must never be).
  */
+import { isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-context.js';
 import { joinPointer } from './pointer.js';
 import type { CacheDef } from './types.js';
 
 /** An entry serves hits for this long when `cache.ttl` does not say. */
 export const DEFAULT_CACHE_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** What parseCache needs of the compiler (CompileContext; compile-common.ts imports this module, so not imported back). */
-interface CacheCompiler<A> {
-  problem(path: string, message: string): void;
-  duration(value: unknown, path: string): number | null;
-  templates(template: unknown, path: string, role: { secrets: boolean; item: boolean }): A[];
-  condition(value: unknown, path: string, label: string): A[];
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The compiled `cache:` (the schema has checked its shape) and the expressions of its templates; no def when absent or false. */
-export function parseCache<A>(ctx: CacheCompiler<A>, value: unknown, path: string, hasForEach: boolean): { def?: CacheDef; analyses: A[] } {
+export function parseCache(
+  ctx: CompileContext,
+  value: unknown,
+  path: string,
+  hasForEach: boolean,
+): { def?: CacheDef; analyses: FieldAnalysis[] } {
   if (value !== true && !isObj(value)) return { analyses: [] };
   const spec: Obj = value === true ? {} : value;
   const at = joinPointer(path, 'cache');
-  const analyses: A[] = [];
+  const analyses: FieldAnalysis[] = [];
   const ttl = ctx.duration(spec.ttl, joinPointer(at, 'ttl'));
   if (ttl !== null && ttl <= 0) ctx.problem(joinPointer(at, 'ttl'), '`cache.ttl` must be longer than 0 (e.g. 1h, 7d)');
   const def: CacheDef = { ttlMs: ttl ?? DEFAULT_CACHE_TTL_MS };

@@ -3,7 +3,8 @@
  * cycle detection with the cycle named, and expression references: `steps.<name>` must name a
  * step this one needs, directly or indirectly, or its output would not exist yet.
  */
-import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
+import { compileTaskFields } from './compile-common.js';
+import { collectRefs, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-context.js';
 import { checkArtifactRefs } from './compile-artifacts.js';
 import { findCycles, reachable } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';

@@ -4,20 +4,16 @@
  * with a method that sends a body. (The schema has checked their shape, and that `bodyFrom` and
  * `body`, `saveAs` and `maxResponseBytes` are not given together.)
  */
+import type { CompileContext } from './compile-context.js';
 import { joinPointer } from './pointer.js';
 import type { ArtifactsDef, TaskDef } from './types.js';
-
-/** Where problems go (CompileContext; compile-common.ts imports this module, so not imported back). */
-interface CompileProblems {
-  problem(path: string, message: string): void;
-}
 
 /** Methods that carry no body: `bodyFrom` with one of them is a mistake (the default is GET). */
 const BODYLESS = new Set(['GET', 'HEAD']);
 
 const listed = (names: string[]): string => (names.length > 0 ? names.map((n) => `\`${n}\``).join(', ') : 'none');
 
-export function checkHttpArtifacts(ctx: CompileProblems, task: TaskDef, artifacts: ArtifactsDef | undefined, path: string): void {
+export function checkHttpArtifacts(ctx: CompileContext, task: TaskDef, artifacts: ArtifactsDef | undefined, path: string): void {
   if (task.kind !== 'http' || typeof task.spec !== 'object' || task.spec === null || Array.isArray(task.spec)) return;
   const spec = task.spec as Record<string, unknown>;
   if (typeof spec.saveAs === 'string') {

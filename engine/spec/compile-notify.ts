@@ -3,7 +3,7 @@
  * twice. Hook names cannot be checked here (they are deployment configuration, resolved when a
  * notification is delivered). See docs/notifications.md.
  */
-import { isObj, type CompileContext } from './compile-common.js';
+import { isObj, type CompileContext } from './compile-context.js';
 import { joinPointer } from './pointer.js';
 import { RUN_OUTCOMES, type NotifyTarget } from './types.js';
 

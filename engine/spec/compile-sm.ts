@@ -6,7 +6,8 @@
  * without doing work). Branch states get qualified names `<parallel>.<branch>.<local>`.
  */
 import { checkArtifactRefs } from './compile-artifacts.js';
-import { collectRefs, compileTaskFields, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-common.js';
+import { compileTaskFields } from './compile-common.js';
+import { collectRefs, isObj, type CompileContext, type FieldAnalysis, type Obj } from './compile-context.js';
 import { findCycles, reachable } from './graph-cycles.js';
 import { joinPointer } from './pointer.js';
 import type { CatchRule, Refs, Scope, SmGraph, SmState, WaitDef } from './types.js';

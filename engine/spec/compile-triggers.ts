@@ -5,7 +5,7 @@
  * functions such as `$now()`), never steps, states or secrets.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { isObj, type CompileContext } from './compile-common.js';
+import { isObj, type CompileContext } from './compile-context.js';
 import { joinPointer } from './pointer.js';
 
 /** What a cron trigger's `input` may read: the tick's time (ISO) and `{id, workflow, cron, timezone, catchUp, fireAt, localTime, date}`. */

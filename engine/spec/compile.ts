@@ -7,7 +7,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { SpecError, type SpecProblem } from '../errors.js';
-import { CompileContext, isObj, type Obj } from './compile-common.js';
+import { CompileContext, isObj, type Obj } from './compile-context.js';
 import { compileDag, resolveDagRefs } from './compile-dag.js';
 import { compileSm } from './compile-sm.js';
 import { compileTriggers } from './compile-triggers.js';
