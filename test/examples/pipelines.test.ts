@@ -126,7 +126,10 @@ describeDocker('ETL and MLOps examples at realistic sizes', () => {
     expect(train.cached).toMatchObject({ runId: first.id, stepKey: 'train' });
     expect(train.output).toEqual(first.steps.find((s) => s.key === 'train')!.output);
     const history = await t.engine.queries.getEvents(second.id);
-    expect(history.items.find((e) => e.type === 'step.cached' && e.stepKey === 'train')).toBeDefined();
+    expect(history.items.find((e) => e.type === 'step.cached' && e.stepKey === 'train')?.data).toMatchObject({
+      runId: first.id,
+      stepKey: 'train',
+    });
     const secondModel = (await artifactsOf(second.id)).find((a) => a.name === 'model')!;
     expect(secondModel.sha256).toBe(model.sha256);
 
