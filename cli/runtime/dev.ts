@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createEngine, createLogger } from '../../engine/index.js';
+import { createEngine, createLogger, type Engine } from '../../engine/index.js';
 import { devSecretKey } from './secret-key.js';
 import type { Context } from '../context.js';
 import { noteDevServer } from '../credentials.js';
@@ -86,8 +86,7 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
       await registerWorkflowDir(engine, dir, print);
       // The etl-orders example's load step connects to a warehouse on its own: in dev, this same
       // PostgreSQL (a value the user stored first is kept).
-      const stored = await engine.listSecrets({ limit: 1000 });
-      if (!stored.items.some((s) => s.name === WAREHOUSE_SECRET)) {
+      if (!(await hasSecret(engine, WAREHOUSE_SECRET))) {
         await engine.putSecret(WAREHOUSE_SECRET, databaseUrl);
         print.out(`  examples  secret ${WAREHOUSE_SECRET} = this database (etl-orders loads its table etl_orders there)`);
       }
@@ -156,4 +155,15 @@ export async function runDev(opts: DevOptions, ctx: Context): Promise<void> {
     await life.stop();
     throw err;
   }
+}
+
+/** Whether the default namespace has a secret of this name (its values never leave the store). */
+async function hasSecret(engine: Engine, name: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await engine.listSecrets({ limit: 1000, cursor });
+    if (page.items.some((s) => s.name === name)) return true;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return false;
 }

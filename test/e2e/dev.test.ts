@@ -61,6 +61,10 @@ describe('openclaw dev + the client commands', () => {
     const r = await cli('workflows');
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['fanout-join', 'flaky-step', 'order-fulfilment']) expect(r.stdout).toContain(name);
+    // The etl-orders example's load step connects with WAREHOUSE_URL: dev stores its own database there.
+    expect(dev.output()).toContain('secret WAREHOUSE_URL = this database');
+    const secrets = await cli('secret', 'list');
+    expect(secrets.stdout, secrets.stderr).toContain('WAREHOUSE_URL');
     // Auth is on: the admin key is in <data-dir>/admin.key (0600), which the commands above used
     // without being told; without a key the API answers 401.
     const keyFile = path.join(dataDir, 'admin.key');
