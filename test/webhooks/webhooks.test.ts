@@ -380,10 +380,12 @@ describe('one acceptance per signature (replays)', () => {
   });
 
   it('without a delivery id the identical signed request is refused, while the same body signed at another time starts a run', async () => {
-    const req = signed('{"event":"no-id"}', now() - 3);
+    // One clock reading: read twice, a second boundary between the readings made "another time" the same time.
+    const t = now();
+    const req = signed('{"event":"no-id"}', t - 3);
     expect((await deliver('hooked/replay', req)).status).toBe(202);
     expect((await deliver('hooked/replay', req)).status).toBe(409);
-    expect((await deliver('hooked/replay', signed('{"event":"no-id"}', now() - 4))).status).toBe(202);
+    expect((await deliver('hooked/replay', signed('{"event":"no-id"}', t - 4))).status).toBe(202);
   });
 
   it('20 concurrent resends under 20 new delivery ids (and 20 without one) start exactly one run each time', async () => {
